@@ -1,0 +1,238 @@
+"""The one HTTP client every connector uses: pooling, pacing, retries, metrics and redacted logs.
+
+Why our own loop rather than a generic retry decorator: the retry decision, the rate limiter and
+the metrics all feed each other (a 429's Retry-After pauses the shared bucket; a malformed body
+is retried like a dropped connection; every attempt is counted and logged without secrets).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from integration_pipelines.lib.http.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    IntegrationError,
+    QuotaExhaustedError,
+    ResponseError,
+    RetryBudgetExhaustedError,
+)
+from integration_pipelines.lib.http.metrics import RequestMetrics
+from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders, TokenBucket
+from integration_pipelines.lib.http.redact import Redactor
+from integration_pipelines.lib.http.retry import (
+    RETRYABLE_EXCEPTIONS,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+)
+
+logger = logging.getLogger("integration_pipelines.http")
+
+ErrorClassifier = Callable[[httpx.Response], IntegrationError | None]
+_UNRESOLVABLE_HOST = re.compile(
+    r"Name or service not known|nodename nor servname|No address associated|getaddrinfo failed|"
+    r"Temporary failure in name resolution",
+    re.IGNORECASE,
+)
+_BODY_SNIPPET = 300
+
+
+class _Retry(Exception):
+    """Internal signal: the attempt failed transiently; carries the reason and a wait hint."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class ApiClient:
+    """A pooled ``httpx.Client`` for one integration and one run; use as a context manager."""
+
+    def __init__(
+        self,
+        integration: str,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limits: Mapping[str, RateLimit | None] | None = None,
+        rate_limit_headers: RateLimitHeaders | None = None,
+        redactor: Redactor | None = None,
+        classify_error: ErrorClassifier | None = None,
+        on_unauthorized: Callable[[], bool] | None = None,
+        max_connections: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.integration = integration
+        self.retry = retry or RetryPolicy()
+        self.metrics = RequestMetrics()
+        self.redactor = redactor or Redactor()
+        self.buckets = {group: TokenBucket(limit, sleep=sleep)
+                        for group, limit in (rate_limits or {"default": None}).items()}
+        self.buckets.setdefault("default", TokenBucket(None, sleep=sleep))
+        self._rate_limit_headers = rate_limit_headers or RateLimitHeaders()
+        self._classify_error = classify_error
+        self._on_unauthorized = on_unauthorized
+        self._sleep = sleep
+        self._retries_used = 0
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            headers=dict(headers or {}),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=max_connections,
+                                max_keepalive_connections=max_connections),
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def set_header(self, name: str, value: str) -> None:
+        """Replace a default header (e.g. a refreshed bearer token) for all later requests."""
+        self._http.headers[name] = value
+
+    def set_base_url(self, base_url: str) -> None:
+        self._http.base_url = httpx.URL(base_url)
+
+    def request(self, method: str, url: str, *, limit_group: str = "default", **kwargs: Any) -> httpx.Response:
+        """Send a request with pacing and retries; returns a 2xx response or raises IntegrationError."""
+        return self._send(method, url, limit_group, kwargs, parse_json=False)[0]
+
+    def request_json(self, method: str, url: str, *, limit_group: str = "default", **kwargs: Any) -> Any:
+        """Like ``request`` but also retries bodies that are not valid JSON (truncated transfers)."""
+        return self._send(method, url, limit_group, kwargs, parse_json=True)[1]
+
+    def _send(self, method: str, url: str, limit_group: str, kwargs: dict[str, Any],
+              *, parse_json: bool) -> tuple[httpx.Response, Any]:
+        bucket = self.buckets.get(limit_group, self.buckets["default"])
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            self.metrics.record_wait(bucket.acquire())
+            started = time.perf_counter()
+            try:
+                response = self._http.request(method, url, **kwargs)
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                self.metrics.record_response(elapsed_ms, len(response.content))
+                bucket.observe(self._rate_limit_headers.read(response.headers))
+                self._log(method, response.request.url, response.status_code, elapsed_ms, attempt)
+                if response.status_code == 401 and not refreshed and self._on_unauthorized:
+                    refreshed = True
+                    if self._on_unauthorized():
+                        attempt -= 1  # a credential refresh is not a retry of a transient failure
+                        continue
+                self._raise_for_status(method, response, bucket)
+                return response, (self._parse(response) if parse_json else None)
+            except _Retry as signal:
+                self._wait_before_retry(method, url, attempt, signal.reason, signal.wait)
+            except RETRYABLE_EXCEPTIONS as exc:
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                reason = self._describe_exception(exc)
+                if isinstance(exc, httpx.ConnectError) and _UNRESOLVABLE_HOST.search(str(exc)):
+                    raise ConfigurationError(
+                        self.integration,
+                        f"cannot resolve the host of {self._url(self._http.base_url)}: check the "
+                        "subdomain / base URL setting",
+                    ) from None
+                self.metrics.record_failure("transport_errors")
+                self._log(method, self._http.base_url.join(url), None, elapsed_ms, attempt, reason)
+                self._wait_before_retry(method, url, attempt, reason, None)
+
+    def _raise_for_status(self, method: str, response: httpx.Response, bucket: TokenBucket) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        if self._classify_error is not None:
+            error = self._classify_error(response)
+            if error is not None:
+                raise error
+        where = f"{method} {self._url(response.request.url)}"
+        if status == 429:
+            self.metrics.record_failure("throttled")
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is None:
+                wait = self._rate_limit_headers.read(response.headers).reset_after
+            if wait is not None and wait > self.retry.max_retry_after:
+                raise QuotaExhaustedError(
+                    self.integration,
+                    f"rate limited on {where} for {wait:.0f}s, longer than the "
+                    f"{self.retry.max_retry_after:.0f}s a run will wait; run again later",
+                )
+            if wait is not None:
+                bucket.pause(wait)
+            raise _Retry("HTTP 429 Too Many Requests", 0.0 if wait is not None else None)
+        if is_retryable_status(status):
+            self.metrics.record_failure("server_errors")
+            raise _Retry(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
+        body = self.redactor.text(response.text[:_BODY_SNIPPET])
+        if status in (401, 403):
+            raise AuthenticationError(
+                self.integration,
+                f"the credentials were rejected (HTTP {status}) on {where}: check the "
+                f"{self.integration} credential settings. Response: {body}",
+            )
+        raise ResponseError(self.integration, f"HTTP {status} on {where}: {body}", status)
+
+    def _parse(self, response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            self.metrics.record_failure("malformed_bodies")
+            raise _Retry(f"malformed JSON body ({len(response.content)} bytes)") from None
+
+    def _wait_before_retry(self, method: str, url: str, attempt: int, reason: str,
+                           wait: float | None) -> None:
+        if attempt >= self.retry.max_attempts or self._retries_used >= self.retry.budget:
+            raise RetryBudgetExhaustedError(
+                self.integration,
+                f"gave up on {method} {self._url(self._http.base_url.join(url))} after {attempt} "
+                f"attempt(s) ({self._retries_used} retries used of this run's budget of "
+                f"{self.retry.budget}); last error: {reason}",
+            ) from None
+        self._retries_used += 1
+        self.metrics.record_retry()
+        delay = self.retry.backoff(attempt) if wait is None else wait
+        if delay > 0:
+            self._sleep(delay)
+
+    def _describe_exception(self, exc: Exception) -> str:
+        return self.redactor.text(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+    def _url(self, url: httpx.URL | str) -> str:
+        return self.redactor.url(str(url))
+
+    def _log(self, method: str, url: httpx.URL, status: int | None, elapsed_ms: float,
+             attempt: int, error: str | None = None) -> None:
+        fields = {
+            "integration": self.integration,
+            "method": method,
+            "url": self._url(url),
+            "status": status,
+            "elapsed_ms": round(elapsed_ms, 1),
+            "attempt": attempt,
+        }
+        if error:
+            fields["error"] = error
+        ok = status is not None and status < 400
+        level = logging.DEBUG if ok else logging.WARNING
+        if logger.isEnabledFor(level):
+            logger.log(level, " ".join(f"{k}={v}" for k, v in fields.items()), extra={"http": fields})

@@ -1,0 +1,134 @@
+"""Proactive rate limiting: a token bucket per vendor limit, tightened by what responses say.
+
+The bucket starts from the vendor's published limit, so a well-configured sync paces itself
+instead of hitting 429s; each response's rate-limit headers (remaining, reset) then correct it,
+because the vendor's window may be shared with other clients of the same account.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A vendor's published limit: ``requests`` per ``per_seconds``."""
+
+    requests: float
+    per_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.per_seconds
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """What one response said about the window: remaining requests and seconds until it resets."""
+
+    limit: float | None = None
+    remaining: float | None = None
+    reset_after: float | None = None
+
+
+class TokenBucket:
+    """Thread-safe token bucket; ``acquire`` blocks until a request may go out."""
+
+    def __init__(
+        self,
+        limit: RateLimit | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._capacity = float(limit.requests) if limit else 0.0
+        self._tokens = self._capacity
+        self._updated = clock()
+        self._blocked_until = 0.0
+        self.waited_seconds = 0.0
+        self.last_state = RateLimitState()
+
+    def acquire(self) -> float:
+        """Take one token, sleeping as needed; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._refill(now)
+                delay = max(0.0, self._blocked_until - now)
+                if delay == 0.0 and (self.limit is None or self._tokens >= 1.0):
+                    if self.limit is not None:
+                        self._tokens -= 1.0
+                    self.waited_seconds += waited
+                    return waited
+                if delay == 0.0 and self.limit is not None:
+                    delay = (1.0 - self._tokens) / self.limit.rate
+            self._sleep(delay)
+            waited += delay
+
+    def observe(self, state: RateLimitState) -> None:
+        """Tighten the bucket to what the server reports; never loosen it beyond the published limit."""
+        if state.remaining is None and state.reset_after is None:
+            return
+        with self._lock:
+            self.last_state = state
+            now = self._clock()
+            self._refill(now)
+            if state.remaining is not None and self.limit is not None:
+                self._tokens = min(self._tokens, max(0.0, state.remaining))
+            if state.remaining is not None and state.remaining <= 0 and state.reset_after:
+                self._blocked_until = max(self._blocked_until, now + state.reset_after)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request on this bucket for ``seconds`` (a 429's Retry-After)."""
+        with self._lock:
+            now = self._clock()
+            self._blocked_until = max(self._blocked_until, now + seconds)
+            self._tokens = 0.0
+
+    def _refill(self, now: float) -> None:
+        if self.limit is not None:
+            elapsed = max(0.0, now - self._updated)
+            self._tokens = min(self._capacity, self._tokens + elapsed * self.limit.rate)
+        self._updated = now
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    """Which response headers carry a vendor's rate-limit state, and how its reset is expressed."""
+
+    limit: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
+    reset: tuple[str, ...] = ()
+    reset_is_epoch: bool = False  # Intercom sends a Unix time; most vendors send seconds
+    reset_in_milliseconds: bool = False
+
+    def read(self, headers: Mapping[str, str], now: float | None = None) -> RateLimitState:
+        remaining = _first_number(headers, self.remaining)
+        reset = _first_number(headers, self.reset)
+        if reset is not None:
+            if self.reset_in_milliseconds:
+                reset /= 1000.0
+            if self.reset_is_epoch:
+                reset = max(0.0, reset - (now if now is not None else time.time()))
+        return RateLimitState(limit=_first_number(headers, self.limit), remaining=remaining,
+                              reset_after=reset)
+
+
+def _first_number(headers: Mapping[str, str], names: tuple[str, ...]) -> float | None:
+    for name in names:
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            return float(raw.split(",")[0].strip())
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,82 @@
+"""Fault injection for the sandbox: the failures real vendor APIs produce, on demand.
+
+Rates are probabilities per request; a drawn 429 starts a burst of consecutive 429s, as a vendor's
+throttle does. Settable at start (CLI flags) and at run time (``PUT /_sandbox/faults``).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Fault = Literal["429", "500", "503", "slow", "drop", "truncate"]
+FAULT_ORDER: tuple[Fault, ...] = ("429", "500", "503", "slow", "drop", "truncate")
+
+
+class FaultConfig(BaseModel):
+    """Probabilities (0..1) of each fault per request, and their shape."""
+
+    rate_429: float = Field(0.0, ge=0, le=1)
+    burst_429: int = Field(3, ge=1, description="consecutive 429s once one is drawn")
+    rate_500: float = Field(0.0, ge=0, le=1)
+    rate_503: float = Field(0.0, ge=0, le=1)
+    rate_slow: float = Field(0.0, ge=0, le=1)
+    slow_seconds: float = Field(2.0, ge=0)
+    rate_drop: float = Field(0.0, ge=0, le=1, description="connection closed mid-body")
+    rate_truncate: float = Field(0.0, ge=0, le=1, description="200 with a cut-off JSON body")
+    retry_after_seconds: int = Field(1, ge=0)
+    retry_after_format: Literal["seconds", "http-date"] = "seconds"
+    seed: int = 0
+
+    @classmethod
+    def mixed(cls, rate: float, **overrides: object) -> FaultConfig:
+        """Every fault type at the same rate (e.g. 0.1 for the 10 % mix)."""
+        values: dict[str, object] = {f"rate_{name}": rate for name in FAULT_ORDER}
+        values.update(overrides)
+        return cls.model_validate(values)
+
+    def total_rate(self) -> float:
+        return sum(getattr(self, f"rate_{name}") for name in FAULT_ORDER)
+
+
+class FaultInjector:
+    """Draws the fault (or none) for each request; thread-safe and seeded for repeatable runs."""
+
+    def __init__(self, config: FaultConfig | None = None) -> None:
+        self._lock = threading.Lock()
+        self.configure(config or FaultConfig())
+
+    def configure(self, config: FaultConfig) -> None:
+        if config.total_rate() > 1.0:
+            raise ValueError("fault rates add up to more than 1")
+        with self._lock:
+            self.config = config
+            self._rng = random.Random(config.seed)
+            self._burst_left = 0
+
+    def draw(self) -> Fault | None:
+        with self._lock:
+            if self._burst_left > 0:
+                self._burst_left -= 1
+                return "429"
+            roll = self._rng.random()
+            for name in FAULT_ORDER:
+                rate = getattr(self.config, f"rate_{name}")
+                if roll < rate:
+                    if name == "429":
+                        self._burst_left = self.config.burst_429 - 1
+                    return name
+                roll -= rate
+            return None
+
+    def retry_after(self, seconds: int | None = None) -> str:
+        """The Retry-After value in the configured format."""
+        wait = self.config.retry_after_seconds if seconds is None else seconds
+        if self.config.retry_after_format == "http-date":
+            return format_datetime(datetime.now(UTC) + timedelta(seconds=wait), usegmt=True)
+        return str(wait)

@@ -1,0 +1,35 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Both create .venv if missing and (re)install when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+PYTEST_ARGS ?=
+
+.PHONY: demo test install sandbox dev lint
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/integration-pipelines demo
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+sandbox: $(STAMP)
+	$(BIN)/integration-pipelines sandbox --port 8765
+
+dev: $(STAMP)
+	DAGSTER_HOME=$(CURDIR)/.local/dagster_home INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local \
+		$(BIN)/dagster dev -w workspace.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check integration_pipelines integration_pipelines_tests

@@ -1,0 +1,6 @@
+"""Test-session plugins: real servers started on free loopback ports and stopped afterwards."""
+
+pytest_plugins = [
+    "integration_pipelines_tests.fixtures.postgres",
+    "integration_pipelines_tests.fixtures.sandbox",
+]

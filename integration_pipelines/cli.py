@@ -1,0 +1,50 @@
+"""``integration-pipelines``: the demo, the sandbox, and (later) webhooks and status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from integration_pipelines.lib.sandbox import server as sandbox_server
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="integration-pipelines",
+        description="Customer conversations from CRM and support tools into warehouse tables.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="sync the last days of the sandbox's Zendesk into the lake and DuckDB, no credentials",
+        description="Start the sandbox on a free loopback port, run zendesk_sync_job for the last DAYS "
+                    "complete UTC days into the local lake and DuckDB, and print a summary.")
+    demo.add_argument("--days", type=int, default=7, help="complete UTC days to sync, ending yesterday")
+    demo.add_argument("--tickets", type=int, default=10_000, help="size of the sandbox world")
+    demo.add_argument("--seed", type=int, default=7, help="sandbox world seed")
+    demo.add_argument("--home", default=None, help="where the lake, DuckDB and Dagster instance live "
+                                                   "(default: INTEGRATION_PIPELINES_HOME or ./.local)")
+    demo.add_argument("--rate-limits", default="vendor", metavar="vendor|off|SCALE",
+                      help="sandbox rate limits: Zendesk's published ones, off, or scaled")
+    commands.add_parser(
+        "sandbox", parents=[sandbox_server.build_parser(add_help=False)],
+        help="serve the fake vendor APIs on loopback (for dagster dev, tests, benchmarks)",
+        description=sandbox_server.build_parser().description)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        sandbox_server.serve_args(args)
+        return 0
+    if args.command == "demo":
+        from integration_pipelines.demo import run_demo
+
+        return run_demo(days=args.days, tickets=args.tickets, seed=args.seed, home=args.home,
+                        rate_limits=args.rate_limits)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

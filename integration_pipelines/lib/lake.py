@@ -1,0 +1,136 @@
+"""The lake: Parquet per asset and UTC day, on a local folder or any fsspec URL (s3://, gs://).
+
+Layout: ``{root}/{layer}/{system}/{object}/day=YYYY-MM-DD/part-{run_id}.parquet``. Each pull writes
+its own file (raw keeps every version a pull saw). Files are written under a temporary name and
+renamed on commit, so a killed run never leaves a half-written file that readers would pick up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import dagster as dg
+import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from fsspec.core import url_to_fs
+from pydantic import Field
+
+PART_PREFIX = "part-"
+TMP_SUFFIX = ".tmp"
+STALE_TMP_SECONDS = 3600
+
+
+class Lake:
+    """A root URL plus the conventions above."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root.rstrip("/")
+        self.fs: fsspec.AbstractFileSystem
+        self.fs, self._root_path = url_to_fs(self.root)
+
+    def day_dir(self, asset_path: Sequence[str], day: date) -> str:
+        return "/".join([self._root_path, *asset_path, f"day={day.isoformat()}"])
+
+    def files(self, asset_path: Sequence[str], days: Iterable[date]) -> list[str]:
+        """Committed Parquet files for the given days, oldest first by name (run ids sort by time)."""
+        found: list[str] = []
+        for day in days:
+            directory = self.day_dir(asset_path, day)
+            if self.fs.exists(directory):
+                found += sorted(p for p in self.fs.ls(directory, detail=False)
+                                if p.rsplit("/", 1)[-1].startswith(PART_PREFIX) and p.endswith(".parquet"))
+        return found
+
+    def read(self, paths: Sequence[str], schema: pa.Schema | None = None) -> pa.Table:
+        if not paths:
+            return (schema or pa.schema([])).empty_table()
+        tables = [pq.read_table(p, filesystem=self.fs, schema=schema) for p in paths]
+        return pa.concat_tables(tables, promote_options="permissive")
+
+    def writer(self, asset_path: Sequence[str], schema: pa.Schema, run_id: str,
+               day_column: str) -> DayPartitionedWriter:
+        return DayPartitionedWriter(self, asset_path, schema, run_id, day_column)
+
+
+class DayPartitionedWriter:
+    """Streams record batches into one Parquet file per UTC day of ``day_column``.
+
+    Memory holds one batch at a time plus each open file's current row group.
+    """
+
+    def __init__(self, lake: Lake, asset_path: Sequence[str], schema: pa.Schema, run_id: str,
+                 day_column: str) -> None:
+        self.lake, self.asset_path, self.schema = lake, tuple(asset_path), schema
+        self.file_name = f"{PART_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{run_id}.parquet"
+        self.day_column = day_column
+        self._writers: dict[date, tuple[pq.ParquetWriter, object, str]] = {}
+        self.rows_by_day: dict[date, int] = {}
+        self.bytes_written = 0
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
+            return
+        days = pc.cast(batch.column(self.day_column), pa.date32())
+        for day in pc.unique(days).to_pylist():
+            part = batch.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+            self._writer_for(day).write_batch(part)
+            self.rows_by_day[day] = self.rows_by_day.get(day, 0) + part.num_rows
+
+    def _writer_for(self, day: date) -> pq.ParquetWriter:
+        if day not in self._writers:
+            directory = self.lake.day_dir(self.asset_path, day)
+            self.lake.fs.makedirs(directory, exist_ok=True)
+            self._remove_stale_tmp(directory)
+            tmp_path = f"{directory}/.{self.file_name}{TMP_SUFFIX}"
+            handle = self.lake.fs.open(tmp_path, "wb")
+            writer = pq.ParquetWriter(handle, self.schema, compression="zstd")
+            self._writers[day] = (writer, handle, tmp_path)
+        return self._writers[day][0]
+
+    def _remove_stale_tmp(self, directory: str) -> None:
+        """Temporary files of runs killed long ago are debris; recent ones may be a live run's."""
+        now = time.time()
+        for info in self.lake.fs.ls(directory, detail=True):
+            name = info["name"]
+            if name.endswith(TMP_SUFFIX):
+                modified = info.get("mtime") or info.get("created") or now
+                if hasattr(modified, "timestamp"):
+                    modified = modified.timestamp()
+                if now - float(modified) > STALE_TMP_SECONDS:
+                    self.lake.fs.rm(name)
+
+    def commit(self) -> list[str]:
+        """Close every file and publish it under its final name; returns the published paths."""
+        published = []
+        for day, (writer, handle, tmp_path) in sorted(self._writers.items()):
+            writer.close()
+            handle.close()
+            final = f"{self.lake.day_dir(self.asset_path, day)}/{self.file_name}"
+            self.lake.fs.mv(tmp_path, final)
+            self.bytes_written += self.lake.fs.size(final)
+            published.append(final)
+        self._writers.clear()
+        return published
+
+    def abort(self) -> None:
+        for writer, handle, tmp_path in self._writers.values():
+            try:
+                writer.close()
+                handle.close()
+            finally:
+                if self.lake.fs.exists(tmp_path):
+                    self.lake.fs.rm(tmp_path)
+        self._writers.clear()
+
+
+class LakeResource(dg.ConfigurableResource):
+    """The lake's root: a local folder or an fsspec URL (``INTEGRATION_PIPELINES_LAKE_URL``)."""
+
+    url: str = Field(description="Folder path or fsspec URL such as s3://bucket/prefix.")
+
+    def lake(self) -> Lake:
+        return Lake(self.url)

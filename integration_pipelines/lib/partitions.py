@@ -1,0 +1,42 @@
+"""The one daily partitioning every pull shares: a partition is a UTC day of last update."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+
+DEFAULT_START = "2025-01-01"
+
+
+def daily_partitions() -> dg.DailyPartitionsDefinition:
+    """UTC days from ``INTEGRATION_PIPELINES_PARTITIONS_START`` (default 2025-01-01) through today.
+
+    ``end_offset=1`` exposes today's partition so hourly schedules can keep it fresh.
+    """
+    start = os.environ.get("INTEGRATION_PIPELINES_PARTITIONS_START", DEFAULT_START)
+    return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC", end_offset=1)
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def days_in_window(start: datetime, end: datetime) -> list[date]:
+    """UTC days covered by the half-open window [start, end)."""
+    days, current = [], start.astimezone(UTC).date()
+    while day_start(current) < end:
+        days.append(current)
+        current += timedelta(days=1)
+    return days
+
+
+# Dagster's run tags for a single run that covers a range of partitions (single-run backfills).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Tags that make one run cover partitions ``first``..``last`` inclusive."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}

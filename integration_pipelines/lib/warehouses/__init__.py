@@ -1,0 +1,1 @@
+"""Warehouse exporters: one protocol, one implementation per engine."""

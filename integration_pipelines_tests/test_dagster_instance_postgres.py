@@ -20,34 +20,17 @@ from dagster_postgres import (
     PostgresScheduleStorage,
 )
 
-from integration_pipelines_tests.fixtures.postgres import (  # noqa: F401
-    PostgresInfo,
-    postgres_database,
-    postgres_server,
-)
+from integration_pipelines.lib.sandbox.process import SandboxProcess
+from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
+from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PARTITION_KEY = "2024-01-02"
-
-
-@dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2024-01-01"))
-def pg_instance_smoke(context) -> str:
-    """Tiny stand-in asset; only its run/event rows matter here.
-
-    `context` stays unannotated: under `from __future__ import annotations` the hint is a
-    string, which dagster's definition-time check rejects.
-    """
-    return context.partition_key
-
-
-def _assets_to_materialize() -> list[dg.AssetsDefinition]:
-    """Swap in the project's own daily-partitioned assets here; the first one is checked."""
-    return [pg_instance_smoke]
+PARTITION_KEY = "2026-10-30"  # a day inside the test sandbox's world
 
 
 @pytest.fixture
 def instance(
-    postgres_database: PostgresInfo,  # noqa: F811
+    postgres_database: PostgresInfo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dg.DagsterInstance]:
@@ -70,31 +53,38 @@ def instance(
 
 def test_materialization_lands_in_postgres(
     instance: dg.DagsterInstance,
-    postgres_database: PostgresInfo,  # noqa: F811
+    postgres_database: PostgresInfo,
+    sandbox: SandboxProcess,
+    tmp_path: Path,
 ) -> None:
     assert isinstance(instance.run_storage, PostgresRunStorage)
     assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
     assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
 
-    assets = _assets_to_materialize()
-    asset_key = next(iter(assets[0].keys))
-    result = dg.materialize(assets, instance=instance, partition_key=PARTITION_KEY)
+    job = pipeline_definitions(sandbox, tmp_path / "data").resolve_job_def("zendesk_sync_job")
+    result = job.execute_in_process(instance=instance, partition_key=PARTITION_KEY)
     assert result.success
+    asset_key = dg.AssetKey(["raw", "zendesk", "tickets"])
 
     with psycopg2.connect(postgres_database.dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT status FROM runs WHERE run_id = %s", (result.run_id,))
         assert cur.fetchall() == [("SUCCESS",)]
         cur.execute(
-            "SELECT count(*) FROM event_logs WHERE run_id = %s"
-            " AND dagster_event_type = 'ASSET_MATERIALIZATION'"
-            " AND asset_key = %s AND partition = %s",
-            (result.run_id, asset_key.to_string(), PARTITION_KEY),
+            "SELECT asset_key, count(*) FROM event_logs WHERE run_id = %s"
+            " AND dagster_event_type = 'ASSET_MATERIALIZATION' AND partition = %s GROUP BY asset_key",
+            (result.run_id, PARTITION_KEY),
         )
-        assert cur.fetchone() == (1,)
+        counts = dict(cur.fetchall())
+        cur.execute("SELECT count(*) FROM event_logs WHERE run_id = %s", (result.run_id,))
+        assert cur.fetchone()[0] > 20  # the whole run's event stream, not just materializations
     conn.close()
+    assert counts == {dg.AssetKey([layer, "zendesk", obj]).to_string(): 1
+                      for layer in ("raw", "warehouse")
+                      for obj in ("tickets", "users", "organizations", "ticket_comments")}
 
     latest = instance.get_latest_materialization_event(asset_key)
     assert latest is not None
     assert latest.run_id == result.run_id
     assert latest.asset_materialization is not None
     assert latest.asset_materialization.partition == PARTITION_KEY
+    assert latest.asset_materialization.metadata["requests"].value >= 1

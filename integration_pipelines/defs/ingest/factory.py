@@ -92,7 +92,7 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
           key: dg.AssetKey, start: datetime, end: datetime) -> dg.MaterializeResult:
     """Stream one object's pages for [start, end) into the lake; metadata counts this object only."""
     client.api.metrics = RequestMetrics()
-    writer = lake.writer(key.path, arrow_schema(obj.columns), context.run_id, obj.version_column)
+    writer = lake.writer(key.path, arrow_schema(obj.columns), context.run.run_id, obj.version_column)
     rows = deletes = pages = 0
     try:
         for page in client.pages(obj, start, end):
@@ -139,9 +139,9 @@ def _load(context: dg.AssetExecutionContext, lake: Lake, exporter: DuckDBExporte
         rows_in += result.rows_in
         inserted += result.inserted
         matched += result.matched
+    if result is None:  # nothing changed in the window: still leave the table in place, empty or not
+        result = exporter.upsert(spec, schema.empty_table())
     context.log.info(f"{spec.qualified}: {rows_in} rows from {files_read} files, {inserted} new keys")
     metadata = {"rows_in": rows_in, "inserted": inserted, "matched": matched, "files_read": files_read,
-                "table": spec.qualified}
-    if result is not None:
-        metadata.update(table_rows=result.table_rows, deleted_rows=result.deleted_rows)
+                "table": spec.qualified, "table_rows": result.table_rows, "deleted_rows": result.deleted_rows}
     return dg.MaterializeResult(asset_key=key, metadata=metadata)

@@ -4,14 +4,12 @@ import dagster as dg
 
 from integration_pipelines.defs.ingest.factory import build_ingest_assets
 from integration_pipelines.lib.connectors.zendesk import OBJECTS
-from integration_pipelines.lib.partitions import daily_partitions
 
 zendesk_assets = build_ingest_assets("zendesk", list(OBJECTS.values()), resource_key="zendesk", title="Zendesk")
 
 zendesk_sync_job = dg.define_asset_job(
     "zendesk_sync_job",
     selection=dg.AssetSelection.groups("zendesk"),
-    partitions_def=daily_partitions(),
     description="Pull Zendesk changes for the selected days into the lake, then upsert the warehouse tables.",
 )
 

@@ -1,0 +1,86 @@
+"""The code location loads, and every job, schedule and sensor resolves, in both environments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from integration_pipelines.definitions import defs as load_defs
+from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
+
+EXPECTED_ASSETS = {f"{layer}/zendesk/{obj}" for layer in ("raw", "warehouse")
+                   for obj in ("tickets", "users", "organizations", "ticket_comments")}
+
+
+@pytest.fixture
+def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "local")
+    monkeypatch.setenv("INTEGRATION_PIPELINES_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_definitions_load_and_everything_resolves(local_env: Path) -> None:
+    defs = load_defs()
+    dg.Definitions.validate_loadable(defs)
+    keys = {node.key.to_user_string() for node in defs.resolve_asset_graph().asset_nodes}
+    assert keys >= EXPECTED_ASSETS
+    jobs = {job.name for job in defs.resolve_all_job_defs()}
+    assert "zendesk_sync_job" in jobs
+    for schedule in defs.schedules or []:
+        assert defs.resolve_schedule_def(schedule.name).job_name in jobs
+    for sensor in defs.sensors or []:
+        defs.resolve_sensor_def(sensor.name)
+    assert {s.name for s in defs.schedules or []} >= {"zendesk_sync_schedule"}
+    job = defs.resolve_job_def("zendesk_sync_job")
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == EXPECTED_ASSETS
+
+
+def test_local_environment_points_at_the_sandbox(local_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTEGRATION_PIPELINES_SANDBOX_URL", "http://127.0.0.1:9999")
+    zendesk = load_defs().resources["zendesk"]
+    assert zendesk.base_url == "http://127.0.0.1:9999/zendesk/{subdomain}"
+    assert zendesk.api_token == zendesk_sandbox.API_TOKEN
+
+
+def test_prod_environment_reads_credentials_from_env_vars(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "prod")
+    monkeypatch.delenv("ZENDESK_OAUTH_TOKEN", raising=False)
+    defs = load_defs()
+    dg.Definitions.validate_loadable(defs)
+    zendesk = defs.resources["zendesk"]
+    assert isinstance(zendesk.api_token, dg.EnvVar) and zendesk.api_token.env_var_name == "ZENDESK_API_TOKEN"
+    assert isinstance(zendesk.subdomain, dg.EnvVar)
+    monkeypatch.setenv("ZENDESK_OAUTH_TOKEN", "x" * 12)
+    zendesk = load_defs().resources["zendesk"]
+    assert isinstance(zendesk.oauth_token, dg.EnvVar) and zendesk.api_token is None
+
+
+def test_unknown_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "staging")
+    with pytest.raises(Exception) as excinfo:
+        load_defs()
+    chain, error = [], excinfo.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert any("INTEGRATION_PIPELINES_ENV must be 'local' or 'prod'" in text for text in chain)
+
+
+@pytest.mark.parametrize(("tick", "partitions"), [
+    (datetime(2026, 11, 21, 0, 0, tzinfo=UTC), ["2026-11-20", "2026-11-21"]),
+    (datetime(2026, 11, 21, 13, 0, tzinfo=UTC), ["2026-11-21"]),
+])
+def test_sync_schedule_targets_today_and_after_midnight_yesterday(local_env: Path, tick: datetime,
+                                                                  partitions: list[str]) -> None:
+    defs = load_defs()
+    schedule = defs.resolve_schedule_def("zendesk_sync_schedule")
+    assert schedule.cron_schedule == "0 * * * *"
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick,
+                                            repository_def=defs.get_repository_def())
+        result = schedule.evaluate_tick(context)
+    assert [r.partition_key for r in result.run_requests or []] == partitions
+    assert len({r.run_key for r in result.run_requests or []}) == len(partitions)

@@ -13,13 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
+from integration_pipelines.defs.ingest.factory import _check_keys
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
 from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.sandbox.world import World
+from integration_pipelines.lib.warehouses.base import TableSpec
 from integration_pipelines_tests.fixtures.pipeline import TABLES, deleted_ids, pipeline_definitions, table_rows
 
 DAY = "2026-10-30"
@@ -76,6 +79,10 @@ def test_one_partition_gives_exact_tables_and_operator_metadata(sandbox: Sandbox
         assert isinstance(raw[metric], int | float), metric
     assert raw["requests"] >= 1 and raw["bytes_written"] > 0
     assert meta["warehouse/zendesk/tickets"]["table_rows"] == raw["rows"]
+    checks = {(c.asset_key.to_user_string(), c.check_name): c for c in result.get_asset_check_evaluations()}
+    assert len(checks) == len(TABLES)
+    tickets_check = checks[("warehouse/zendesk/tickets", "primary_key_unique_not_null")]
+    assert tickets_check.passed and tickets_check.metadata["rows"].value == raw["rows"]
 
 
 def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess, world: World,
@@ -167,3 +174,18 @@ def test_credentials_never_reach_metadata_or_logs(sandbox: SandboxProcess, tmp_p
     assert "requests" in records  # the metadata really is in what we searched
     for text in (records, caplog.text):
         assert zendesk_sandbox.API_TOKEN not in text
+
+
+def test_key_check_fails_on_duplicates_and_nulls(tmp_path: Path) -> None:
+    """DuckDB enforces the primary key, but Snowflake and BigQuery do not: the check must catch
+    what a broken load would leave there. Tried on a hand-made table without a key constraint."""
+    spec = TableSpec("zendesk", "tickets", ("id",))
+    key = dg.AssetKey(["warehouse", "zendesk", "tickets"])
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA zendesk; CREATE TABLE zendesk.tickets (id BIGINT)")
+        con.execute("INSERT INTO zendesk.tickets VALUES (1), (2), (3)")
+        assert _check_keys(con, spec, key).passed
+        con.execute("INSERT INTO zendesk.tickets VALUES (2), (NULL)")
+        result = _check_keys(con, spec, key)
+    assert not result.passed
+    assert result.metadata["duplicate_keys"].value == 1 and result.metadata["null_keys"].value == 1

@@ -17,7 +17,7 @@ from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
 from integration_pipelines.lib.records import arrow_schema
-from integration_pipelines.lib.warehouses.base import TableSpec
+from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
 
 
@@ -85,7 +85,34 @@ def build_ingest_assets(system: str, objects: Sequence[SourceObject], *, resourc
             if key in context.selected_asset_keys:
                 yield _load(context, lake, exporter, system, obj, key, window.start, window.end)
 
-    return [raw_assets, warehouse_assets]
+    @dg.multi_asset_check(
+        name=f"warehouse_{system}_keys",
+        specs=[dg.AssetCheckSpec("primary_key_unique_not_null", asset=key,
+                                 description=f"{obj.primary_key} is never NULL and never repeated")
+               for key, obj in by_wh_key.items()],
+        can_subset=True,
+        required_resource_keys={"duckdb"},
+    )
+    def warehouse_key_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        with context.resources.duckdb.get_connection() as con:
+            for key, obj in by_wh_key.items():
+                check_key = dg.AssetCheckKey(key, "primary_key_unique_not_null")
+                if check_key in context.selected_asset_check_keys:
+                    yield _check_keys(con, table_spec(system, obj), key)
+
+    return [raw_assets, warehouse_assets, warehouse_key_checks]
+
+
+def _check_keys(con, spec: TableSpec, key: dg.AssetKey) -> dg.AssetCheckResult:
+    """One SQL pass over the whole table: the invariant every load must keep, whatever the partition."""
+    column = quote_ident(spec.primary_key[0])
+    target = f"{quote_ident(spec.schema)}.{quote_ident(spec.name)}"
+    rows, nulls, distinct = con.execute(
+        f"SELECT count(*), count(*) - count({column}), count(DISTINCT {column}) FROM {target}").fetchone()
+    duplicates = rows - nulls - distinct
+    return dg.AssetCheckResult(asset_key=key, check_name="primary_key_unique_not_null",
+                               passed=nulls == 0 and duplicates == 0,
+                               metadata={"rows": rows, "null_keys": nulls, "duplicate_keys": duplicates})
 
 
 def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, obj: SourceObject,

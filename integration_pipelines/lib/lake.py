@@ -74,7 +74,12 @@ class DayPartitionedWriter:
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
             return
-        days = pc.cast(batch.column(self.day_column), pa.date32())
+        column = batch.column(self.day_column)
+        if column.null_count:
+            raise ValueError(f"{'/'.join(self.asset_path)}: {column.null_count} row(s) have no {self.day_column}")
+        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            column = column.cast(pa.timestamp(column.type.unit, tz="UTC"))  # relabel: days are UTC days
+        days = pc.cast(column, pa.date32())
         for day in pc.unique(days).to_pylist():
             part = batch.filter(pc.equal(days, pa.scalar(day, pa.date32())))
             self._writer_for(day).write_batch(part)

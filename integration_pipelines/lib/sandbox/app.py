@@ -73,7 +73,7 @@ class Guard:
         request = Request(scope, receive)
         self.stats.count(name, "requests")
         fault = self.faults.draw()
-        if fault is not None:
+        if fault in ("429", "500", "503", "slow"):  # applied here; drop/truncate only once a body exists
             self.stats.count(name, f"fault_{fault}")
         if fault == "429":
             await self.dialect.throttled(self.faults.retry_after(), None)(scope, receive, send)
@@ -116,6 +116,8 @@ class Guard:
         await self.app(scope, receive, capture)
         assert start is not None, "dialect handler sent no response"
         body = b"".join(chunks)
+        if fault in ("drop", "truncate"):
+            self.stats.count(self.dialect.name, f"fault_{fault}")
         headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
         headers += [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
         if fault == "truncate" and len(body) > 1:
@@ -139,7 +141,10 @@ def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
         return json_response(faults.config.model_dump())
 
     async def put_faults(request: Request) -> Response:
-        faults.configure(FaultConfig.model_validate(await request.json()))
+        try:
+            faults.configure(FaultConfig.model_validate(await request.json()))
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+            return json_response({"error": str(exc)}, 422)
         return json_response(faults.config.model_dump())
 
     async def put_rate_limits(request: Request) -> Response:

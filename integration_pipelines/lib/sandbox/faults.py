@@ -58,6 +58,20 @@ class FaultInjector:
             self.config = config
             self._rng = random.Random(config.seed)
             self._burst_left = 0
+            self._draw_rates = self._per_draw_rates(config)
+
+    @staticmethod
+    def _per_draw_rates(config: FaultConfig) -> dict[str, float]:
+        """Rates per *draw* so that each configured rate holds per *request*.
+
+        A drawn 429 answers ``b`` requests (its burst), so bursts start with probability
+        ``r / (b - r(b-1))`` and the other rates grow by ``b / (b - r(b-1))`` to compensate.
+        """
+        r, b = config.rate_429, config.burst_429
+        denominator = b - r * (b - 1)
+        rates = {name: getattr(config, f"rate_{name}") * b / denominator for name in FAULT_ORDER}
+        rates["429"] = r / denominator
+        return rates
 
     def draw(self) -> Fault | None:
         with self._lock:
@@ -66,7 +80,7 @@ class FaultInjector:
                 return "429"
             roll = self._rng.random()
             for name in FAULT_ORDER:
-                rate = getattr(self.config, f"rate_{name}")
+                rate = self._draw_rates[name]
                 if roll < rate:
                     if name == "429":
                         self._burst_left = self.config.burst_429 - 1

@@ -66,13 +66,16 @@ class DuckDBExporter:
                     f"SELECT count(*) FROM staging s JOIN {target} t USING ({keys})").fetchone()[0]
                 columns = [quote_ident(c) for c in data.column_names]
                 updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c.strip('"') not in table.primary_key)
-                version = quote_ident(table.version_column)
+                ordering = [quote_ident(c) for c in (table.version_column, *table.tie_breakers)
+                            if c in data.column_names]
+                newer = (f"({', '.join(f'excluded.{c}' for c in ordering)}) >= "
+                         f"({', '.join(f'{target}.{c}' for c in ordering)})")
                 con.execute(
                     f"INSERT INTO {target} ({', '.join(columns)}, {quote_ident(LOADED_AT_COLUMN)}) "
                     f"SELECT {', '.join(columns)}, now() FROM staging "
                     f"ON CONFLICT ({keys}) DO UPDATE SET {updates}, "
                     f"{quote_ident(LOADED_AT_COLUMN)} = excluded.{quote_ident(LOADED_AT_COLUMN)} "
-                    f"WHERE excluded.{version} >= {target}.{version}")
+                    f"WHERE {newer}")
                 keys_in = con.execute("SELECT count(*) FROM staging").fetchone()[0]
                 after = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
                 deleted = (con.execute(f"SELECT count(*) FROM {target} WHERE is_deleted").fetchone()[0]
@@ -82,6 +85,7 @@ class DuckDBExporter:
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
+                con.unregister("incoming")
                 raise
         return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before,
                           matched=existing, table_rows=after, deleted_rows=deleted)

@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start the sandbox on a free loopback port, run zendesk_sync_job for the last DAYS "
                     "complete UTC days into the local lake and DuckDB, and print a summary.")
     demo.add_argument("--days", type=int, default=7, help="complete UTC days to sync, ending yesterday")
-    demo.add_argument("--tickets", type=int, default=10_000, help="size of the sandbox world")
+    demo.add_argument("--conversations", type=int, default=25_000,
+                      help="size of the sandbox world (about 10,500 of them are Zendesk tickets)")
     demo.add_argument("--seed", type=int, default=7, help="sandbox world seed")
     demo.add_argument("--home", default=None, help="where the lake, DuckDB and Dagster instance live "
                                                    "(default: INTEGRATION_PIPELINES_HOME or ./.local)")
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from integration_pipelines.demo import run_demo
 
-        return run_demo(days=args.days, tickets=args.tickets, seed=args.seed, home=args.home,
+        return run_demo(days=args.days, conversations=args.conversations, seed=args.seed, home=args.home,
                         rate_limits=args.rate_limits)
     return 2
 

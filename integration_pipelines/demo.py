@@ -40,14 +40,14 @@ def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Pa
     return dagster_home
 
 
-def run_demo(*, days: int, tickets: int, seed: int, home: str | None, rate_limits: str) -> int:
+def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate_limits: str) -> int:
     home_path = Path(home or os.environ.get("INTEGRATION_PIPELINES_HOME", ".local")).resolve()
     today = datetime.now(UTC).date()
     first, last = today - timedelta(days=days), today - timedelta(days=1)
-    print(f"Starting the sandbox ({tickets} Zendesk tickets, seed {seed}, rate limits: {rate_limits}) ...",
+    print(f"Starting the sandbox ({conversations} conversations, seed {seed}, rate limits: {rate_limits}) ...",
           flush=True)
     started = time.perf_counter()
-    with SandboxProcess(["--tickets", str(tickets), "--seed", str(seed), "--rate-limits", rate_limits,
+    with SandboxProcess(["--conversations", str(conversations), "--seed", str(seed), "--rate-limits", rate_limits,
                          "--dialects", "zendesk"]) as sandbox:
         dagster_home = _configure_environment(home_path, sandbox.url, rate_limits)
         import dagster as dg
@@ -68,12 +68,12 @@ def run_demo(*, days: int, tickets: int, seed: int, home: str | None, rate_limit
             )
         elapsed = time.perf_counter() - started
         served = sandbox.stats().get("zendesk", {})
-    _print_summary(result, elapsed, served, home_path, dagster_home, seed, tickets)
+    _print_summary(result, elapsed, served, home_path, dagster_home, seed, conversations)
     return 0 if result.success else 1
 
 
 def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_home: Path, seed: int,
-                   tickets: int) -> None:
+                   conversations: int) -> None:
     totals = dict.fromkeys(SUMMED_METRICS, 0.0)
     lines = []
     # a multi-day run reports the same run-wide metadata on each day's materialization: one per asset
@@ -98,7 +98,7 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
           f"the vendor's rate limit; the sandbox served {served.get('requests', 0)} requests")
     print(f"\nLake: {home / 'lake'}\nDuckDB: {home / 'warehouse.duckdb'}")
     print("\nOpen the Dagster UI on the same data (two terminals):\n"
-          f"  .venv/bin/integration-pipelines sandbox --port 8765 --tickets {tickets} --seed {seed}\n"
+          f"  .venv/bin/integration-pipelines sandbox --port 8765 --conversations {conversations} --seed {seed}\n"
           f"  DAGSTER_HOME={dagster_home} INTEGRATION_PIPELINES_HOME={home} "
           ".venv/bin/dagster dev -w workspace.yaml\n"
           "then browse http://127.0.0.1:3000")

@@ -21,7 +21,8 @@ def test_help_lists_the_options(command: list[str]) -> None:
     out = subprocess.run([*CLI, *command, "--help"], capture_output=True, text=True, check=True).stdout
     assert "usage: integration-pipelines" in out
     expected = {(): ["demo", "sandbox"], ("demo",): ["--days", "--rate-limits", "--home"],
-                ("sandbox",): ["--port", "--tickets", "--fault-429", "--fault-drop", "--rate-limits"]}[tuple(command)]
+                ("sandbox",): ["--port", "--conversations", "--fault-429", "--fault-drop", "--rate-limits"],
+                }[tuple(command)]
     for option in expected:
         assert option in out
 
@@ -35,7 +36,7 @@ def test_sandbox_rate_limit_option_is_validated() -> None:
 def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     """The demo with a small world and no pacing: every table is filled and the summary says so."""
     env = {**os.environ, "DAGSTER_HOME": "", "INTEGRATION_PIPELINES_HOME": ""}
-    proc = subprocess.run([*CLI, "demo", "--tickets", "400", "--days", "3", "--rate-limits", "off",
+    proc = subprocess.run([*CLI, "demo", "--conversations", "900", "--days", "3", "--rate-limits", "off",
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout

@@ -24,9 +24,10 @@ from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.sandbox.world import World
 from integration_pipelines.lib.warehouses.base import TableSpec
 from integration_pipelines_tests.fixtures.pipeline import TABLES, deleted_ids, pipeline_definitions, table_rows
+from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
 
-DAY = "2026-10-30"
-FIRST, LAST = "2026-10-26", "2026-10-30"
+DAY = "2026-10-31"
+FIRST, LAST = "2026-10-27", "2026-10-31"
 
 
 def day_window(first: str, last: str) -> tuple[datetime, datetime]:
@@ -36,9 +37,9 @@ def day_window(first: str, last: str) -> tuple[datetime, datetime]:
 
 def expected_ids(world: World, table: str, start: datetime, end: datetime) -> set[int]:
     if table == "tickets":
-        return {c.id for c in world.conversations if start <= c.updated_at < end}
+        return {c.id for c in zendesk_tickets(world) if start <= c.updated_at < end}
     if table == "ticket_comments":
-        return {m.id for c in world.conversations for m in c.messages if start <= m.created_at < end}
+        return {m.id for c in zendesk_tickets(world) for m in c.messages if start <= m.created_at < end}
     if table == "users":
         return {p.id for p in world.people if start <= p.updated_at < end}
     return {o.id for o in world.companies if start <= o.updated_at < end}
@@ -67,7 +68,7 @@ def test_one_partition_gives_exact_tables_and_operator_metadata(sandbox: Sandbox
     assert result.success
     assert_tables_exact(tmp_path, world, DAY, DAY)
     start, end = day_window(DAY, DAY)
-    deleted = {c.id for c in world.conversations if c.deleted_at and start <= c.updated_at < end}
+    deleted = {c.id for c in zendesk_tickets(world) if c.deleted_at and start <= c.updated_at < end}
     assert deleted and deleted_ids(tmp_path, "tickets") == deleted
     meta = {e.materialization.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
             for e in result.get_asset_materialization_events()}
@@ -93,11 +94,11 @@ def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess,
         assert len(instance.get_run_records()) == 1
         partitions = {e.materialization.partition for e in result.get_asset_materialization_events()
                       if e.materialization.asset_key == dg.AssetKey(["raw", "zendesk", "tickets"])}
-        assert partitions == {(date(2026, 10, 26) + timedelta(days=i)).isoformat() for i in range(5)}
+        assert partitions == {(date(2026, 10, 27) + timedelta(days=i)).isoformat() for i in range(5)}
     assert_tables_exact(tmp_path, world, FIRST, LAST)
     lake = Lake(str(tmp_path / "lake"))
     for offset in range(5):  # the lake keeps the pull split by day
-        assert len(lake.files(["raw", "zendesk", "tickets"], [date(2026, 10, 26) + timedelta(days=offset)])) == 1
+        assert len(lake.files(["raw", "zendesk", "tickets"], [date(2026, 10, 27) + timedelta(days=offset)])) == 1
 
 
 def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, world: World,
@@ -108,7 +109,7 @@ def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, 
     assert run_sync(defs, DAY, DAY).success
     assert {t: table_rows(tmp_path, t) for t in TABLES} == first
     # raw keeps every pull: two files for the day, the warehouse still one row per id
-    assert len(Lake(str(tmp_path / "lake")).files(["raw", "zendesk", "tickets"], [date(2026, 10, 30)])) == 2
+    assert len(Lake(str(tmp_path / "lake")).files(["raw", "zendesk", "tickets"], [date(2026, 10, 31)])) == 2
     assert_tables_exact(tmp_path, world, DAY, DAY)
 
 
@@ -129,7 +130,7 @@ def test_run_killed_part_way_then_rerun_matches_a_clean_run(sandbox: SandboxProc
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     lake = Lake(str(killed / "lake"))
-    days = [date(2026, 10, 26) + timedelta(days=i) for i in range(5)]
+    days = [date(2026, 10, 27) + timedelta(days=i) for i in range(5)]
     deadline = time.monotonic() + 120
     while not lake.files(["raw", "zendesk", "tickets"], days) and time.monotonic() < deadline:
         assert proc.poll() is None, "the run ended before it could be killed"

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from integration_pipelines.lib.http.ratelimit import RateLimit
+from integration_pipelines.lib.sandbox.crm import Crm
 from integration_pipelines.lib.sandbox.ratelimits import WindowState
 from integration_pipelines.lib.sandbox.world import World
 
@@ -33,8 +34,9 @@ class Dialect(ABC):
     mount: str  # path prefix, may hold path parameters (e.g. "/zendesk/{subdomain}")
     rate_limits: Mapping[str, RateLimit]
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, crm: Crm) -> None:
         self.world = world
+        self.crm = crm  # which conversations live in this system, deals, CRM-side deletions
 
     @abstractmethod
     def routes(self) -> Sequence[BaseRoute]:

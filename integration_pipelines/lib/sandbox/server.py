@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import uvicorn
 
 from integration_pipelines.lib.sandbox.app import build_app
+from integration_pipelines.lib.sandbox.crm import Crm, build_crm
 from integration_pipelines.lib.sandbox.dialect import Dialect
 from integration_pipelines.lib.sandbox.dialects.zendesk import ZendeskDialect
 from integration_pipelines.lib.sandbox.faults import FaultConfig, FaultInjector
@@ -46,7 +47,10 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
     parser.add_argument("--dialects", default=",".join(DIALECTS), help="comma-separated vendor APIs to serve")
     parser.add_argument("--seed", type=int, default=7, help="world seed (same seed, same data)")
-    parser.add_argument("--tickets", type=int, default=10_000, help="conversations in the world")
+    parser.add_argument("--conversations", type=int, default=25_000,
+                        help="conversations in the world, shared among the systems (about 10,500 in Zendesk)")
+    parser.add_argument("--import-leads", type=int, default=12_000,
+                        help="contacts a marketing import touched on one day (exceeds HubSpot's search cap)")
     parser.add_argument("--days", type=int, default=30, help="days of history before the anchor")
     parser.add_argument("--anchor", default=None, help="UTC date the history ends at (default: today)")
     parser.add_argument("--rate-limits", type=parse_rate_limits, default=1.0, metavar="vendor|off|SCALE",
@@ -63,14 +67,14 @@ def world_config(args: argparse.Namespace) -> WorldConfig:
     anchor = None
     if args.anchor:
         anchor = datetime.fromisoformat(args.anchor).replace(tzinfo=UTC)
-    return WorldConfig(seed=args.seed, tickets=args.tickets, days=args.days, anchor=anchor)
+    return WorldConfig(seed=args.seed, tickets=args.conversations, days=args.days, anchor=anchor)
 
 
-def make_dialects(names: Sequence[str], world: World) -> list[Dialect]:
+def make_dialects(names: Sequence[str], world: World, crm: Crm) -> list[Dialect]:
     unknown = [n for n in names if n not in DIALECTS]
     if unknown:
         raise SystemExit(f"unknown dialect(s) {unknown}; available: {sorted(DIALECTS)}")
-    return [DIALECTS[name](world) for name in names]
+    return [DIALECTS[name](world, crm) for name in names]
 
 
 def serve(argv: Sequence[str] | None = None) -> None:
@@ -85,7 +89,7 @@ def serve_args(args: argparse.Namespace) -> None:
         rate_slow=args.fault_slow, rate_drop=args.fault_drop, rate_truncate=args.fault_truncate,
         slow_seconds=args.slow_seconds))
     names = [n.strip() for n in args.dialects.split(",") if n.strip()]
-    app = build_app(make_dialects(names, world), faults, args.rate_limits)
+    app = build_app(make_dialects(names, world, build_crm(world, leads=args.import_leads)), faults, args.rate_limits)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

@@ -18,7 +18,7 @@ from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbo
 from integration_pipelines.lib.sandbox.faults import FaultConfig
 from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.sandbox.world import World
-from integration_pipelines_tests.fixtures.sandbox import zendesk_resource
+from integration_pipelines_tests.fixtures.sandbox import zendesk_resource, zendesk_tickets
 
 
 def whole_history(world: World) -> tuple[datetime, datetime]:
@@ -35,11 +35,11 @@ def pull(resource: ZendeskResource, obj: str, start: datetime, end: datetime) ->
 
 
 def assert_exact_tickets(table: pa.Table, world: World, start: datetime, end: datetime) -> None:
-    expected = {c.id for c in world.conversations if start <= c.updated_at < end}
+    expected = {c.id for c in zendesk_tickets(world) if start <= c.updated_at < end}
     ids = table.column("id").to_pylist()
     assert len(ids) == len(set(ids)), "a ticket id arrived twice"
     assert set(ids) == expected
-    deleted = {c.id for c in world.conversations if c.deleted_at and start <= c.updated_at < end}
+    deleted = {c.id for c in zendesk_tickets(world) if c.deleted_at and start <= c.updated_at < end}
     flagged = {i for i, d in zip(ids, table.column("is_deleted").to_pylist(), strict=True) if d}
     assert flagged == deleted and deleted, "deleted tickets must arrive flagged, not dropped"
 
@@ -48,7 +48,7 @@ def test_full_ticket_export_is_exact(zendesk: ZendeskResource, world: World) -> 
     start, end = whole_history(world)
     table, metrics = pull(zendesk.model_copy(update={"per_page": 100}), "tickets", start, end)
     assert_exact_tickets(table, world, start, end)
-    assert metrics["requests"] >= len(world.conversations) // 100  # really paged, 100 per page
+    assert metrics["requests"] >= len(zendesk_tickets(world)) // 100  # really paged, 100 per page
     assert metrics["retries"] == 0
 
 
@@ -56,7 +56,7 @@ def test_one_day_window_holds_exactly_that_days_changes(zendesk: ZendeskResource
     anchor = world.config.anchor
     start, end = anchor - timedelta(days=3), anchor - timedelta(days=2)
     table, _ = pull(zendesk, "tickets", start, end)
-    expected = {c.id for c in world.conversations if start <= c.updated_at < end}
+    expected = {c.id for c in zendesk_tickets(world) if start <= c.updated_at < end}
     assert sorted(table.column("id").to_pylist()) == sorted(expected) and expected
 
 
@@ -73,7 +73,7 @@ def test_users_and_organizations_exact(zendesk: ZendeskResource, world: World, o
 def test_comments_from_ticket_events_exact(zendesk: ZendeskResource, world: World) -> None:
     start, end = whole_history(world)
     table, _ = pull(zendesk, "ticket_comments", start, end)
-    messages = {m.id: m for c in world.conversations for m in c.messages}
+    messages = {m.id: m for c in zendesk_tickets(world) for m in c.messages}
     ids = table.column("id").to_pylist()
     assert len(ids) == len(set(ids)) and set(ids) == set(messages)
     sample = table.slice(0, 50).to_pylist()
@@ -85,7 +85,7 @@ def test_comments_from_ticket_events_exact(zendesk: ZendeskResource, world: Worl
 def test_time_based_pages_with_shared_boundary_second_are_deduplicated(sandbox: SandboxProcess,
                                                                        world: World) -> None:
     """ticket_events pages of 1000 repeat their last second; each comment must arrive once."""
-    assert sum(len(c.messages) for c in world.conversations) > 1000, "world too small to page"
+    assert sum(len(c.messages) for c in zendesk_tickets(world)) > 1000, "world too small to page"
     start, end = whole_history(world)
     with zendesk_resource(sandbox).open_client() as client:
         pages = list(client.pages("ticket_comments", start, end))
@@ -133,7 +133,7 @@ def test_all_faults_mixed_at_ten_percent_each(sandbox: SandboxProcess, world: Wo
     assert metrics["http_429s"] > 0 and metrics["retries"] > 0 and metrics["malformed_bodies"] > 0
     comments, _ = pull(resource, "ticket_comments", start, end)
     ids = comments.column("id").to_pylist()
-    assert len(ids) == len(set(ids)) == sum(len(c.messages) for c in world.conversations)
+    assert len(ids) == len(set(ids)) == sum(len(c.messages) for c in zendesk_tickets(world))
 
 
 def test_proactive_rate_limit_avoids_429s(sandbox: SandboxProcess, world: World) -> None:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from integration_pipelines.lib.http.ratelimit import RateLimit
+from integration_pipelines.lib.sandbox.crm import Crm
 from integration_pipelines.lib.sandbox.dialect import Dialect, json_response
 from integration_pipelines.lib.sandbox.dialects import zendesk_render as render
 from integration_pipelines.lib.sandbox.export_stream import ExportStream, decode_cursor, encode_cursor
@@ -38,10 +39,10 @@ class ZendeskDialect(Dialect):
         "default": RateLimit(700, 60),  # Enterprise plan account-wide limit
     }
 
-    def __init__(self, world: World) -> None:
-        super().__init__(world)
+    def __init__(self, world: World, crm: Crm) -> None:
+        super().__init__(world, crm)
         base = f"https://{SUBDOMAIN}.zendesk.com"
-        conversations = world.conversations
+        conversations = crm.conversations(world, "zendesk")
         self.tickets = ExportStream(
             (int(c.updated_at.timestamp()), c.id, render.ticket(c, base)) for c in conversations)
         self.users = ExportStream(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -22,9 +23,14 @@ class SourceObject(Protocol):
     version_column: str
 
 
-class Page(Protocol):
+@dataclass(frozen=True)
+class ExportPage:
+    """One response's records inside the window, typed as Arrow (what every connector yields)."""
+
+    object: str
     number: int
     batch: pa.RecordBatch
+    end_of_stream: bool
 
 
 class SourceClient(Protocol):
@@ -32,7 +38,7 @@ class SourceClient(Protocol):
 
     api: ApiClient
 
-    def pages(self, obj: SourceObject, start: datetime, end: datetime) -> Iterator[Page]: ...
+    def pages(self, obj: SourceObject, start: datetime, end: datetime) -> Iterator[ExportPage]: ...
 
 
 class Connector(Protocol):

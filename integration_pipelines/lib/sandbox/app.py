@@ -161,6 +161,20 @@ def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
         stats.reset()
         return json_response({})
 
+    by_name = {d.name: d for d in dialects}
+
+    async def dialect_admin(request: Request) -> Response:
+        dialect = by_name.get(request.path_params["dialect"])
+        if dialect is None:
+            return json_response({"error": "no such dialect"}, 404)
+        try:
+            result = dialect.admin(request.path_params["action"], await request.json())
+        except KeyError as exc:
+            return json_response({"error": f"unknown action {exc}"}, 404)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 422)
+        return json_response(result)
+
     async def health(request: Request) -> Response:
         return json_response({"status": "ok", "dialects": [d.name for d in dialects],
                               "in_flight": stats.in_flight})
@@ -172,6 +186,7 @@ def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
         Route("/_sandbox/rate-limits", put_rate_limits, methods=["PUT"]),
         Route("/_sandbox/stats", get_stats, methods=["GET"]),
         Route("/_sandbox/stats", delete_stats, methods=["DELETE"]),
+        Route("/_sandbox/{dialect}/{action}", dialect_admin, methods=["POST"]),
     ]
     mounts = [
         Mount(d.mount, app=Guard(Router(list(d.routes())), d, faults, limiters[d.name], stats))

@@ -63,6 +63,11 @@ class Dialect(ABC):
     def server_error(self, status_code: int) -> Response:
         return json_response({"error": "server error"}, status_code)
 
+    def admin(self, action: str, payload: dict) -> object:
+        """Run-time controls a dialect offers tests (``POST /_sandbox/{name}/{action}``), e.g. expiring
+        sessions or adding a custom field; unknown actions raise KeyError (answered with 404)."""
+        raise KeyError(action)
+
     def limit_headers(self, state: WindowState) -> dict[str, str]:
         return {"RateLimit-Limit": str(state.limit), "RateLimit-Remaining": str(state.remaining),
                 "RateLimit-Reset": str(state.reset_after)}

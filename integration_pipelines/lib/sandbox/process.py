@@ -62,6 +62,12 @@ class SandboxProcess:
                 raise TimeoutError("sandbox still answering requests")
             time.sleep(0.05)
 
+    def admin(self, dialect: str, action: str, **payload: Any) -> Any:
+        """Call a dialect's run-time control (see ``Dialect.admin``)."""
+        response = self._admin.post(f"/_sandbox/{dialect}/{action}", json=payload)
+        response.raise_for_status()
+        return response.json()
+
     def stats(self) -> dict[str, dict[str, int]]:
         return self._admin.get("/_sandbox/stats").json()
 

@@ -7,6 +7,7 @@ A child process keeps the sandbox off the client's interpreter (its own core, it
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import socket
 import sys
@@ -18,11 +19,17 @@ import uvicorn
 from integration_pipelines.lib.sandbox.app import build_app
 from integration_pipelines.lib.sandbox.crm import Crm, build_crm
 from integration_pipelines.lib.sandbox.dialect import Dialect
-from integration_pipelines.lib.sandbox.dialects.zendesk import ZendeskDialect
 from integration_pipelines.lib.sandbox.faults import FaultConfig, FaultInjector
 from integration_pipelines.lib.sandbox.world import World, WorldConfig, build_world
 
-DIALECTS: dict[str, type[Dialect]] = {"zendesk": ZendeskDialect}
+# name → "module:Class", imported only when served
+DIALECTS: dict[str, str] = {
+    "zendesk": "integration_pipelines.lib.sandbox.dialects.zendesk:ZendeskDialect",
+    "salesforce": "integration_pipelines.lib.sandbox.dialects.salesforce:SalesforceDialect",
+    "hubspot": "integration_pipelines.lib.sandbox.dialects.hubspot:HubSpotDialect",
+    "intercom": "integration_pipelines.lib.sandbox.dialects.intercom:IntercomDialect",
+}
+DEFAULT_DIALECTS = "zendesk"
 READY_PREFIX = "SANDBOX_URL="
 
 
@@ -45,7 +52,8 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
-    parser.add_argument("--dialects", default=",".join(DIALECTS), help="comma-separated vendor APIs to serve")
+    parser.add_argument("--dialects", default=DEFAULT_DIALECTS,
+                        help=f"comma-separated vendor APIs to serve, of: {', '.join(DIALECTS)}")
     parser.add_argument("--seed", type=int, default=7, help="world seed (same seed, same data)")
     parser.add_argument("--conversations", type=int, default=25_000,
                         help="conversations in the world, shared among the systems (about 10,500 in Zendesk)")
@@ -74,7 +82,12 @@ def make_dialects(names: Sequence[str], world: World, crm: Crm) -> list[Dialect]
     unknown = [n for n in names if n not in DIALECTS]
     if unknown:
         raise SystemExit(f"unknown dialect(s) {unknown}; available: {sorted(DIALECTS)}")
-    return [DIALECTS[name](world, crm) for name in names]
+    dialects = []
+    for name in names:
+        module_name, class_name = DIALECTS[name].split(":")
+        dialect_class: type[Dialect] = getattr(importlib.import_module(module_name), class_name)
+        dialects.append(dialect_class(world, crm))
+    return dialects
 
 
 def serve(argv: Sequence[str] | None = None) -> None:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-
+from integration_pipelines.lib.connectors.base import ExportPage
 from integration_pipelines.lib.connectors.zendesk.objects import OBJECTS, ZendeskObject
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError
 from integration_pipelines.lib.records import parse_timestamp, to_record_batch
 
 INTEGRATION = "zendesk"
-
-
-@dataclass(frozen=True)
-class ExportPage:
-    """One response's records that fall inside the window, already typed as Arrow."""
-
-    object: str
-    number: int
-    batch: pa.RecordBatch
-    end_of_stream: bool
 
 
 class ZendeskClient:

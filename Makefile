@@ -28,6 +28,8 @@ sandbox: $(STAMP)
 	$(BIN)/integration-pipelines sandbox --port 8765
 
 dev: $(STAMP)
+	@mkdir -p .local/dagster_home
+	@test -f .local/dagster_home/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .local/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.local/dagster_home INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local \
 		$(BIN)/dagster dev -w workspace.yaml
 

@@ -119,7 +119,9 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
           key: dg.AssetKey, start: datetime, end: datetime) -> dg.MaterializeResult:
     """Stream one object's pages for [start, end) into the lake; metadata counts this object only."""
     client.api.metrics = RequestMetrics()
-    writer = lake.writer(key.path, arrow_schema(obj.columns), context.run.run_id, obj.version_column)
+    # connectors whose fields are discovered per run (Salesforce describe) say so through columns()
+    columns = client.columns(obj) if hasattr(client, "columns") else obj.columns
+    writer = lake.writer(key.path, arrow_schema(columns), context.run.run_id, obj.version_column)
     rows = deletes = pages = 0
     try:
         for page in client.pages(obj, start, end):
@@ -133,7 +135,7 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
     except BaseException:
         writer.abort()
         raise
-    quota = client.api.buckets.get("incremental", client.api.buckets["default"]).last_state.remaining
+    quota = client.api.quota_remaining()
     metadata = {
         "rows": rows,
         "deletes": deletes,
@@ -153,7 +155,7 @@ def _load(context: dg.AssetExecutionContext, lake: Lake, exporter: DuckDBExporte
           obj: SourceObject, key: dg.AssetKey, start: datetime, end: datetime) -> dg.MaterializeResult:
     """Upsert the window's lake files one day at a time, so memory holds one day of one object."""
     spec = table_spec(system, obj)
-    schema = arrow_schema(obj.columns)
+    schema = arrow_schema(obj.columns)  # the static core; files may carry more (discovered) columns
     rows_in = inserted = matched = files_read = 0
     result = None
     for day in days_in_window(start, end):
@@ -161,7 +163,7 @@ def _load(context: dg.AssetExecutionContext, lake: Lake, exporter: DuckDBExporte
         if not files:
             continue
         files_read += len(files)
-        data = lake.read(files, schema)
+        data = lake.read(files)
         result = exporter.upsert(spec, data)
         rows_in += result.rows_in
         inserted += result.inserted

@@ -112,6 +112,11 @@ class ApiClient:
     def set_base_url(self, base_url: str) -> None:
         self._http.base_url = httpx.URL(base_url)
 
+    def quota_remaining(self) -> float | None:
+        """The smallest 'remaining' any response reported for this client's limits, if any did."""
+        reported = [b.last_state.remaining for b in self.buckets.values() if b.last_state.remaining is not None]
+        return min(reported) if reported else None
+
     def request(self, method: str, url: str, *, limit_group: str = "default", **kwargs: Any) -> httpx.Response:
         """Send a request with pacing and retries; returns a 2xx response or raises IntegrationError."""
         return self._send(method, url, limit_group, kwargs, parse_json=False)[0]

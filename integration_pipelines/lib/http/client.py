@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -86,6 +87,7 @@ class ApiClient:
         self._on_unauthorized = on_unauthorized
         self._sleep = sleep
         self._retries_used = 0
+        self._retry_lock = threading.Lock()  # connectors may share one client across worker threads
         self._http = httpx.Client(
             base_url=base_url,
             auth=auth,
@@ -206,14 +208,18 @@ class ApiClient:
 
     def _wait_before_retry(self, method: str, url: str, attempt: int, reason: str,
                            wait: float | None) -> None:
-        if attempt >= self.retry.max_attempts or self._retries_used >= self.retry.budget:
+        with self._retry_lock:
+            exhausted = attempt >= self.retry.max_attempts or self._retries_used >= self.retry.budget
+            if not exhausted:
+                self._retries_used += 1
+            used = self._retries_used
+        if exhausted:
             raise RetryBudgetExhaustedError(
                 self.integration,
                 f"gave up on {method} {self._url(self._http.base_url.join(url))} after {attempt} "
-                f"attempt(s) ({self._retries_used} retries used of this run's budget of "
+                f"attempt(s) ({used} retries used of this run's budget of "
                 f"{self.retry.budget}); last error: {reason}",
             ) from None
-        self._retries_used += 1
         self.metrics.record_retry()
         delay = self.retry.backoff(attempt) if wait is None else wait
         if delay > 0:

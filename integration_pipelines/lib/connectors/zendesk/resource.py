@@ -10,6 +10,7 @@ import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.connectors.zendesk.client import INTEGRATION, ZendeskClient
+from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
@@ -74,7 +75,7 @@ class ZendeskResource(dg.ConfigurableResource):
 
     def _auth(self) -> httpx.Auth:
         if self.oauth_token:
-            return _BearerAuth(self.oauth_token)
+            return BearerAuth(self.oauth_token)
         if self.email and self.api_token:
             return httpx.BasicAuth(f"{self.email}/token", self.api_token)
         raise ConfigurationError(
@@ -96,14 +97,3 @@ class ZendeskResource(dg.ConfigurableResource):
             return None
 
         return classify
-
-
-class _BearerAuth(httpx.Auth):
-    """OAuth bearer token; a class (not a header string) so the token never sits in default headers."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request):
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request

@@ -18,6 +18,8 @@ class WindowState:
     remaining: int
     reset_after: int  # whole seconds until the window resets
     allowed: bool
+    group: str = "default"  # which of the dialect's limits this request counted against
+    window_seconds: float = 0.0  # the window in force (shortened when tests scale it)
 
 
 class FixedWindowLimiter:
@@ -56,4 +58,4 @@ class FixedWindowLimiter:
                 used += 1
             self._windows[(group, credential)] = (started, used)
         reset = max(1, math.ceil(window - (now - started)))
-        return WindowState(allowed_per_window, allowed_per_window - used, reset, allowed)
+        return WindowState(allowed_per_window, allowed_per_window - used, reset, allowed, group, window)

@@ -10,9 +10,13 @@ import os
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from integration_pipelines.lib.connectors.hubspot import HubSpotResource
+from integration_pipelines.lib.connectors.intercom import IntercomResource
 from integration_pipelines.lib.connectors.zendesk import ZendeskResource
 from integration_pipelines.lib.environment import get_environment, local_home, sandbox_url
 from integration_pipelines.lib.lake import LakeResource
+from integration_pipelines.lib.sandbox.dialects import hubspot as hubspot_sandbox
+from integration_pipelines.lib.sandbox.dialects import intercom as intercom_sandbox
 from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
 
 
@@ -35,6 +39,14 @@ def _local_resources() -> dict[str, object]:
             base_url=f"{sandbox_url()}/zendesk/{{subdomain}}",
             **_zendesk_limits(),
         ),
+        "hubspot": HubSpotResource(
+            access_token=hubspot_sandbox.ACCESS_TOKEN,  # the sandbox's published test token
+            base_url=f"{sandbox_url()}/hubspot",
+        ),
+        "intercom": IntercomResource(
+            access_token=intercom_sandbox.ACCESS_TOKEN,  # the sandbox's published test token
+            base_url=f"{sandbox_url()}/intercom",
+        ),
         "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
         "duckdb": DuckDBResource(database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH",
                                                          str(home / "warehouse.duckdb"))),
@@ -53,9 +65,32 @@ def _zendesk_prod() -> ZendeskResource:
     )
 
 
+def _hubspot_prod() -> HubSpotResource:
+    if os.environ.get("HUBSPOT_REFRESH_TOKEN"):
+        credentials = {name: dg.EnvVar(f"HUBSPOT_{name.upper()}")
+                       for name in ("client_id", "client_secret", "refresh_token")}
+    else:
+        credentials = {"access_token": dg.EnvVar("HUBSPOT_ACCESS_TOKEN")}
+    return HubSpotResource(
+        requests_per_10s=float(os.environ.get("HUBSPOT_REQUESTS_PER_10S", "100")),
+        **credentials,
+    )
+
+
+def _intercom_prod() -> IntercomResource:
+    return IntercomResource(
+        access_token=dg.EnvVar("INTERCOM_ACCESS_TOKEN"),
+        base_url=os.environ.get("INTERCOM_BASE_URL", "https://api.intercom.io"),
+        api_version=os.environ.get("INTERCOM_API_VERSION", "2.11"),
+        requests_per_minute=float(os.environ.get("INTERCOM_REQUESTS_PER_MINUTE", "10000")),
+    )
+
+
 def _prod_resources() -> dict[str, object]:
     return {
         "zendesk": _zendesk_prod(),
+        "hubspot": _hubspot_prod(),
+        "intercom": _intercom_prod(),
         "lake": LakeResource(url=dg.EnvVar("INTEGRATION_PIPELINES_LAKE_URL")),
         "duckdb": DuckDBResource(database=dg.EnvVar("INTEGRATION_PIPELINES_DUCKDB_PATH")),
     }

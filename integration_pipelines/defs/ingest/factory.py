@@ -119,6 +119,9 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
           key: dg.AssetKey, start: datetime, end: datetime) -> dg.MaterializeResult:
     """Stream one object's pages for [start, end) into the lake; metadata counts this object only."""
     client.api.metrics = RequestMetrics()
+    connector_stats = getattr(client, "stats", None)  # e.g. HubSpot's window splits; counts per object
+    if connector_stats is not None:
+        connector_stats.clear()
     # connectors whose fields are discovered per run (Salesforce describe) say so through columns()
     columns = client.columns(obj) if hasattr(client, "columns") else obj.columns
     writer = lake.writer(key.path, arrow_schema(columns), context.run.run_id, obj.version_column)
@@ -145,6 +148,7 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),
         **client.api.metrics.as_dict(),
+        **dict(connector_stats or {}),
     }
     if quota is not None:
         metadata["quota_remaining"] = quota

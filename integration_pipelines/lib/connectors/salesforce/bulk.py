@@ -1,0 +1,126 @@
+"""Bulk API 2.0 query jobs: create, poll with backoff until JobComplete, then read CSV chunk by chunk.
+
+Results come in locator chunks (``Sforce-Locator``, literally ``null`` after the last); each chunk is
+parsed, checked against ``Sforce-NumberOfRecords`` and handed on before the next is fetched, so a
+pull holds one chunk, never the whole job. A chunk cut short in transit is fetched again: a locator
+stays valid as long as its job exists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.errors import IntegrationError, RetryBudgetExhaustedError
+
+INTEGRATION = "salesforce"
+
+
+@dataclass(frozen=True)
+class BulkSettings:
+    max_records: int = 50_000  # rows per results chunk (maxRecords)
+    poll_seconds: float = 1.0  # first wait between job status reads; doubles up to max_poll_seconds
+    max_poll_seconds: float = 30.0
+    timeout_seconds: float = 3600.0  # a job not complete by then fails the run
+
+
+class IncompleteChunk(Exception):
+    """A results chunk that did not arrive whole."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    header: list[str]
+    rows: list[list[str]]
+    last: bool
+
+
+class BulkQuery:
+    """One queryAll job's lifecycle over the run's ApiClient (its retries, pacing and metrics)."""
+
+    def __init__(self, api: ApiClient, version: str, settings: BulkSettings,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.api, self.settings, self._sleep = api, settings, sleep
+        self.base = f"services/data/v{version}/jobs/query"  # relative to the instance URL
+        self.polls = 0
+
+    def run(self, soql: str) -> Iterator[Chunk]:
+        job = self.api.request_json("POST", self.base, json={
+            "operation": "queryAll", "query": soql, "contentType": "CSV", "columnDelimiter": "COMMA",
+            "lineEnding": "LF"})
+        job_id = job.get("id") if isinstance(job, dict) else None
+        if not isinstance(job_id, str):
+            raise IntegrationError(INTEGRATION, f"creating a Bulk API query job returned no id: {str(job)[:200]}")
+        self._wait(job_id)
+        locator: str | None = None
+        while True:
+            chunk, locator = self._chunk(job_id, locator)
+            yield chunk
+            if chunk.last:
+                return
+
+    def _wait(self, job_id: str) -> None:
+        delay, deadline = self.settings.poll_seconds, time.monotonic() + self.settings.timeout_seconds
+        while True:
+            info = self.api.request_json("GET", f"{self.base}/{job_id}")
+            self.polls += 1
+            state = info.get("state") if isinstance(info, dict) else None
+            if state == "JobComplete":
+                return
+            if state in ("Failed", "Aborted"):
+                raise IntegrationError(INTEGRATION, f"Bulk API query job {job_id} ended {state}: "
+                                                    f"{info.get('errorMessage') or 'no error message'}")
+            if time.monotonic() + delay > deadline:
+                raise IntegrationError(INTEGRATION, f"Bulk API query job {job_id} still {state} after "
+                                                    f"{self.settings.timeout_seconds:.0f}s (bulk_timeout_seconds)")
+            self._sleep(delay)
+            delay = min(delay * 2, self.settings.max_poll_seconds)
+
+    def _chunk(self, job_id: str, locator: str | None) -> tuple[Chunk, str | None]:
+        params: dict[str, str | int] = {"maxRecords": self.settings.max_records}
+        if locator:
+            params["locator"] = locator
+        attempt = 0
+        while True:
+            attempt += 1
+            response = self.api.request("GET", f"{self.base}/{job_id}/results", params=params)
+            try:
+                header, rows = parse_chunk(response.content, response.headers.get("sforce-numberofrecords"))
+            except IncompleteChunk as exc:
+                self.api.metrics.record_failure("malformed_bodies")
+                if attempt >= self.api.retry.max_attempts:
+                    raise RetryBudgetExhaustedError(
+                        INTEGRATION, f"results chunk of Bulk API job {job_id} arrived incomplete {attempt} "
+                                     f"times; last problem: {exc}") from None
+                self.api.metrics.record_retry()
+                self._sleep(self.api.retry.backoff(attempt))
+                continue
+            next_locator = response.headers.get("sforce-locator", "null")
+            last = next_locator in ("null", "")
+            return Chunk(header, rows, last), None if last else next_locator
+
+
+def parse_chunk(content: bytes, expected: str | None) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of one CSV chunk, or IncompleteChunk if it was cut short."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IncompleteChunk(f"not UTF-8 ({exc.reason})") from None
+    if not text.endswith("\n"):
+        raise IncompleteChunk(f"{len(content)} bytes not ending in a line break")
+    try:
+        table = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise IncompleteChunk(f"CSV error: {exc}") from None
+    if not table:
+        raise IncompleteChunk("no header row")
+    header, rows = table[0], table[1:]
+    if any(len(row) != len(header) for row in rows):
+        raise IncompleteChunk("a row has the wrong number of cells")
+    if expected is not None and expected.isdigit() and int(expected) != len(rows):
+        raise IncompleteChunk(f"{len(rows)} rows, Sforce-NumberOfRecords says {expected}")
+    return header, rows

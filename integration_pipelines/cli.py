@@ -16,8 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
-        "demo", help="sync the last days of the sandbox's Zendesk into the lake and DuckDB, no credentials",
-        description="Start the sandbox on a free loopback port, run zendesk_sync_job for the last DAYS "
+        "demo", help="sync the last days of the sandbox's four vendors into the lake and DuckDB, no credentials",
+        description="Start the sandbox on a free loopback port, run sync_all_job for the last DAYS "
                     "complete UTC days into the local lake and DuckDB, and print a summary.")
     demo.add_argument("--days", type=int, default=7, help="complete UTC days to sync, ending yesterday")
     demo.add_argument("--conversations", type=int, default=25_000,

@@ -1,4 +1,4 @@
-"""The no-credentials demo: sandbox → zendesk_sync_job → lake + DuckDB, with a summary.
+"""The no-credentials demo: sandbox → sync_all_job (Zendesk, Salesforce, HubSpot, Intercom) → lake + DuckDB.
 
 Runs land in a local Dagster instance (``{home}/dagster_home``), so ``dagster dev`` pointed at the
 same home shows them, with the same lake and DuckDB file.
@@ -11,17 +11,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from integration_pipelines.defs.resources import PACING
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.lib.sandbox.process import SandboxProcess
 
 SUMMED_METRICS = ("requests", "retries", "http_429s", "bytes_received", "rate_limit_wait_s")
+UNPACED = 1_000_000_000.0
 
 
-def _client_exports_per_minute(rate_limits: str) -> float:
-    """Pace the client like the sandbox: Zendesk's 10/min scaled, or effectively unlimited."""
-    if rate_limits == "off":
-        return 1_000_000.0
-    return 10.0 * (1.0 if rate_limits == "vendor" else float(rate_limits))
+def _client_pacing(rate_limits: str) -> dict[str, str]:
+    """Pace the clients like the sandbox: the vendors' published limits, scaled, or not at all."""
+    scale = UNPACED if rate_limits == "off" else 1.0 if rate_limits == "vendor" else float(rate_limits)
+    return {var: str(min(default * scale, UNPACED)) for fields in PACING.values() for var, default in fields.values()}
 
 
 def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Path:
@@ -35,7 +36,7 @@ def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Pa
         "INTEGRATION_PIPELINES_HOME": str(home),
         "INTEGRATION_PIPELINES_SANDBOX_URL": sandbox_url,
         "DAGSTER_HOME": str(dagster_home),
-        "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": str(_client_exports_per_minute(rate_limits)),
+        **_client_pacing(rate_limits),
     })
     return dagster_home
 
@@ -47,18 +48,20 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
     print(f"Starting the sandbox ({conversations} conversations, seed {seed}, rate limits: {rate_limits}) ...",
           flush=True)
     started = time.perf_counter()
-    with SandboxProcess(["--conversations", str(conversations), "--seed", str(seed), "--rate-limits", rate_limits,
-                         "--dialects", "zendesk"]) as sandbox:
+    with SandboxProcess(["--conversations", str(conversations), "--seed", str(seed),
+                         "--rate-limits", rate_limits]) as sandbox:
         dagster_home = _configure_environment(home_path, sandbox.url, rate_limits)
         import dagster as dg
 
         from integration_pipelines.definitions import defs
 
-        job = defs().resolve_job_def("zendesk_sync_job")
-        print(f"Syncing Zendesk {first} .. {last} into {home_path} (progress below) ...", flush=True)
+        job = defs().resolve_job_def("sync_all_job")
+        print(f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path} "
+              "(progress below) ...", flush=True)
         if rate_limits == "vendor":
-            print("Zendesk allows 10 incremental-export requests per minute; the sync paces itself to that "
-                  "as it would in production (--rate-limits off skips the wait).", flush=True)
+            print("Each client paces itself to its vendor's published limits, as in production: Zendesk allows "
+                  "10 incremental-export requests per minute, so its sync waits for a second window "
+                  "(--rate-limits off skips the waits).", flush=True)
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(
                 instance=instance,
@@ -67,7 +70,7 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
                 raise_on_error=False,
             )
         elapsed = time.perf_counter() - started
-        served = sandbox.stats().get("zendesk", {})
+        served = sandbox.stats()
     _print_summary(result, elapsed, served, home_path, dagster_home, seed, conversations)
     return 0 if result.success else 1
 
@@ -79,23 +82,24 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
     # a multi-day run reports the same run-wide metadata on each day's materialization: one per asset
     latest = {event.materialization.asset_key: event.materialization
               for event in result.get_asset_materialization_events()}
-    for key, mat in latest.items():
+    for key, mat in sorted(latest.items(), key=lambda item: (item[0].path[1], item[0].path[0], item[0].path[2])):
         meta = {k: v.value for k, v in mat.metadata.items()}
         name = "/".join(key.path)
         if key.path[0] == "raw":
             for metric in SUMMED_METRICS:
                 totals[metric] += float(meta.get(metric, 0))
-            lines.append(f"  {name:<32} {meta['rows']:>8} rows pulled  {meta['deletes']:>6} deletes  "
-                         f"{meta['pages']:>4} pages  p95 {meta['latency_p95_ms']:.0f} ms")
+            lines.append(f"  {name:<38} {meta['rows']:>8} rows pulled  {meta['deletes']:>6} deletes  "
+                         f"{meta['requests']:>5} requests  p95 {meta['latency_p95_ms']:.0f} ms")
         else:
-            lines.append(f"  {name:<32} {meta.get('table_rows', 0):>8} rows in DuckDB "
+            lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB "
                          f"{meta.get('deleted_rows', 0):>6} deleted  ({meta['table']})")
     status = "succeeded" if result.success else "FAILED"
-    print(f"\nzendesk_sync_job {status} in {elapsed:.1f}s (run {result.run_id})")
-    print("\n".join(sorted(lines)))
+    print(f"\nsync_all_job {status} in {elapsed:.1f}s (run {result.run_id})")
+    print("\n".join(lines))
+    served_total = sum(counts.get("requests", 0) for counts in served.values())
     print(f"  requests {totals['requests']:.0f}, retries {totals['retries']:.0f}, 429s {totals['http_429s']:.0f}, "
           f"{totals['bytes_received'] / 1e6:.1f} MB received, {totals['rate_limit_wait_s']:.0f}s spent pacing to "
-          f"the vendor's rate limit; the sandbox served {served.get('requests', 0)} requests")
+          f"the vendors' rate limits; the sandbox served {served_total} requests")
     print(f"\nLake: {home / 'lake'}\nDuckDB: {home / 'warehouse.duckdb'}")
     print("\nOpen the Dagster UI on the same data (two terminals):\n"
           f"  .venv/bin/integration-pipelines sandbox --port 8765 --conversations {conversations} --seed {seed}\n"

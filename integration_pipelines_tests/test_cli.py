@@ -36,16 +36,18 @@ def test_sandbox_rate_limit_option_is_validated() -> None:
 def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     """The demo with a small world and no pacing: every table is filled and the summary says so."""
     env = {**os.environ, "DAGSTER_HOME": "", "INTEGRATION_PIPELINES_HOME": ""}
-    proc = subprocess.run([*CLI, "demo", "--conversations", "900", "--days", "3", "--rate-limits", "off",
+    proc = subprocess.run([*CLI, "demo", "--conversations", "2000", "--days", "3", "--rate-limits", "off",
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "zendesk_sync_job succeeded" in out
+    assert "sync_all_job succeeded" in out
+    tables = ["zendesk.tickets", "zendesk.ticket_comments", "salesforce.cases", "salesforce.case_comments",
+              "hubspot.contacts", "hubspot.tickets", "intercom.conversations", "intercom.conversation_parts"]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        for table in ("tickets", "users", "ticket_comments"):
-            count = con.execute(f"SELECT count(*) FROM zendesk.{table}").fetchone()[0]
-            assert count > 0
-            line = re.search(rf"warehouse/zendesk/{table}\s+(\d+) rows in DuckDB", out)
+        for table in tables:
+            count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert count > 0, table
+            line = re.search(rf"warehouse/{table.replace('.', '/')}\s+(\d+) rows in DuckDB", out)
             assert line and int(line.group(1)) == count, table
     assert re.search(r"requests \d+, retries 0, 429s 0", out)
     assert "dagster dev" in out and str(tmp_path / "dagster_home") in out

@@ -7,6 +7,7 @@ import dagster as dg
 
 from integration_pipelines.defs.ingest.hubspot import hubspot_sync_job
 from integration_pipelines.defs.ingest.intercom import intercom_sync_job
+from integration_pipelines.defs.ingest.salesforce import salesforce_sync_job
 from integration_pipelines.defs.ingest.zendesk import zendesk_sync_job
 
 DEFAULT_SYNC_CRON = "0 * * * *"
@@ -34,10 +35,13 @@ def build_sync_schedule(name: str, job: object, cron_env: str) -> dg.ScheduleDef
 
 
 zendesk_sync_schedule = build_sync_schedule("zendesk_sync_schedule", zendesk_sync_job, "ZENDESK_SYNC_CRON")
+salesforce_sync_schedule = build_sync_schedule("salesforce_sync_schedule", salesforce_sync_job,
+                                               "SALESFORCE_SYNC_CRON")
 hubspot_sync_schedule = build_sync_schedule("hubspot_sync_schedule", hubspot_sync_job, "HUBSPOT_SYNC_CRON")
 intercom_sync_schedule = build_sync_schedule("intercom_sync_schedule", intercom_sync_job, "INTERCOM_SYNC_CRON")
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(schedules=[zendesk_sync_schedule, hubspot_sync_schedule, intercom_sync_schedule])
+    return dg.Definitions(schedules=[zendesk_sync_schedule, salesforce_sync_schedule, hubspot_sync_schedule,
+                                          intercom_sync_schedule])

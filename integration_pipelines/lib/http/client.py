@@ -150,7 +150,7 @@ class ApiClient:
                 self._raise_for_status(method, response, bucket)
                 return response, (self._parse(response) if parse_json else None)
             except _Retry as signal:
-                self._wait_before_retry(method, url, attempt, signal.reason, signal.wait)
+                self._wait_before_retry(method, response.request.url, attempt, signal.reason, signal.wait)
             except RETRYABLE_EXCEPTIONS as exc:
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 reason = self._describe_exception(exc)
@@ -161,8 +161,9 @@ class ApiClient:
                         "subdomain / base URL setting",
                     ) from None
                 self.metrics.record_failure("transport_errors")
-                self._log(method, self._http.base_url.join(url), None, elapsed_ms, attempt, reason)
-                self._wait_before_retry(method, url, attempt, reason, None)
+                sent_to = self._request_url(exc, url)
+                self._log(method, sent_to, None, elapsed_ms, attempt, reason)
+                self._wait_before_retry(method, sent_to, attempt, reason, None)
 
     def _raise_for_status(self, method: str, response: httpx.Response, bucket: TokenBucket) -> None:
         status = response.status_code
@@ -206,7 +207,14 @@ class ApiClient:
             self.metrics.record_failure("malformed_bodies")
             raise _Retry(f"malformed JSON body ({len(response.content)} bytes)") from None
 
-    def _wait_before_retry(self, method: str, url: str, attempt: int, reason: str,
+    def _request_url(self, exc: httpx.HTTPError, url: str) -> httpx.URL:
+        """The URL actually requested (base URL path included), for logs and errors."""
+        try:
+            return exc.request.url
+        except RuntimeError:  # an exception raised before httpx attached the request
+            return self._http.base_url.join(url)
+
+    def _wait_before_retry(self, method: str, url: httpx.URL, attempt: int, reason: str,
                            wait: float | None) -> None:
         with self._retry_lock:
             exhausted = attempt >= self.retry.max_attempts or self._retries_used >= self.retry.budget
@@ -216,7 +224,7 @@ class ApiClient:
         if exhausted:
             raise RetryBudgetExhaustedError(
                 self.integration,
-                f"gave up on {method} {self._url(self._http.base_url.join(url))} after {attempt} "
+                f"gave up on {method} {self._url(url)} after {attempt} "
                 f"attempt(s) ({used} retries used of this run's budget of "
                 f"{self.retry.budget}); last error: {reason}",
             ) from None

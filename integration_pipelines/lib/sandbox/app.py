@@ -118,8 +118,9 @@ class Guard:
         body = b"".join(chunks)
         if fault in ("drop", "truncate"):
             self.stats.count(self.dialect.name, f"fault_{fault}")
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        headers += [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
+        extra = [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
+        replaced = {k for k, _ in extra} | {b"content-length"}  # the guard's values win over the handler's
+        headers = [(k, v) for k, v in start["headers"] if k.lower() not in replaced] + extra
         if fault == "truncate" and len(body) > 1:
             body = body[: len(body) // 2]
         headers.append((b"content-length", str(len(body)).encode()))

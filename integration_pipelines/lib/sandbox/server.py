@@ -29,7 +29,7 @@ DIALECTS: dict[str, str] = {
     "hubspot": "integration_pipelines.lib.sandbox.dialects.hubspot:HubSpotDialect",
     "intercom": "integration_pipelines.lib.sandbox.dialects.intercom:IntercomDialect",
 }
-DEFAULT_DIALECTS = "zendesk"
+DEFAULT_DIALECTS = ",".join(DIALECTS)
 READY_PREFIX = "SANDBOX_URL="
 
 

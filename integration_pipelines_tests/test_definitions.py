@@ -11,8 +11,14 @@ import pytest
 from integration_pipelines.definitions import defs as load_defs
 from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
 
-EXPECTED_ASSETS = {f"{layer}/zendesk/{obj}" for layer in ("raw", "warehouse")
-                   for obj in ("tickets", "users", "organizations", "ticket_comments")}
+SOURCES = {
+    "zendesk": ("tickets", "users", "organizations", "ticket_comments"),
+    "salesforce": ("cases", "case_comments", "contacts", "accounts", "opportunities"),
+    "hubspot": ("contacts", "companies", "tickets", "deals"),
+    "intercom": ("conversations", "conversation_parts", "contacts"),
+}
+EXPECTED_ASSETS = {f"{layer}/{system}/{obj}" for layer in ("raw", "warehouse")
+                   for system, objects in SOURCES.items() for obj in objects}
 
 
 @pytest.fixture
@@ -28,21 +34,28 @@ def test_definitions_load_and_everything_resolves(local_env: Path) -> None:
     keys = {node.key.to_user_string() for node in defs.resolve_asset_graph().asset_nodes}
     assert keys >= EXPECTED_ASSETS
     jobs = {job.name for job in defs.resolve_all_job_defs()}
-    assert "zendesk_sync_job" in jobs
+    assert {f"{system}_sync_job" for system in SOURCES} | {"sync_all_job"} <= jobs
     for schedule in defs.schedules or []:
         assert defs.resolve_schedule_def(schedule.name).job_name in jobs
     for sensor in defs.sensors or []:
         defs.resolve_sensor_def(sensor.name)
-    assert {s.name for s in defs.schedules or []} >= {"zendesk_sync_schedule"}
-    job = defs.resolve_job_def("zendesk_sync_job")
-    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == EXPECTED_ASSETS
+    assert {s.name for s in defs.schedules or []} >= {f"{system}_sync_schedule" for system in SOURCES}
+    for system in SOURCES:
+        job = defs.resolve_job_def(f"{system}_sync_job")
+        assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
+            key for key in EXPECTED_ASSETS if key.split("/")[1] == system}
+    everything = defs.resolve_job_def("sync_all_job")
+    assert {k.to_user_string() for k in everything.asset_layer.executable_asset_keys} == EXPECTED_ASSETS
 
 
 def test_local_environment_points_at_the_sandbox(local_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTEGRATION_PIPELINES_SANDBOX_URL", "http://127.0.0.1:9999")
-    zendesk = load_defs().resources["zendesk"]
-    assert zendesk.base_url == "http://127.0.0.1:9999/zendesk/{subdomain}"
-    assert zendesk.api_token == zendesk_sandbox.API_TOKEN
+    resources = load_defs().resources
+    assert resources["zendesk"].base_url == "http://127.0.0.1:9999/zendesk/{subdomain}"
+    assert resources["zendesk"].api_token == zendesk_sandbox.API_TOKEN
+    assert resources["salesforce"].login_url == "http://127.0.0.1:9999/salesforce"
+    assert resources["hubspot"].base_url == "http://127.0.0.1:9999/hubspot"
+    assert resources["intercom"].base_url == "http://127.0.0.1:9999/intercom"
 
 
 def test_prod_environment_reads_credentials_from_env_vars(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -53,6 +66,10 @@ def test_prod_environment_reads_credentials_from_env_vars(monkeypatch: pytest.Mo
     zendesk = defs.resources["zendesk"]
     assert isinstance(zendesk.api_token, dg.EnvVar) and zendesk.api_token.env_var_name == "ZENDESK_API_TOKEN"
     assert isinstance(zendesk.subdomain, dg.EnvVar)
+    for name in ("salesforce", "hubspot", "intercom"):
+        resource = defs.resources[name]
+        secrets = [v for k, v in resource if k in ("client_secret", "private_key", "access_token", "refresh_token")]
+        assert secrets and all(isinstance(v, dg.EnvVar) for v in secrets if v is not None), name
     monkeypatch.setenv("ZENDESK_OAUTH_TOKEN", "x" * 12)
     zendesk = load_defs().resources["zendesk"]
     assert isinstance(zendesk.oauth_token, dg.EnvVar) and zendesk.api_token is None

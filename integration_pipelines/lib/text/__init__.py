@@ -1,0 +1,1 @@
+"""Text understanding: Arabic/English normalisation, language and script, PII redaction, sentiment."""

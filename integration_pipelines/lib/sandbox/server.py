@@ -28,6 +28,8 @@ DIALECTS: dict[str, str] = {
     "salesforce": "integration_pipelines.lib.sandbox.dialects.salesforce:SalesforceDialect",
     "hubspot": "integration_pipelines.lib.sandbox.dialects.hubspot:HubSpotDialect",
     "intercom": "integration_pipelines.lib.sandbox.dialects.intercom:IntercomDialect",
+    "openai": "integration_pipelines.lib.sandbox.dialects.llm:OpenAIDialect",
+    "anthropic": "integration_pipelines.lib.sandbox.dialects.llm:AnthropicDialect",
 }
 DEFAULT_DIALECTS = ",".join(DIALECTS)
 READY_PREFIX = "SANDBOX_URL="

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install sandbox dev lint
+.PHONY: demo test install sandbox dev lint bench
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ dev: $(STAMP)
 	@test -f .local/dagster_home/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .local/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.local/dagster_home INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local \
 		$(BIN)/dagster dev -w workspace.yaml
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check integration_pipelines integration_pipelines_tests

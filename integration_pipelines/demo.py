@@ -1,4 +1,5 @@
-"""The no-credentials demo: sandbox → sync_all_job (Zendesk, Salesforce, HubSpot, Intercom) → lake + DuckDB.
+"""The no-credentials demo: sandbox → main_job (Zendesk, Salesforce, HubSpot, Intercom → lake + DuckDB →
+customer_feedback → feedback_preprocessed → feedback_sentiment), then sentiment by source and language.
 
 Runs land in a local Dagster instance (``{home}/dagster_home``), so ``dagster dev`` pointed at the
 same home shows them, with the same lake and DuckDB file.
@@ -55,9 +56,9 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
 
         from integration_pipelines.definitions import defs
 
-        job = defs().resolve_job_def("sync_all_job")
-        print(f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path} "
-              "(progress below) ...", flush=True)
+        job = defs().resolve_job_def("main_job")
+        print(f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path}, then "
+              "building the feedback tables with sentiment (progress below) ...", flush=True)
         if rate_limits == "vendor":
             print("Each client paces itself to its vendor's published limits, as in production: Zendesk allows "
                   "10 incremental-export requests per minute, so its sync waits for a second window "
@@ -72,7 +73,29 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
         elapsed = time.perf_counter() - started
         served = sandbox.stats()
     _print_summary(result, elapsed, served, home_path, dagster_home, seed, conversations)
+    if result.success:
+        _print_sentiment(home_path / "warehouse.duckdb")
     return 0 if result.success else 1
+
+
+def _print_sentiment(duckdb_path: Path) -> None:
+    """Sentiment of customer messages by source and language, as share of each label."""
+    import duckdb
+
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        rows = con.execute("""
+            SELECT source, language, count(*) AS messages,
+                   avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0 END),
+                   avg(CASE WHEN label = 'neutral' THEN 1.0 ELSE 0 END),
+                   avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0 END), avg(score)
+            FROM feedback.feedback_sentiment WHERE NOT is_deleted
+            GROUP BY ALL ORDER BY source, messages DESC""").fetchall()
+    print("\nSentiment of customer messages (feedback.feedback_sentiment):")
+    print(f"  {'source':<11} {'language':<9} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
+          f"{'mean score':>11}")
+    for source, language, messages, negative, neutral, positive, score in rows:
+        print(f"  {source:<11} {language:<9} {messages:>8} {negative:>9.0%} {neutral:>8.0%} {positive:>9.0%} "
+              f"{score:>11.2f}")
 
 
 def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_home: Path, seed: int,
@@ -82,10 +105,15 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
     # a multi-day run reports the same run-wide metadata on each day's materialization: one per asset
     latest = {event.materialization.asset_key: event.materialization
               for event in result.get_asset_materialization_events()}
-    for key, mat in sorted(latest.items(), key=lambda item: (item[0].path[1], item[0].path[0], item[0].path[2])):
+    def order(key) -> tuple:  # by source (raw before warehouse), the feedback tables last
+        return (key.path[0] == "feedback", key.path[-2], key.path[0], key.path[-1])
+
+    for key, mat in sorted(latest.items(), key=lambda item: order(item[0])):
         meta = {k: v.value for k, v in mat.metadata.items()}
         name = "/".join(key.path)
-        if key.path[0] == "raw":
+        if key.path[0] == "feedback":
+            lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB  ({meta['table']})")
+        elif key.path[0] == "raw":
             for metric in SUMMED_METRICS:
                 totals[metric] += float(meta.get(metric, 0))
             lines.append(f"  {name:<38} {meta['rows']:>8} rows pulled  {meta['deletes']:>6} deletes  "
@@ -94,7 +122,7 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
             lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB "
                          f"{meta.get('deleted_rows', 0):>6} deleted  ({meta['table']})")
     status = "succeeded" if result.success else "FAILED"
-    print(f"\nsync_all_job {status} in {elapsed:.1f}s (run {result.run_id})")
+    print(f"\nmain_job {status} in {elapsed:.1f}s (run {result.run_id})")
     print("\n".join(lines))
     served_total = sum(counts.get("requests", 0) for counts in served.values())
     print(f"  requests {totals['requests']:.0f}, retries {totals['retries']:.0f}, 429s {totals['http_429s']:.0f}, "

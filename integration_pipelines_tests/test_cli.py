@@ -40,7 +40,7 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
                            "--home", str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "sync_all_job succeeded" in out
+    assert "main_job succeeded" in out
     tables = ["zendesk.tickets", "zendesk.ticket_comments", "salesforce.cases", "salesforce.case_comments",
               "hubspot.contacts", "hubspot.tickets", "intercom.conversations", "intercom.conversation_parts"]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
@@ -50,5 +50,10 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
             line = re.search(rf"warehouse/{table.replace('.', '/')}\s+(\d+) rows in DuckDB", out)
             assert line and int(line.group(1)) == count, table
     assert re.search(r"requests \d+, retries 0, 429s 0", out)
+    assert "Sentiment of customer messages" in out
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        scored = con.execute("SELECT count(*) FROM feedback.feedback_sentiment WHERE NOT is_deleted").fetchone()[0]
+    printed = [int(m) for m in re.findall(r"^  (?:zendesk|salesforce|hubspot|intercom)\s+\S+\s+(\d+)\s", out, re.M)]
+    assert scored > 0 and sum(printed) == scored
     assert "dagster dev" in out and str(tmp_path / "dagster_home") in out
     assert (tmp_path / "dagster_home" / "history" / "runs.db").exists()  # the run is in the local instance

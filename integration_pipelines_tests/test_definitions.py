@@ -46,6 +46,10 @@ def test_definitions_load_and_everything_resolves(local_env: Path) -> None:
             key for key in EXPECTED_ASSETS if key.split("/")[1] == system}
     everything = defs.resolve_job_def("sync_all_job")
     assert {k.to_user_string() for k in everything.asset_layer.executable_asset_keys} == EXPECTED_ASSETS
+    feedback = {f"feedback/{name}" for name in ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")}
+    main = defs.resolve_job_def("main_job")
+    assert {k.to_user_string() for k in main.asset_layer.executable_asset_keys} == EXPECTED_ASSETS | feedback
+    assert "sentiment" in defs.resources and defs.resources["sentiment"].provider == "offline"
 
 
 def test_local_environment_points_at_the_sandbox(local_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

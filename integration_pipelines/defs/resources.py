@@ -20,6 +20,7 @@ from integration_pipelines.lib.sandbox.dialects import hubspot as hubspot_sandbo
 from integration_pipelines.lib.sandbox.dialects import intercom as intercom_sandbox
 from integration_pipelines.lib.sandbox.dialects import salesforce_auth as salesforce_sandbox
 from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
+from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 
 # Plan-dependent pacing, the same in both environments: resource field → (environment variable, default).
 # Zendesk: 10 exports/min (30 with the High Volume add-on), 700 requests/min on Enterprise;
@@ -36,6 +37,26 @@ PACING: dict[str, dict[str, tuple[str, float]]] = {
 
 def _pacing(system: str) -> dict[str, float]:
     return {field: float(os.environ.get(var, default)) for field, (var, default) in PACING[system].items()}
+
+
+def _sentiment(cache_dir: str | None) -> SentimentResource:
+    """Offline unless SENTIMENT_PROVIDER names an LLM; its key is only ever an EnvVar."""
+    provider = os.environ.get("SENTIMENT_PROVIDER", "offline")
+    settings: dict[str, object] = {"provider": provider}
+    if provider != "offline":
+        settings.update(
+            model=os.environ.get("SENTIMENT_MODEL"),
+            api_key=dg.EnvVar("SENTIMENT_API_KEY") if os.environ.get("SENTIMENT_API_KEY") else None,
+            base_url=os.environ.get("SENTIMENT_BASE_URL"),
+            azure_endpoint=os.environ.get("SENTIMENT_AZURE_ENDPOINT"),
+            api_version=os.environ.get("SENTIMENT_API_VERSION"),
+            region=os.environ.get("SENTIMENT_REGION"),
+            project_id=os.environ.get("SENTIMENT_PROJECT_ID"),
+        )
+        if os.environ.get("SENTIMENT_REQUESTS_PER_MINUTE"):
+            settings["requests_per_minute"] = float(os.environ["SENTIMENT_REQUESTS_PER_MINUTE"])
+    cache = os.environ.get("SENTIMENT_CACHE_PATH") or (f"{cache_dir}/sentiment_cache.sqlite" if cache_dir else None)
+    return SentimentResource(cache_path=cache, **settings)
 
 
 def _local_resources() -> dict[str, object]:
@@ -64,6 +85,7 @@ def _local_resources() -> dict[str, object]:
             base_url=f"{sandbox_url()}/intercom",
             **_pacing("intercom"),
         ),
+        "sentiment": _sentiment(str(home)),
         "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
         "duckdb": DuckDBResource(database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH",
                                                          str(home / "warehouse.duckdb"))),
@@ -119,6 +141,7 @@ def _prod_resources() -> dict[str, object]:
         "salesforce": _salesforce_prod(),
         "hubspot": _hubspot_prod(),
         "intercom": _intercom_prod(),
+        "sentiment": _sentiment(None),
         "lake": LakeResource(url=dg.EnvVar("INTEGRATION_PIPELINES_LAKE_URL")),
         "duckdb": DuckDBResource(database=dg.EnvVar("INTEGRATION_PIPELINES_DUCKDB_PATH")),
     }

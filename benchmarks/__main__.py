@@ -1,0 +1,9 @@
+"""Run every benchmark: `python -m benchmarks` (each prints ratios against a baseline run beside it)."""
+
+import runpy
+
+BENCHMARKS = ("benchmarks.text_preprocessing",)
+
+for name in BENCHMARKS:
+    print(f"\n=== {name}")
+    runpy.run_module(name, run_name="__main__")

@@ -1,0 +1,38 @@
+"""customer_feedback: every source's customer-visible messages in one table, partitioned like the pulls."""
+
+import dagster as dg
+import pyarrow as pa
+
+from integration_pipelines.defs.text.tables import feedback_key, store
+from integration_pipelines.lib.partitions import daily_partitions
+from integration_pipelines.lib.text.feedback import SOURCES, feedback_rows
+from integration_pipelines.lib.text.preprocess import preprocess_many
+
+UPSTREAM = [dg.AssetKey(["warehouse", *table.split(".")]) for source in SOURCES for table in source.tables]
+
+
+@dg.asset(
+    key=feedback_key("customer_feedback"),
+    group_name="feedback",
+    partitions_def=daily_partitions(),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=UPSTREAM,
+    required_resource_keys={"duckdb", "lake"},
+    kinds={"duckdb"},
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """One row per customer-visible message (public comments, conversation parts, case comments,
+    HubSpot tickets) from every source present in the warehouse, keyed by (source, message_id), with
+    author role, channel, language and is_deleted. A message is in a day's partition when it or its
+    parent changed that day."""
+    window = context.partition_time_window
+    with context.resources.duckdb.get_connection() as con:
+        rows, sources = feedback_rows(con, window.start, window.end)
+    languages = [p.language for p in preprocess_many(rows.column("text").to_pylist())]
+    rows = rows.append_column("language", pa.array(languages, pa.string()))
+    metadata = dict(store(context, "customer_feedback", rows))
+    for source in SOURCES:
+        metadata[f"rows_{source.source}"] = sum(1 for s in rows.column("source").to_pylist() if s == source.source)
+    metadata["sources"] = ", ".join(sources) or "none"
+    return dg.MaterializeResult(metadata=metadata)

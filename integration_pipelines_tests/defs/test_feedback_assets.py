@@ -1,0 +1,114 @@
+"""The feedback tables built by main_job from every source: exact rows, no PII past preprocessing,
+sentiment per customer message offline and through an LLM endpoint (with cache and cost)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from integration_pipelines.lib.partitions import range_tags
+from integration_pipelines.lib.sandbox.dialects import llm as llm_sandbox
+from integration_pipelines.lib.sandbox.process import SandboxProcess
+from integration_pipelines.lib.sandbox.world import World
+from integration_pipelines.lib.text.sentiment.resource import SentimentResource
+from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
+from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
+
+FIRST, LAST = "2026-10-30", "2026-10-31"
+START = datetime(2026, 10, 30, tzinfo=UTC)
+END = START + timedelta(days=2)
+
+
+def run_main(sandbox: SandboxProcess, home: Path, sentiment: SentimentResource | None = None
+             ) -> dg.ExecuteInProcessResult:
+    defs = pipeline_definitions(sandbox, home, sentiment=sentiment)
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), tags=range_tags(FIRST, LAST))
+    assert result.success
+    return result
+
+
+def query(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def metadata(result: dg.ExecuteInProcessResult, name: str) -> dict:
+    events = [e.materialization for e in result.get_asset_materialization_events()
+              if e.materialization.asset_key == dg.AssetKey(["feedback", name])]
+    return {k: v.value for k, v in events[-1].metadata.items()}
+
+
+@pytest.fixture(scope="module")
+def offline_home(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("offline")
+    run_main(sandbox_server, home)
+    return home
+
+
+def test_customer_feedback_has_every_source_and_exact_zendesk_rows(offline_home: Path, world: World) -> None:
+    per_source = dict(query(offline_home, "SELECT source, count(*) FROM feedback.customer_feedback GROUP BY 1"))
+    assert set(per_source) == {"zendesk", "salesforce", "hubspot", "intercom"}
+    expected = {str(m.id) for c in zendesk_tickets(world) for m in c.messages
+                if m.public and START <= m.created_at < END}
+    got = {r[0] for r in query(offline_home, "SELECT message_id FROM feedback.customer_feedback "
+                                            "WHERE source = 'zendesk'")}
+    assert got == expected
+    dupes = query(offline_home, "SELECT count(*) - count(DISTINCT (source, message_id)) FROM feedback.customer_feedback")
+    assert dupes == [(0,)]
+    roles = {r[0] for r in query(offline_home, "SELECT DISTINCT author_role FROM feedback.customer_feedback")}
+    assert roles <= {"customer", "agent", "system"} and "customer" in roles
+    languages = {r[0] for r in query(offline_home, "SELECT DISTINCT language FROM feedback.customer_feedback")}
+    assert {"ar", "en"} <= languages
+
+
+def test_no_email_or_phone_of_the_world_survives_preprocessing(offline_home: Path, world: World) -> None:
+    texts = [r[0] for r in query(offline_home, "SELECT normalized_text FROM feedback.feedback_preprocessed")]
+    raw = [r[0] for r in query(offline_home, "SELECT text FROM feedback.customer_feedback")]
+    assert len(texts) == len(raw) > 0
+    secrets = {p.email for p in world.people} | {p.phone for p in world.people if p.phone}
+    leaked_in_raw = [s for s in secrets if any(s in t for t in raw)]
+    assert leaked_in_raw, "the world's texts should contain some contact details to redact"
+    assert not [s for s in leaked_in_raw if any(s in t for t in texts)]
+    assert query(offline_home, "SELECT sum(pii_email) + sum(pii_phone) FROM feedback.feedback_preprocessed")[0][0] > 0
+
+
+def test_offline_sentiment_scores_every_customer_message(offline_home: Path) -> None:
+    customers = query(offline_home, "SELECT count(*) FROM feedback.feedback_preprocessed "
+                                    "WHERE author_role = 'customer'")[0][0]
+    rows = query(offline_home, "SELECT label, score, confidence, provider FROM feedback.feedback_sentiment")
+    assert len(rows) == customers > 0
+    assert {r[0] for r in rows} == {"negative", "neutral", "positive"}
+    assert all(-1 <= r[1] <= 1 and 0 <= r[2] <= 1 and r[3] == "offline" for r in rows)
+
+
+def test_rerun_gives_identical_feedback_tables(sandbox: SandboxProcess, offline_home: Path, tmp_path: Path) -> None:
+    columns = "source, message_id, label, score, provider"
+    before = query(offline_home, f"SELECT {columns} FROM feedback.feedback_sentiment ORDER BY 1, 2")
+    run_main(sandbox, offline_home)
+    assert query(offline_home, f"SELECT {columns} FROM feedback.feedback_sentiment ORDER BY 1, 2") == before
+
+
+@pytest.mark.slow
+def test_llm_sentiment_through_the_openai_endpoint_with_cache_and_cost(sandbox: SandboxProcess,
+                                                                      tmp_path: Path, world: World) -> None:
+    sandbox.admin("openai", "reset")
+    sentiment = SentimentResource(provider="openai", model="gpt-4o-mini", api_key=llm_sandbox.OPENAI_API_KEY,
+                                  base_url=f"{sandbox.url}/openai/v1", batch_size=25,
+                                  cache_path=str(tmp_path / "cache.sqlite"))
+    first = metadata(run_main(sandbox, tmp_path, sentiment), "feedback_sentiment")
+    rows = query(tmp_path, "SELECT provider, model, count(*) FROM feedback.feedback_sentiment GROUP BY 1, 2")
+    assert rows == [("openai", "gpt-4o-mini", first["rows"])]
+    assert first["llm_requests"] == -(-first["rows"] // 25) and first["cost_usd"] > 0
+    assert first["input_tokens"] > 0 and first["fallback_rows"] == 0
+    sent = sandbox.admin("openai", "last_requests", limit=50)
+    emails = {p.email for p in world.people}
+    assert sent and not [e for e in emails if any(e in str(body) for body in sent)]
+    texts_seen = sandbox.admin("openai", "seen")
+    second = metadata(run_main(sandbox, tmp_path, sentiment), "feedback_sentiment")
+    assert second["cache_hits"] == second["rows"] == first["rows"] and second["llm_requests"] == 0
+    assert sandbox.admin("openai", "seen") == texts_seen  # nothing was sent twice

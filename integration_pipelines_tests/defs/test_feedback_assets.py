@@ -58,7 +58,8 @@ def test_customer_feedback_has_every_source_and_exact_zendesk_rows(offline_home:
     got = {r[0] for r in query(offline_home, "SELECT message_id FROM feedback.customer_feedback "
                                             "WHERE source = 'zendesk'")}
     assert got == expected
-    dupes = query(offline_home, "SELECT count(*) - count(DISTINCT (source, message_id)) FROM feedback.customer_feedback")
+    dupes = query(offline_home, "SELECT count(*) - count(DISTINCT (source, message_id)) "
+                                "FROM feedback.customer_feedback")
     assert dupes == [(0,)]
     roles = {r[0] for r in query(offline_home, "SELECT DISTINCT author_role FROM feedback.customer_feedback")}
     assert roles <= {"customer", "agent", "system"} and "customer" in roles

@@ -65,7 +65,10 @@ class Dialect(ABC):
 
     def admin(self, action: str, payload: dict) -> object:
         """Run-time controls a dialect offers tests (``POST /_sandbox/{name}/{action}``), e.g. expiring
-        sessions or adding a custom field; unknown actions raise KeyError (answered with 404)."""
+        sessions or adding a custom field; unknown actions raise KeyError (answered with 404).
+        ``reset`` (back to the start state) is always accepted: a dialect without state has nothing to do."""
+        if action == "reset":
+            return {}
         raise KeyError(action)
 
     def limit_headers(self, state: WindowState) -> dict[str, str]:

@@ -20,7 +20,7 @@ from integration_pipelines.lib.sandbox.dialects.hubspot_render import hubspot_id
 from integration_pipelines.lib.sandbox.faults import FaultConfig
 from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.sandbox.world import World
-from integration_pipelines_tests.fixtures.sandbox import TEST_LEADS, TEST_WORLD, sandbox_args
+from integration_pipelines_tests.fixtures.sandbox import TEST_LEADS
 
 BEARER = {"Authorization": f"Bearer {hubspot_sandbox.ACCESS_TOKEN}"}
 CONTACTS = "/crm/v3/objects/contacts"
@@ -28,23 +28,12 @@ SEARCH = "/crm/v3/objects/contacts/search"
 ARABIC = re.compile("[\u0600-\u06ff]")
 
 
-@pytest.fixture(scope="module")
-def hubspot_server() -> Iterator[SandboxProcess]:
-    with SandboxProcess(sandbox_args(TEST_WORLD, dialects="hubspot")) as server:
-        yield server
+SANDBOX_DIALECTS = "hubspot"  # this module's own sandbox (fixtures vendor_server / vendor_sandbox)
 
 
 @pytest.fixture
-def sandbox(hubspot_server: SandboxProcess) -> Iterator[SandboxProcess]:
-    """This module's HubSpot sandbox with no faults, no limits, zeroed stats and its original data."""
-    hubspot_server.set_faults(FaultConfig())
-    hubspot_server.set_rate_limits(None)
-    hubspot_server.wait_idle()
-    hubspot_server.reset_stats()
-    yield hubspot_server
-    hubspot_server.set_faults(FaultConfig())
-    hubspot_server.set_rate_limits(None)
-    hubspot_server.admin("hubspot", "reset")
+def sandbox(vendor_sandbox: SandboxProcess) -> SandboxProcess:
+    return vendor_sandbox
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from integration_pipelines.lib.sandbox.dialects.intercom import ACCESS_TOKEN, RA
 from integration_pipelines.lib.sandbox.faults import FaultConfig
 from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.sandbox.world import Conversation, Person, World
-from integration_pipelines_tests.fixtures.sandbox import TEST_WORLD, sandbox_args
 
 AUTH = {"Authorization": f"Bearer {ACCESS_TOKEN}"}
 VERSION = {"Intercom-Version": "2.11"}
@@ -30,22 +29,12 @@ ARABIC = re.compile("[\u0600-\u06ff]")
 DAY = 86_400
 
 
-@pytest.fixture(scope="module")
-def intercom_server() -> Iterator[SandboxProcess]:
-    with SandboxProcess(sandbox_args(TEST_WORLD, dialects="intercom")) as server:
-        yield server
+SANDBOX_DIALECTS = "intercom"  # this module's own sandbox (fixtures vendor_server / vendor_sandbox)
 
 
 @pytest.fixture
-def sandbox(intercom_server: SandboxProcess) -> Iterator[SandboxProcess]:
-    """This module's sandbox with no faults, no rate limits and zeroed stats for this test."""
-    intercom_server.set_faults(FaultConfig())
-    intercom_server.set_rate_limits(None)
-    intercom_server.wait_idle()
-    intercom_server.reset_stats()
-    yield intercom_server
-    intercom_server.set_faults(FaultConfig())
-    intercom_server.set_rate_limits(None)
+def sandbox(vendor_sandbox: SandboxProcess) -> SandboxProcess:
+    return vendor_sandbox
 
 
 @pytest.fixture

@@ -1,92 +1,32 @@
 """The sandbox's OpenAI and Anthropic endpoints over real HTTP: shapes, auth, the fake model, admin knobs.
 
 Plain ``httpx`` (no SDK, no provider) so these tests pin down what the fake vendors promise the
-providers. The server runs in a thread of this process (``ThreadedSandbox``) until the lead adds
-the ``openai`` and ``anthropic`` entries to ``server.DIALECTS``; it has SandboxProcess's interface.
+providers; the sandbox runs as its own process (fixtures ``llm_server`` / ``llm_sandbox``).
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
 
-from integration_pipelines.lib.sandbox.app import build_app
-from integration_pipelines.lib.sandbox.crm import build_crm
-from integration_pipelines.lib.sandbox.dialect import Dialect
 from integration_pipelines.lib.sandbox.dialects import llm_sentiment
 from integration_pipelines.lib.sandbox.dialects.llm import (
     ANTHROPIC_API_KEY,
     OPENAI_API_KEY,
-    AnthropicDialect,
-    OpenAIDialect,
 )
 from integration_pipelines.lib.sandbox.faults import FaultConfig
 from integration_pipelines.lib.sandbox.process import SandboxProcess
-from integration_pipelines.lib.sandbox.world import WorldConfig, build_world
 from integration_pipelines.lib.text.sentiment.prompt import (
     SYSTEM_PROMPT,
     MalformedOutputError,
     parse_output,
     user_message,
 )
-
-
-class ThreadedSandbox(SandboxProcess):
-    """The sandbox app on a free loopback port, served by uvicorn in a daemon thread of this process."""
-
-    def __init__(self, dialect_classes: Sequence[type[Dialect]] = (OpenAIDialect, AnthropicDialect)) -> None:
-        world = build_world(WorldConfig(seed=1, tickets=5, days=1, anchor=datetime(2026, 11, 1, tzinfo=UTC)))
-        crm = build_crm(world, leads=10)  # the LLM dialects use neither; the constructor takes them
-        app = build_app([cls(world, crm) for cls in dialect_classes], rate_limit_scale=None)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="critical", access_log=False,
-                                                     lifespan="off", timeout_graceful_shutdown=1))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("threaded sandbox did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self._admin = httpx.Client(base_url=self.url, timeout=10)
-
-    def stop(self) -> None:
-        self._admin.close()
-        self._server.should_exit = True
-        self._thread.join(10)
-
-    def reset(self) -> None:
-        """No faults, default model behaviour, zeroed counters: what each test starts from."""
-        self.set_faults(FaultConfig())
-        self.wait_idle()
-        for name in ("openai", "anthropic"):
-            self.admin(name, "reset")
-        self.reset_stats()
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[ThreadedSandbox]:
-    with ThreadedSandbox() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_sandbox(llm_server: ThreadedSandbox) -> Iterator[ThreadedSandbox]:
-    llm_server.reset()
-    yield llm_server
-    llm_server.set_faults(FaultConfig())
-
 
 OPENAI_HEADERS = {"Authorization": f"Bearer {OPENAI_API_KEY}"}
 ANTHROPIC_HEADERS = {"x-api-key": ANTHROPIC_API_KEY, "anthropic-version": "2023-06-01"}
@@ -123,7 +63,7 @@ def content_of(response: httpx.Response) -> str:
 # ---------------------------------------------------------------- shapes and the fake model
 
 
-def test_openai_chat_completion_shape_and_labels(llm_sandbox: ThreadedSandbox) -> None:
+def test_openai_chat_completion_shape_and_labels(llm_sandbox: SandboxProcess) -> None:
     """A chat completion as the OpenAI API returns it, whose content answers the prompt in order."""
     response = post_openai(llm_sandbox, openai_body())
     assert response.status_code == 200
@@ -143,7 +83,7 @@ def test_openai_chat_completion_shape_and_labels(llm_sandbox: ThreadedSandbox) -
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
-def test_anthropic_message_shape_and_labels(llm_sandbox: ThreadedSandbox) -> None:
+def test_anthropic_message_shape_and_labels(llm_sandbox: SandboxProcess) -> None:
     response = post_anthropic(llm_sandbox, anthropic_body())
     assert response.status_code == 200
     data = response.json()
@@ -154,7 +94,7 @@ def test_anthropic_message_shape_and_labels(llm_sandbox: ThreadedSandbox) -> Non
                              "output_tokens": llm_sentiment.count_tokens(data["content"][0]["text"])}
 
 
-def test_the_fake_model_is_deterministic_per_text(llm_sandbox: ThreadedSandbox) -> None:
+def test_the_fake_model_is_deterministic_per_text(llm_sandbox: SandboxProcess) -> None:
     """The same text gets the same answer alone, in another batch, and on another vendor."""
     first = json.loads(content_of(post_openai(llm_sandbox, openai_body(TEXTS))))["results"]
     alone = json.loads(content_of(post_openai(llm_sandbox, openai_body(TEXTS[3:4]))))["results"]
@@ -176,7 +116,7 @@ def test_lexicon_labels(text: str, label: str) -> None:
 # ---------------------------------------------------------------- auth and bad requests
 
 
-def test_wrong_keys_get_vendor_401s_that_echo_the_key(llm_sandbox: ThreadedSandbox) -> None:
+def test_wrong_keys_get_vendor_401s_that_echo_the_key(llm_sandbox: SandboxProcess) -> None:
     """Both 401s echo the presented key on purpose, so provider tests prove their own redaction."""
     response = post_openai(llm_sandbox, openai_body(), {"Authorization": "Bearer sk-wrong-key-123456"})
     assert response.status_code == 401
@@ -191,7 +131,7 @@ def test_wrong_keys_get_vendor_401s_that_echo_the_key(llm_sandbox: ThreadedSandb
     assert llm_sandbox.stats()["anthropic"]["unauthorized"] == 1
 
 
-def test_anthropic_accepts_bearer_keys_and_requires_a_version(llm_sandbox: ThreadedSandbox) -> None:
+def test_anthropic_accepts_bearer_keys_and_requires_a_version(llm_sandbox: SandboxProcess) -> None:
     """anthropic SDK 2.x sends the key as a bearer token; the version header stays required."""
     bearer = {"Authorization": f"Bearer {ANTHROPIC_API_KEY}", "anthropic-version": "2026-10-21"}
     assert post_anthropic(llm_sandbox, anthropic_body(), bearer).status_code == 200
@@ -206,14 +146,14 @@ def test_anthropic_accepts_bearer_keys_and_requires_a_version(llm_sandbox: Threa
     {"messages": [{"role": "user", "content": user_message(TEXTS)}]},
     [1, 2, 3],
 ], ids=["not-the-prompt", "no-messages", "no-model", "not-an-object"])
-def test_requests_outside_the_prompt_format_get_400(llm_sandbox: ThreadedSandbox, body: object) -> None:
+def test_requests_outside_the_prompt_format_get_400(llm_sandbox: SandboxProcess, body: object) -> None:
     response = post_openai(llm_sandbox, body)
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
     assert llm_sandbox.admin("openai", "seen") == 0
 
 
-def test_anthropic_requires_max_tokens(llm_sandbox: ThreadedSandbox) -> None:
+def test_anthropic_requires_max_tokens(llm_sandbox: SandboxProcess) -> None:
     body = anthropic_body()
     del body["max_tokens"]
     response = post_anthropic(llm_sandbox, body)
@@ -223,7 +163,7 @@ def test_anthropic_requires_max_tokens(llm_sandbox: ThreadedSandbox) -> None:
 # ---------------------------------------------------------------- admin: counters, last bodies, behaviour
 
 
-def test_seen_stats_and_last_requests(llm_sandbox: ThreadedSandbox) -> None:
+def test_seen_stats_and_last_requests(llm_sandbox: SandboxProcess) -> None:
     bodies = [openai_body(TEXTS[:2]), openai_body(TEXTS[2:])]
     answers = [post_openai(llm_sandbox, body).json() for body in bodies]
     assert llm_sandbox.admin("openai", "seen") == len(TEXTS)
@@ -239,7 +179,7 @@ def test_seen_stats_and_last_requests(llm_sandbox: ThreadedSandbox) -> None:
 
 
 @pytest.mark.parametrize("kind", llm_sentiment.MALFORMED_KINDS)
-def test_each_malformed_kind_fails_validation_except_prose(llm_sandbox: ThreadedSandbox, kind: str) -> None:
+def test_each_malformed_kind_fails_validation_except_prose(llm_sandbox: SandboxProcess, kind: str) -> None:
     """Every kind breaks the strict check, except prose-wrapped JSON, which the parser salvages."""
     llm_sandbox.admin("anthropic", "configure", malformed_rate=1.0, malformed_kinds=[kind])
     content = content_of(post_anthropic(llm_sandbox, anthropic_body()))
@@ -253,7 +193,7 @@ def test_each_malformed_kind_fails_validation_except_prose(llm_sandbox: Threaded
     assert llm_sandbox.admin("anthropic", "stats")["malformed"] == {kind: 1}
 
 
-def test_malformed_rate_is_seeded(llm_sandbox: ThreadedSandbox) -> None:
+def test_malformed_rate_is_seeded(llm_sandbox: SandboxProcess) -> None:
     def run() -> list[bool]:
         llm_sandbox.admin("openai", "configure", malformed_rate=0.3, seed=5)
         flags = []
@@ -270,7 +210,7 @@ def test_malformed_rate_is_seeded(llm_sandbox: ThreadedSandbox) -> None:
     assert 0 < sum(llm_sandbox.admin("openai", "stats")["malformed"].values()) < 20
 
 
-def test_reverse_order_answers_are_still_valid(llm_sandbox: ThreadedSandbox) -> None:
+def test_reverse_order_answers_are_still_valid(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.admin("openai", "configure", reverse_order=True)
     results = json.loads(content_of(post_openai(llm_sandbox, openai_body())))["results"]
     assert [r["id"] for r in results] == ["6", "5", "4", "3", "2", "1"]
@@ -278,7 +218,7 @@ def test_reverse_order_answers_are_still_valid(llm_sandbox: ThreadedSandbox) -> 
             for i in range(1, 7)] == EXPECTED
 
 
-def test_configure_rejects_bad_values(llm_sandbox: ThreadedSandbox) -> None:
+def test_configure_rejects_bad_values(llm_sandbox: SandboxProcess) -> None:
     with pytest.raises(httpx.HTTPStatusError) as caught:
         llm_sandbox.admin("openai", "configure", malformed_rate=2)
     assert caught.value.response.status_code == 422
@@ -286,7 +226,7 @@ def test_configure_rejects_bad_values(llm_sandbox: ThreadedSandbox) -> None:
         llm_sandbox.admin("openai", "configure", malformed_kinds=["sarcastic"])
 
 
-def test_latency_and_max_in_flight(llm_sandbox: ThreadedSandbox) -> None:
+def test_latency_and_max_in_flight(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.admin("openai", "configure", latency_seconds=0.2)
     started = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:
@@ -300,7 +240,7 @@ def test_latency_and_max_in_flight(llm_sandbox: ThreadedSandbox) -> None:
 # ---------------------------------------------------------------- the framework's faults apply
 
 
-def test_guard_faults_use_vendor_error_shapes(llm_sandbox: ThreadedSandbox) -> None:
+def test_guard_faults_use_vendor_error_shapes(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.set_faults(FaultConfig(rate_429=1.0, retry_after_seconds=3))
     response = post_openai(llm_sandbox, openai_body())
     assert response.status_code == 429 and response.headers["Retry-After"] == "3"

@@ -34,30 +34,18 @@ from integration_pipelines.lib.sandbox.dialects.salesforce_soql import SoqlError
 from integration_pipelines.lib.sandbox.faults import FaultConfig
 from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.sandbox.world import World
-from integration_pipelines_tests.fixtures.sandbox import TEST_WORLD, sandbox_args
 
 V = "/services/data/v60.0"
 ARABIC = re.compile("[\u0600-\u06ff]")
 GOOD_SOQL = "SELECT Id, IsDeleted, SystemModstamp FROM {obj} WHERE SystemModstamp >= {lo} AND SystemModstamp < {hi}"
 
 
-@pytest.fixture(scope="module")
-def salesforce_server() -> Iterator[SandboxProcess]:
-    with SandboxProcess(sandbox_args(TEST_WORLD, dialects="salesforce")) as server:
-        yield server
+SANDBOX_DIALECTS = "salesforce"  # this module's own sandbox (fixtures vendor_server / vendor_sandbox)
 
 
 @pytest.fixture
-def sf(salesforce_server: SandboxProcess) -> Iterator[SandboxProcess]:
-    """This module's sandbox with no faults or limits, zeroed stats and Salesforce back at its start state."""
-    salesforce_server.set_faults(FaultConfig())
-    salesforce_server.set_rate_limits(None)
-    salesforce_server.wait_idle()
-    salesforce_server.admin("salesforce", "reset")
-    salesforce_server.reset_stats()
-    yield salesforce_server
-    salesforce_server.set_faults(FaultConfig())
-    salesforce_server.set_rate_limits(None)
+def sf(vendor_sandbox: SandboxProcess) -> SandboxProcess:
+    return vendor_sandbox
 
 
 def login(sf: SandboxProcess, **form: str) -> httpx.Response:

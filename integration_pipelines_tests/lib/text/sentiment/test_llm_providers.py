@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.sandbox.dialects.llm import ANTHROPIC_API_KEY, OPENAI_API_KEY
 from integration_pipelines.lib.sandbox.dialects.llm_sentiment import MALFORMED_KINDS, score_text
 from integration_pipelines.lib.sandbox.faults import FaultConfig, FaultInjector
+from integration_pipelines.lib.sandbox.process import SandboxProcess
 from integration_pipelines.lib.text.sentiment.base import ProviderUsage, SentimentRequest, SentimentResult
 from integration_pipelines.lib.text.sentiment.cache import CachedScore, SentimentCache
 from integration_pipelines.lib.text.sentiment.llm import (
@@ -37,7 +38,6 @@ from integration_pipelines.lib.text.sentiment.llm import (
     find_price,
 )
 from integration_pipelines.lib.text.sentiment.prompt import parse_items
-from integration_pipelines_tests.lib.sandbox.test_llm_dialects import ThreadedSandbox
 
 VENDORS = ("openai", "anthropic")
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
@@ -59,20 +59,7 @@ class TinyOffline:
         return [SentimentResult(r.id, "neutral", 0.0, 0.5, self.name, self.model) for r in batch]
 
 
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[ThreadedSandbox]:
-    with ThreadedSandbox() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_sandbox(llm_server: ThreadedSandbox) -> Iterator[ThreadedSandbox]:
-    llm_server.reset()
-    yield llm_server
-    llm_server.set_faults(FaultConfig())
-
-
-def make(vendor: str, sandbox: ThreadedSandbox, **options: object) -> LLMSentimentProvider:
+def make(vendor: str, sandbox: SandboxProcess, **options: object) -> LLMSentimentProvider:
     """A provider pointed at the sandbox with fast retries; ``options`` override anything."""
     settings: dict[str, object] = {"retry": FAST, "timeout": 10.0, "max_workers": 4, **options}
     settings.setdefault("model", MODELS[vendor])
@@ -98,7 +85,7 @@ def requests_for(items: Sequence[str], prefix: str = "msg") -> list[SentimentReq
             for i, t in enumerate(items)]
 
 
-def model_calls(sandbox: ThreadedSandbox, vendor: str) -> int:
+def model_calls(sandbox: SandboxProcess, vendor: str) -> int:
     return sandbox.admin(vendor, "stats")["requests"]
 
 
@@ -107,7 +94,7 @@ def model_calls(sandbox: ThreadedSandbox, vendor: str) -> int:
 
 @pytest.mark.parametrize("vendor", VENDORS)
 @pytest.mark.parametrize("batch_size", [20, 7])
-def test_batches_over_http_map_back_in_order(llm_sandbox: ThreadedSandbox, vendor: str, batch_size: int) -> None:
+def test_batches_over_http_map_back_in_order(llm_sandbox: SandboxProcess, vendor: str, batch_size: int) -> None:
     """45 texts in ceil(45/batch) requests; each result has its request's id, in order, with the
     label the sandbox model gives that text — even when the model answers items in reverse."""
     llm_sandbox.admin(vendor, "configure", reverse_order=True)
@@ -126,7 +113,7 @@ def test_batches_over_http_map_back_in_order(llm_sandbox: ThreadedSandbox, vendo
     assert provider.usage.fallbacks == 0 and provider.usage.cache_hits == 0
 
 
-def test_empty_batch_sends_nothing(llm_sandbox: ThreadedSandbox) -> None:
+def test_empty_batch_sends_nothing(llm_sandbox: SandboxProcess) -> None:
     assert make("openai", llm_sandbox).score([]) == []
     assert llm_sandbox.stats() == {}
 
@@ -135,7 +122,7 @@ def test_empty_batch_sends_nothing(llm_sandbox: ThreadedSandbox) -> None:
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_cache_hits_send_nothing_and_changes_miss(llm_sandbox: ThreadedSandbox, vendor: str, tmp_path: Path) -> None:
+def test_cache_hits_send_nothing_and_changes_miss(llm_sandbox: SandboxProcess, vendor: str, tmp_path: Path) -> None:
     batch = requests_for(texts(25))
     with SentimentCache(tmp_path / "sentiment.sqlite") as cache:
         first = make(vendor, llm_sandbox, cache=cache).score(batch)
@@ -154,7 +141,7 @@ def test_cache_hits_send_nothing_and_changes_miss(llm_sandbox: ThreadedSandbox, 
     assert llm_sandbox.admin(vendor, "seen") == 75
 
 
-def test_same_text_twice_in_one_call_is_sent_once(llm_sandbox: ThreadedSandbox) -> None:
+def test_same_text_twice_in_one_call_is_sent_once(llm_sandbox: SandboxProcess) -> None:
     batch = requests_for(["Thanks, great!", "Thanks,  great! ", "late, terrible", "Thanks, great!"])
     provider = make("openai", llm_sandbox, cache=SentimentCache())
     results = provider.score(batch)
@@ -190,7 +177,7 @@ def test_cache_keys_and_thread_safety(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_usage_tokens_match_the_sandbox_and_cost_is_tokens_times_price(llm_sandbox: ThreadedSandbox,
+def test_usage_tokens_match_the_sandbox_and_cost_is_tokens_times_price(llm_sandbox: SandboxProcess,
                                                                        vendor: str) -> None:
     provider = make(vendor, llm_sandbox, batch_size=10)
     provider.score(requests_for(texts(33)))
@@ -203,7 +190,7 @@ def test_usage_tokens_match_the_sandbox_and_cost_is_tokens_times_price(llm_sandb
     assert provider.usage.cost_usd > 0 and "unpriced_model" not in provider.usage.extra
 
 
-def test_price_overrides_prefixes_and_unknown_models(llm_sandbox: ThreadedSandbox) -> None:
+def test_price_overrides_prefixes_and_unknown_models(llm_sandbox: SandboxProcess) -> None:
     assert find_price("gpt-4o-mini-2024-07-18", DEFAULT_PRICES) == DEFAULT_PRICES["gpt-4o-mini"]
     assert find_price("gpt-4o-2024-08-06", DEFAULT_PRICES) == DEFAULT_PRICES["gpt-4o"]
     custom = make("openai", llm_sandbox, model="jais-30b-chat", prices={"jais-30b-chat": ModelPrice(1.25, 7.5)})
@@ -219,7 +206,7 @@ def test_price_overrides_prefixes_and_unknown_models(llm_sandbox: ThreadedSandbo
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_503_always_falls_back_without_raising(llm_sandbox: ThreadedSandbox, vendor: str) -> None:
+def test_503_always_falls_back_without_raising(llm_sandbox: SandboxProcess, vendor: str) -> None:
     llm_sandbox.set_faults(FaultConfig(rate_503=1.0))
     fallback = TinyOffline()
     provider = make(vendor, llm_sandbox, batch_size=10, fallback=fallback)
@@ -233,7 +220,7 @@ def test_503_always_falls_back_without_raising(llm_sandbox: ThreadedSandbox, ven
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_mixed_transport_faults_are_retried_to_a_full_answer(llm_sandbox: ThreadedSandbox, vendor: str) -> None:
+def test_mixed_transport_faults_are_retried_to_a_full_answer(llm_sandbox: SandboxProcess, vendor: str) -> None:
     """429, 500, 503, dropped connections and cut-off 200 bodies at 30 % in all (seeded, one worker)."""
     llm_sandbox.set_faults(FaultConfig.mixed(0.06, rate_slow=0.0, retry_after_seconds=0, seed=2))
     provider = make(vendor, llm_sandbox, batch_size=2, max_workers=1, fallback=TinyOffline(),
@@ -248,14 +235,14 @@ def test_mixed_transport_faults_are_retried_to_a_full_answer(llm_sandbox: Thread
 
 
 @pytest.mark.parametrize("fault", ["rate_truncate", "rate_drop"])
-def test_unreadable_bodies_always_fall_back(llm_sandbox: ThreadedSandbox, fault: str) -> None:
+def test_unreadable_bodies_always_fall_back(llm_sandbox: SandboxProcess, fault: str) -> None:
     llm_sandbox.set_faults(FaultConfig.model_validate({fault: 1.0}))
     provider = make("anthropic", llm_sandbox, fallback=TinyOffline())
     assert {r.provider for r in provider.score(requests_for(texts(4)))} == {"offline"}
     assert provider.usage.requests == FAST.max_attempts
 
 
-def test_fallback_rows_are_not_cached(llm_sandbox: ThreadedSandbox) -> None:
+def test_fallback_rows_are_not_cached(llm_sandbox: SandboxProcess) -> None:
     cache = SentimentCache()
     llm_sandbox.set_faults(FaultConfig(rate_503=1.0))
     batch = requests_for(texts(5))
@@ -265,7 +252,7 @@ def test_fallback_rows_are_not_cached(llm_sandbox: ThreadedSandbox) -> None:
     assert {r.provider for r in make("openai", llm_sandbox, cache=cache).score(batch)} == {"openai"}
 
 
-def test_the_retry_budget_is_shared_by_the_run(llm_sandbox: ThreadedSandbox) -> None:
+def test_the_retry_budget_is_shared_by_the_run(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.set_faults(FaultConfig(rate_500=1.0))
     provider = make("anthropic", llm_sandbox, batch_size=5, max_workers=1, fallback=TinyOffline(),
                     retry=RetryPolicy(max_attempts=4, budget=2, base_delay=0.001, max_delay=0.002))
@@ -274,7 +261,7 @@ def test_the_retry_budget_is_shared_by_the_run(llm_sandbox: ThreadedSandbox) -> 
     assert provider.usage.requests == 3 + 2  # one attempt per batch, plus the two retries the budget allowed
 
 
-def test_without_a_fallback_the_failure_is_raised(llm_sandbox: ThreadedSandbox) -> None:
+def test_without_a_fallback_the_failure_is_raised(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.set_faults(FaultConfig(rate_503=1.0))
     with pytest.raises(LLMUnavailableError, match=r"\[openai\] .*HTTP 503"):
         make("openai", llm_sandbox).score(requests_for(texts(3)))
@@ -296,14 +283,14 @@ def test_connection_errors_are_retried_then_fall_back() -> None:
     assert provider.usage.requests == FAST.max_attempts
 
 
-def test_a_rejected_request_falls_back_for_that_batch_only(llm_sandbox: ThreadedSandbox) -> None:
+def test_a_rejected_request_falls_back_for_that_batch_only(llm_sandbox: SandboxProcess) -> None:
     """A 400 (here: an empty model name; in production e.g. a content filter) is not retried."""
     provider = make("openai", llm_sandbox, model="", fallback=TinyOffline())
     assert {r.provider for r in provider.score(requests_for(texts(4)))} == {"offline"}
     assert provider.usage.requests == 1 and provider.usage.extra["rejected_batches"] == 1
 
 
-def test_a_wrong_base_url_is_a_configuration_error(llm_sandbox: ThreadedSandbox) -> None:
+def test_a_wrong_base_url_is_a_configuration_error(llm_sandbox: SandboxProcess) -> None:
     provider = OpenAICompatibleProvider("gpt-4o-mini", api_key=OPENAI_API_KEY, base_url=f"{llm_sandbox.url}/nope/v1",
                                         retry=FAST, fallback=TinyOffline())
     with pytest.raises(ConfigurationError, match="base URL"):
@@ -311,7 +298,7 @@ def test_a_wrong_base_url_is_a_configuration_error(llm_sandbox: ThreadedSandbox)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_malformed_answers_at_30_percent_are_retried(llm_sandbox: ThreadedSandbox, vendor: str) -> None:
+def test_malformed_answers_at_30_percent_are_retried(llm_sandbox: SandboxProcess, vendor: str) -> None:
     """Seeded, one worker: deterministic. Every id gets exactly one valid LLM result."""
     llm_sandbox.admin(vendor, "configure", malformed_rate=0.3, seed=3)
     provider = make(vendor, llm_sandbox, batch_size=6, max_workers=1, max_output_attempts=6,
@@ -329,7 +316,7 @@ def test_malformed_answers_at_30_percent_are_retried(llm_sandbox: ThreadedSandbo
 
 
 @pytest.mark.parametrize("kind", MALFORMED_KINDS)
-def test_each_malformed_kind(llm_sandbox: ThreadedSandbox, kind: str) -> None:
+def test_each_malformed_kind(llm_sandbox: SandboxProcess, kind: str) -> None:
     """Always malformed: prose-wrapped JSON is salvaged (LLM rows, one request); every other kind
     is rejected, retried ``max_output_attempts`` times, then the batch falls back."""
     llm_sandbox.admin("openai", "configure", malformed_rate=1.0, malformed_kinds=[kind])
@@ -355,7 +342,7 @@ def _seed_with_429_first() -> int:
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_429_retry_after_is_honoured(llm_sandbox: ThreadedSandbox, vendor: str) -> None:
+def test_429_retry_after_is_honoured(llm_sandbox: SandboxProcess, vendor: str) -> None:
     """The wait is the server's Retry-After (1 s), not our millisecond backoff."""
     llm_sandbox.set_faults(FaultConfig(rate_429=0.5, burst_429=1, retry_after_seconds=1, seed=_seed_with_429_first()))
     sleeps: list[float] = []
@@ -373,7 +360,7 @@ def test_429_retry_after_is_honoured(llm_sandbox: ThreadedSandbox, vendor: str) 
     assert sum(sleeps) >= 0.95 and provider.usage.extra["rate_limit_wait_seconds"] >= 0.95
 
 
-def test_concurrency_limit_is_respected(llm_sandbox: ThreadedSandbox) -> None:
+def test_concurrency_limit_is_respected(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.admin("anthropic", "configure", latency_seconds=0.1)
     provider = make("anthropic", llm_sandbox, batch_size=5, max_workers=3)
     provider.score(requests_for(texts(45)))
@@ -382,7 +369,7 @@ def test_concurrency_limit_is_respected(llm_sandbox: ThreadedSandbox) -> None:
     assert stats["max_in_flight"] == 3  # used, and never exceeded
 
 
-def test_requests_per_minute_paces_calls(llm_sandbox: ThreadedSandbox) -> None:
+def test_requests_per_minute_paces_calls(llm_sandbox: SandboxProcess) -> None:
     """1,200/minute is 20 a second: 30 one-text calls take at least half a second past the first 20."""
     provider = make("openai", llm_sandbox, batch_size=1, requests_per_minute=1200)
     started = time.monotonic()
@@ -391,7 +378,7 @@ def test_requests_per_minute_paces_calls(llm_sandbox: ThreadedSandbox) -> None:
     assert provider.usage.requests == 30 and provider.usage.extra["rate_limit_wait_seconds"] >= 0.45
 
 
-def test_a_rejected_key_fails_fast_across_batches(llm_sandbox: ThreadedSandbox) -> None:
+def test_a_rejected_key_fails_fast_across_batches(llm_sandbox: SandboxProcess) -> None:
     provider = make("openai", llm_sandbox, api_key="sk-wrong-0000000000", batch_size=1, max_workers=2)
     with pytest.raises(AuthenticationError):
         provider.score(requests_for(texts(40)))
@@ -405,7 +392,7 @@ EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+\.\w+|\+?\d[\d\s-]{7,}\d")
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_request_bodies_hold_exactly_the_given_texts(llm_sandbox: ThreadedSandbox, vendor: str) -> None:
+def test_request_bodies_hold_exactly_the_given_texts(llm_sandbox: SandboxProcess, vendor: str) -> None:
     """Only the (already redacted) texts and positional ids leave: not the caller's ids, which may
     carry PII, nor language hints or anything else."""
     given = ["Call me on [PHONE] or write to [EMAIL], the refund is late", "شكراً [NAME]، تم الحل"]
@@ -429,7 +416,7 @@ WRONG_KEYS = {"openai": "sk-live-WRONG-0f9e8d7c6b5a4f3e2d1c", "anthropic": "sk-a
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_api_key_never_appears_in_errors_or_logs(llm_sandbox: ThreadedSandbox, vendor: str,
+def test_api_key_never_appears_in_errors_or_logs(llm_sandbox: SandboxProcess, vendor: str,
                                                  caplog: pytest.LogCaptureFixture,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """The sandbox's 401 echoes the whole key; it must not survive into our error, its traceback,

@@ -19,6 +19,18 @@ def daily_partitions() -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC", end_offset=1)
 
 
+def history_start(setting: str | None = None) -> datetime:
+    """Where a source's history begins for us: ``setting`` (a UTC date) or the partitions' start.
+
+    A window starting at or before it is pulled with no lower bound, so records last changed before
+    the first partition (old users, organizations, contacts) still arrive with the first backfill.
+    """
+    if setting:
+        moment = datetime.fromisoformat(setting)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return daily_partitions().start
+
+
 def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 

@@ -230,3 +230,20 @@ def test_missing_credentials_are_reported_before_any_request() -> None:
     resource = ZendeskResource(subdomain="acme")
     with pytest.raises(ConfigurationError, match="ZENDESK_EMAIL and ZENDESK_API_TOKEN"), resource.open_client():
         pass
+
+
+def test_first_partition_also_takes_everything_changed_before_it(sandbox: SandboxProcess, world: World) -> None:
+    """A window starting at the history start (the partitions' first day) is exported from the
+    beginning: users and tickets last changed before it must not be lost to the first backfill."""
+    start = datetime(2026, 10, 25, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    resource = zendesk_resource(sandbox, history_start="2026-10-25")
+    tickets, _ = pull(resource, "tickets", start, end)
+    expected = {c.id for c in zendesk_tickets(world) if c.updated_at < end}
+    assert set(tickets.column("id").to_pylist()) == expected
+    assert any(c.updated_at < start for c in zendesk_tickets(world) if c.id in expected)
+    users, _ = pull(resource, "users", start, end)
+    assert set(users.column("id").to_pylist()) == {p.id for p in world.people if p.updated_at < end}
+    later, _ = pull(resource, "tickets", end, end + timedelta(days=1))  # later windows stay bounded
+    assert set(later.column("id").to_pylist()) == {c.id for c in zendesk_tickets(world)
+                                                   if end <= c.updated_at < end + timedelta(days=1)}

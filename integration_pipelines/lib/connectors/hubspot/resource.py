@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
@@ -30,7 +30,7 @@ from integration_pipelines.lib.http.errors import (
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders, RateLimitState
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
-from integration_pipelines.lib.partitions import daily_partitions
+from integration_pipelines.lib.partitions import history_start
 
 OAUTH_SETTINGS = "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN"
 TOKEN_PATH = "/oauth/v1/token"
@@ -147,10 +147,7 @@ class HubSpotResource(dg.ConfigurableResource):
         return not missing
 
     def _history_start(self) -> datetime:
-        if self.history_start:
-            moment = datetime.fromisoformat(self.history_start)
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return daily_partitions().start
+        return history_start(self.history_start)
 
     def _classify(self, oauth: bool):
         redactor = self.redactor()

@@ -13,14 +13,16 @@ from integration_pipelines.lib.http.errors import IntegrationError
 from integration_pipelines.lib.records import parse_timestamp, to_record_batch
 
 INTEGRATION = "zendesk"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ZendeskClient:
     """Reads one object's changes in [start, end) page by page; holds no more than a page."""
 
-    def __init__(self, api: ApiClient, per_page: int = 1000) -> None:
+    def __init__(self, api: ApiClient, per_page: int = 1000, history_start: datetime | None = None) -> None:
         self.api = api
         self.per_page = per_page
+        self.history_start = history_start
 
     def check_credentials(self) -> dict[str, Any]:
         """Fail fast with a clear error before a long export starts."""
@@ -28,6 +30,8 @@ class ZendeskClient:
 
     def pages(self, obj: ZendeskObject | str, start: datetime, end: datetime) -> Iterator[ExportPage]:
         spec = OBJECTS[obj] if isinstance(obj, str) else obj
+        if self.history_start is not None and start <= self.history_start:
+            start = EPOCH  # the first partition also takes everything changed before it
         raw_pages = self._cursor_pages(spec, start) if spec.paging == "cursor" else self._time_pages(spec, start)
         for number, (items, end_of_stream) in enumerate(raw_pages, start=1):
             extracted_at = datetime.now(UTC)

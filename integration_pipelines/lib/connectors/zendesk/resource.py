@@ -20,6 +20,7 @@ from integration_pipelines.lib.http.errors import (
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.lib.partitions import history_start
 
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     limit=("ratelimit-limit", "x-rate-limit"),
@@ -47,6 +48,10 @@ class ZendeskResource(dg.ConfigurableResource):
     export_requests_per_minute: float = Field(
         default=10.0, gt=0, description="Incremental-export limit (10; 30 with the High Volume add-on).")
     requests_per_minute: float = Field(default=700.0, gt=0, description="Account-wide limit of your plan.")
+    history_start: str | None = Field(
+        default=None, description="UTC date; a window starting at or before it is exported from the beginning "
+                                  "of the account, so older users and organizations arrive too. Default: the "
+                                  "partitions' start (INTEGRATION_PIPELINES_PARTITIONS_START).")
 
     def redactor(self) -> Redactor:
         return Redactor([self.api_token, self.oauth_token,
@@ -71,7 +76,7 @@ class ZendeskResource(dg.ConfigurableResource):
             classify_error=self._classify(base),
         )
         with api:
-            yield ZendeskClient(api, per_page=self.per_page)
+            yield ZendeskClient(api, per_page=self.per_page, history_start=history_start(self.history_start))
 
     def _auth(self) -> httpx.Auth:
         if self.oauth_token:

@@ -1,0 +1,355 @@
+"""Redshift exporter: Arrow → Parquet on S3 → ``COPY`` into a temp staging table → dedup → ``MERGE``.
+
+Same semantics as the DuckDB exporter (base.py): one current row per key, the highest version wins
+(ties: latest ``_extracted_at``, then greatest ``_raw``) within and across loads, deleted rows kept
+with ``is_deleted = true``, ``_loaded_at`` set on every written row, re-runs give the same table.
+
+Only one statement is Redshift-specific: ``COPY ... FROM 's3://...' IAM_ROLE ... FORMAT AS PARQUET``
+(Redshift has no ``COPY FROM STDIN``). It lives behind the loader seam (``RedshiftCopyLoader``);
+everything else is the SQL subset Redshift and PostgreSQL >= 15 share, which is what the tests run on
+PostgreSQL with ``PostgresTestLoader`` (a test stand-in, see its docstring). Redshift-driven choices:
+
+* Redshift's MERGE takes a *table* as source (no subquery) and has no ``WHEN MATCHED AND <cond>``,
+  so the deduplicated rows go into a second temp table, rows older than the stored version are
+  deleted from it, and the MERGE itself is unconditional.
+* Redshift can only ``ALTER COLUMN TYPE`` to resize a VARCHAR, and not inside a transaction block,
+  so a widening is add-new-column / UPDATE cast / DROP old / RENAME (the column moves to the end).
+
+Each load runs in one transaction: a failed or killed load leaves the previous table as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from integration_pipelines.lib.warehouses.base import (
+    LOADED_AT_COLUMN,
+    LoadResult,
+    TableSpec,
+    quote_ident,
+    require_columns,
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few places where Redshift and the PostgreSQL test stand-in differ."""
+
+    name: str
+    text_type: str
+    now: str
+
+
+REDSHIFT = Dialect("redshift", "VARCHAR(65535)", "getdate()")
+POSTGRES = Dialect("postgresql", "TEXT", "now()")
+
+
+class Loader(Protocol):
+    """Moves the staged Parquet object at ``s3_uri`` into ``staging_table`` (columns in file order)."""
+
+    dialect: Dialect
+
+    def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None: ...
+
+
+class RedshiftCopyLoader:
+    """The production loader: one ``COPY ... FORMAT AS PARQUET`` run by Redshift itself, which reads
+    the object with ``iam_role`` (needs s3:GetObject on the staging prefix). The staging table's
+    columns are created in the Parquet file's order, so no column list is needed.
+
+    The URI and role are passed as parameters; psycopg2 (also under dagster-aws'
+    RedshiftClientResource) quotes them client-side into string literals."""
+
+    dialect = REDSHIFT
+
+    def __init__(self, iam_role: str) -> None:
+        self.iam_role = iam_role
+
+    def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None:
+        cursor.execute(f"COPY {quote_ident(staging_table)} FROM %s IAM_ROLE %s FORMAT AS PARQUET",
+                       (s3_uri, self.iam_role))
+
+
+class PostgresTestLoader:
+    """TEST STAND-IN, not a production path: PostgreSQL cannot read S3, so this downloads the staged
+    Parquet object from S3 (the moto server in tests) and inserts its rows into the staging table
+    with psycopg2 ``execute_values``. It replaces only Redshift's ``COPY``; staging, dedup, MERGE,
+    schema changes and cleanup are the exporter's real code."""
+
+    dialect = POSTGRES
+
+    def __init__(self, s3_client: Any, page_size: int = 1000) -> None:
+        self.s3_client = s3_client
+        self.page_size = page_size
+
+    def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None:
+        from psycopg2.extras import execute_values
+
+        bucket, key = split_s3_uri(s3_uri)
+        body = self.s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        data = pq.read_table(io.BytesIO(body))
+        if data.column_names != columns:
+            raise ValueError(f"staged Parquet columns {data.column_names} != staging columns {columns}")
+        rows = [tuple(r.values()) for r in data.to_pylist()]
+        names = ", ".join(quote_ident(c) for c in columns)
+        execute_values(cursor, f"INSERT INTO {quote_ident(staging_table)} ({names}) VALUES %s", rows,
+                       page_size=self.page_size)
+
+
+class SchemaChangeError(TypeError):
+    """An incoming column's type cannot be stored in the existing column by a safe widening."""
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
+    if not match:
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    return match[1], match[2]
+
+
+# Type kinds: what an Arrow type maps to and what an existing column holds.
+_KINDS_FROM_CATALOG = {
+    "bigint": "bigint", "integer": "bigint", "smallint": "bigint",
+    "double precision": "double", "real": "double",
+    "boolean": "boolean",
+    "text": "text", "character varying": "text", "character": "text",
+    "timestamp with time zone": "timestamptz", "timestamp without time zone": "timestamp",
+    "date": "date",
+}
+
+
+def arrow_kind(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamptz" if arrow_type.tz else "timestamp"
+    if pa.types.is_integer(arrow_type):
+        return "bigint"
+    if pa.types.is_floating(arrow_type):
+        return "double"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_date(arrow_type):
+        return "date"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "text"
+    raise TypeError(f"no Redshift column type for Arrow {arrow_type}")
+
+
+def sql_type(kind: str, dialect: Dialect) -> str:
+    return {"bigint": "BIGINT", "double": "DOUBLE PRECISION", "boolean": "BOOLEAN", "text": dialect.text_type,
+            "timestamptz": "TIMESTAMPTZ", "timestamp": "TIMESTAMP", "date": "DATE"}[kind]
+
+
+def widening(stored: str, incoming: str) -> str | None:
+    """The kind the column must become to hold both, or None if it already can.
+
+    Safe rules: BIGINT → DOUBLE PRECISION, anything → VARCHAR; a DOUBLE column takes BIGINT values
+    and a VARCHAR column takes anything as they are. Everything else raises."""
+    if stored == incoming or stored == "text" or (stored, incoming) == ("double", "bigint"):
+        return None
+    if incoming == "text" or (stored, incoming) == ("bigint", "double"):
+        return incoming
+    raise ValueError(f"{stored} -> {incoming}")
+
+
+@contextmanager
+def psycopg2_connection(**connect_args: Any):
+    """A ``connect`` factory for production: a psycopg2 connection (e.g. to Redshift, with
+    ``sslmode='require'``) closed afterwards. dagster-aws' RedshiftClientResource takes the same
+    arguments (host, port, user, password, database)."""
+    import psycopg2
+
+    if "database" in connect_args and "dbname" not in connect_args:
+        connect_args["dbname"] = connect_args.pop("database")
+    con = psycopg2.connect(**connect_args)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+class RedshiftExporter:
+    """Upserts Arrow tables into Redshift (or, in tests, PostgreSQL >= 15 via ``PostgresTestLoader``)."""
+
+    name = "redshift"
+
+    def __init__(self, connect: Callable[[], AbstractContextManager[Any]], s3_client: Any, bucket: str,
+                 prefix: str, loader: Loader) -> None:
+        self.connect = connect
+        self.s3_client = s3_client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.loader = loader
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.loader.dialect
+
+    def staging_key(self, table: TableSpec, token: str) -> str:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{table.schema}.{table.name}")
+        return "/".join(p for p in (self.prefix, safe, f"{token}.parquet") if p)
+
+    def upsert(self, table: TableSpec, data: pa.Table) -> LoadResult:
+        require_columns(table, data)
+        kinds = {f.name: arrow_kind(f.type) for f in data.schema}  # fail on unsupported types before any I/O
+        token = uuid.uuid4().hex
+        key = self.staging_key(table, token)
+        staging, dedup = f"stg_{token}", f"stg_{token}_dedup"
+        buffer = io.BytesIO()
+        pq.write_table(data, buffer, coerce_timestamps="us", allow_truncated_timestamps=True)
+        self.s3_client.put_object(Bucket=self.bucket, Key=key, Body=buffer.getvalue())
+        failed = True
+        try:
+            with self.connect() as con:
+                autocommit = getattr(con, "autocommit", False)
+                if autocommit:
+                    con.autocommit = False
+                try:
+                    cur = con.cursor()
+                    try:
+                        result = self._load(cur, table, data, kinds, f"s3://{self.bucket}/{key}", staging, dedup)
+                        cur.execute(f"DROP TABLE {quote_ident(dedup)}")
+                        cur.execute(f"DROP TABLE {quote_ident(staging)}")
+                    finally:
+                        cur.close()
+                    con.commit()
+                except BaseException:
+                    self._abort(con, staging, dedup)
+                    raise
+                finally:
+                    if autocommit:
+                        con.autocommit = True
+            failed = False
+            return result
+        finally:
+            try:
+                self.s3_client.delete_object(Bucket=self.bucket, Key=key)
+            except Exception:
+                if not failed:  # a failed load's own error matters more than a leftover object
+                    raise
+
+    def _abort(self, con: Any, staging: str, dedup: str) -> None:
+        """Roll back (the temp tables go with the transaction), then make sure they are gone; never
+        masks the original error, e.g. when the connection itself died."""
+        try:
+            con.rollback()
+            with con.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {quote_ident(dedup)}")
+                cur.execute(f"DROP TABLE IF EXISTS {quote_ident(staging)}")
+            con.commit()
+        except Exception:  # noqa: BLE001 - best effort; the original exception propagates
+            pass
+
+    def _load(self, cur: Any, table: TableSpec, data: pa.Table, kinds: dict[str, str], s3_uri: str,
+              staging: str, dedup: str) -> LoadResult:
+        d = self.dialect
+        target = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+        names = data.column_names
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
+        stored = self._ensure_table(cur, table, target, kinds)
+
+        columns_ddl = ", ".join(f"{quote_ident(c)} {sql_type(kinds[c], d)}" for c in names)
+        cur.execute(f"CREATE TEMP TABLE {quote_ident(staging)} ({columns_ddl})")
+        self.loader.load(cur, staging, s3_uri, list(names))
+
+        cols = ", ".join(quote_ident(c) for c in names)
+        keys = [quote_ident(k) for k in table.primary_key]
+        ordering = [quote_ident(c) for c in (table.version_column, *table.tie_breakers) if c in names]
+        order = ", ".join(f"{c} DESC NULLS LAST" for c in ordering)
+        cur.execute(
+            f"CREATE TEMP TABLE {quote_ident(dedup)} AS SELECT {cols} FROM ("
+            f"SELECT {cols}, row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {order}) AS __merge_rn "
+            f"FROM {quote_ident(staging)}) ranked WHERE __merge_rn = 1")
+
+        s, t = quote_ident(dedup), target
+        on = " AND ".join(f"{s}.{k} = {t}.{k}" for k in keys)
+        keys_in = self._scalar(cur, f"SELECT count(*) FROM {s}")
+        before = self._scalar(cur, f"SELECT count(*) FROM {t}")
+        matched = self._scalar(cur, f"SELECT count(*) FROM {s} JOIN {t} ON {on}")
+        # Drop incoming rows older than what the table holds (same as DuckDB's row comparison
+        # `(incoming...) >= (stored...)`: an unknown comparison counts as not newer).
+        cur.execute(f"DELETE FROM {s} USING {t} WHERE {on} AND NOT COALESCE({self._newer_or_equal(s, t, ordering)}, "
+                    "FALSE)")
+
+        def value(c: str) -> str:
+            expr = f"{s}.{quote_ident(c)}"
+            kind = stored.get(c, kinds[c])
+            return expr if kind == kinds[c] else f"CAST({expr} AS {sql_type(kind, d)})"
+
+        loaded = quote_ident(LOADED_AT_COLUMN)
+        updates = ", ".join([f"{quote_ident(c)} = {value(c)}" for c in names if c not in table.primary_key]
+                            + [f"{loaded} = {d.now}"])
+        cur.execute(
+            f"MERGE INTO {t} USING {s} ON {on} "
+            f"WHEN MATCHED THEN UPDATE SET {updates} "
+            f"WHEN NOT MATCHED THEN INSERT ({cols}, {loaded}) VALUES ({', '.join(value(c) for c in names)}, {d.now})")
+
+        after = self._scalar(cur, f"SELECT count(*) FROM {t}")
+        deleted = self._scalar(cur, f"SELECT count(*) FROM {t} WHERE is_deleted") if "is_deleted" in names else 0
+        return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before, matched=matched,
+                          table_rows=after, deleted_rows=deleted)
+
+    @staticmethod
+    def _newer_or_equal(s: str, t: str, ordering: Sequence[str]) -> str:
+        """Lexicographic ``(s.a, s.b, ...) >= (t.a, t.b, ...)`` spelled out (no row comparison needed)."""
+        c, *rest = ordering
+        if not rest:
+            return f"{s}.{c} >= {t}.{c}"
+        return f"({s}.{c} > {t}.{c} OR ({s}.{c} = {t}.{c} AND {RedshiftExporter._newer_or_equal(s, t, rest)}))"
+
+    @staticmethod
+    def _scalar(cur: Any, sql: str, params: Sequence[Any] | None = None) -> Any:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+    def _ensure_table(self, cur: Any, table: TableSpec, target: str, kinds: dict[str, str]) -> dict[str, str]:
+        """Create the table, or add / widen columns; returns the stored kind of every column."""
+        cur.execute("SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = %s AND table_name = %s", (table.schema, table.name))
+        existing = {name: _KINDS_FROM_CATALOG.get(data_type, data_type) for name, data_type in cur.fetchall()}
+        d = self.dialect
+        if not existing:
+            columns = [f"{quote_ident(c)} {sql_type(k, d)}{' NOT NULL' if c in table.primary_key else ''}"
+                       for c, k in kinds.items()]
+            columns.append(f"{quote_ident(LOADED_AT_COLUMN)} TIMESTAMPTZ")
+            key = ", ".join(quote_ident(k) for k in table.primary_key)
+            cur.execute(f"CREATE TABLE {target} ({', '.join(columns)}, PRIMARY KEY ({key}))")
+            return dict(kinds)
+        stored = dict(existing)
+        for name, kind in kinds.items():
+            if name not in existing:
+                cur.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(name)} {sql_type(kind, d)}")
+                stored[name] = kind
+                continue
+            try:
+                wider = widening(existing[name], kind)
+            except ValueError:
+                raise SchemaChangeError(
+                    f"{table.qualified}: column {name!r} is {existing[name]} in the warehouse but the incoming "
+                    f"data has {kind}; only BIGINT -> DOUBLE PRECISION and anything -> VARCHAR are widened "
+                    "automatically") from None
+            if wider is None:
+                continue
+            if name in table.primary_key:
+                raise SchemaChangeError(f"{table.qualified}: key column {name!r} would change type from "
+                                        f"{existing[name]} to {wider}; change it by hand")
+            self._widen(cur, target, name, existing[name], wider)
+            stored[name] = wider
+        return stored
+
+    def _widen(self, cur: Any, target: str, column: str, old: str, new: str) -> None:
+        """Redshift-safe type change inside the transaction: new column, copy with a cast, swap."""
+        temp = quote_ident(f"{column}__widen_{uuid.uuid4().hex[:8]}")
+        new_type = sql_type(new, self.dialect)
+        cur.execute(f"ALTER TABLE {target} ADD COLUMN {temp} {new_type}")
+        cur.execute(f"UPDATE {target} SET {temp} = CAST({quote_ident(column)} AS {new_type})")
+        cur.execute(f"ALTER TABLE {target} DROP COLUMN {quote_ident(column)}")
+        cur.execute(f"ALTER TABLE {target} RENAME COLUMN {temp} TO {quote_ident(column)}")

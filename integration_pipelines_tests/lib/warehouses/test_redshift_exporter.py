@@ -17,7 +17,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg2
@@ -35,37 +35,25 @@ from integration_pipelines.lib.warehouses.redshift import (
 )
 from integration_pipelines_tests.fixtures.moto_s3 import MotoS3Server
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
+from integration_pipelines_tests.lib.warehouses.samples import (
+    ARABIC,
+    BASE_FIELDS,
+    EXTRACTED,
+    TICKETS,
+    at,
+    row,
+    table,
+)
 
-TICKETS = TableSpec("zendesk", "tickets", ("id",))
 PREFIX = "staging/raw"
-T0 = datetime(2026, 10, 1, tzinfo=UTC)
-EXTRACTED = datetime(2026, 10, 5, tzinfo=UTC)
-# Arabic with tashkeel, shadda before fatha (not NFC order, so any normalisation would show), tatweel,
-# Arabic-Indic digits, a right-to-left mark and a ZWJ emoji family.
-ARABIC = "السَّلامُ عليكم \u0633\u0651\u064e ـــتم ٣٤٥ ريال \u200f👨\u200d👩\u200d👧 🙏🏽"
 
 
-def at(hours: float) -> datetime:
-    return T0 + timedelta(hours=hours)
 
 
-def row(id: int | None, version: float, subject: str = "", *, deleted: bool = False,
-        extracted: datetime = EXTRACTED, raw: str | None = None, **extra: object) -> dict:
-    """One ticket version; ``version`` is updated_at in hours after T0."""
-    raw = raw if raw is not None else json.dumps({"id": id, "v": version, "subject": subject}, ensure_ascii=False)
-    return {"id": id, "updated_at": at(version), "is_deleted": deleted, "subject": subject,
-            "_extracted_at": extracted, "_raw": raw, **extra}
-
-
-BASE_FIELDS = [pa.field("id", pa.int64()), pa.field("updated_at", TIMESTAMP), pa.field("is_deleted", pa.bool_()),
-               pa.field("subject", pa.string()), pa.field("_extracted_at", TIMESTAMP), pa.field("_raw", pa.string())]
 BASE_COLUMNS = {"id": "bigint", "updated_at": "timestamp with time zone", "is_deleted": "boolean", "subject": "text",
                 "_extracted_at": "timestamp with time zone", "_raw": "text",
                 "_loaded_at": "timestamp with time zone"}
 
-
-def table(rows: list[dict], *extra_fields: pa.Field) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=pa.schema([*BASE_FIELDS, *extra_fields]))
 
 
 # --- fixtures ---------------------------------------------------------------------------------------

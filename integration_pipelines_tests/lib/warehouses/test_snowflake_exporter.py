@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -22,35 +22,18 @@ import pytest
 import snowflake.connector
 from snowflake.connector import DictCursor
 
-from integration_pipelines.lib.records import TIMESTAMP
 from integration_pipelines.lib.warehouses.base import LoadResult, TableSpec
 from integration_pipelines.lib.warehouses.schema import SchemaChangeError
 from integration_pipelines.lib.warehouses.snowflake import STAGING_PREFIX, SnowflakeExporter
-
-TICKETS = TableSpec("zendesk", "tickets", ("id",))
-T0 = datetime(2026, 10, 1, tzinfo=UTC)
-EXTRACTED = datetime(2026, 10, 5, tzinfo=UTC)
-ARABIC = "السَّلامُ عليكم \u0633\u0651\u064e ـــتم ٣٤٥ ريال \u200f👨\u200d👩\u200d👧 🙏🏽"
-
-
-def at(hours: float) -> datetime:
-    return T0 + timedelta(hours=hours)
-
-
-def row(id: int | None, version: float, subject: str = "", *, deleted: bool = False,
-        extracted: datetime = EXTRACTED, raw: str | None = None, **extra: object) -> dict:
-    raw = raw if raw is not None else json.dumps({"id": id, "v": version, "subject": subject}, ensure_ascii=False)
-    return {"id": id, "updated_at": at(version), "is_deleted": deleted, "subject": subject,
-            "_extracted_at": extracted, "_raw": raw, **extra}
-
-
-BASE_FIELDS = [pa.field("id", pa.int64()), pa.field("updated_at", TIMESTAMP), pa.field("is_deleted", pa.bool_()),
-               pa.field("subject", pa.string()), pa.field("_extracted_at", TIMESTAMP), pa.field("_raw", pa.string())]
-
-
-def table(rows: list[dict], *extra_fields: pa.Field) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=pa.schema([*BASE_FIELDS, *extra_fields]))
-
+from integration_pipelines_tests.lib.warehouses.samples import (
+    ARABIC,
+    BASE_FIELDS,
+    EXTRACTED,
+    TICKETS,
+    at,
+    row,
+    table,
+)
 
 Connect = Callable[[], Any]
 

@@ -19,22 +19,26 @@ from integration_pipelines.lib.warehouses.base import (
     quote_ident,
     require_columns,
 )
+from integration_pipelines.lib.warehouses.schema import (
+    BOOLEAN,
+    DATE,
+    FLOAT,
+    INTEGER,
+    STRING,
+    TIMESTAMP_NTZ,
+    TIMESTAMP_TZ,
+    logical_type,
+)
+
+_DUCKDB_TYPES = {TIMESTAMP_TZ: "TIMESTAMPTZ", TIMESTAMP_NTZ: "TIMESTAMP", INTEGER: "BIGINT",
+                 FLOAT: "DOUBLE", BOOLEAN: "BOOLEAN", DATE: "DATE", STRING: "VARCHAR"}
 
 
 def duckdb_type(arrow_type: pa.DataType) -> str:
-    if pa.types.is_timestamp(arrow_type):
-        return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
-    if pa.types.is_integer(arrow_type):
-        return "BIGINT"
-    if pa.types.is_floating(arrow_type):
-        return "DOUBLE"
-    if pa.types.is_boolean(arrow_type):
-        return "BOOLEAN"
-    if pa.types.is_date(arrow_type):
-        return "DATE"
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return "VARCHAR"
-    raise TypeError(f"no DuckDB column type for Arrow {arrow_type}")
+    """The DuckDB column type for an Arrow type (via the engine-neutral names in ``schema``)."""
+    if pa.types.is_null(arrow_type):
+        raise TypeError(f"no DuckDB column type for Arrow {arrow_type}")
+    return _DUCKDB_TYPES[logical_type(arrow_type)]
 
 
 class DuckDBExporter:

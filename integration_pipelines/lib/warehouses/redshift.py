@@ -38,6 +38,16 @@ from integration_pipelines.lib.warehouses.base import (
     quote_ident,
     require_columns,
 )
+from integration_pipelines.lib.warehouses.schema import (
+    BOOLEAN,
+    DATE,
+    FLOAT,
+    INTEGER,
+    STRING,
+    TIMESTAMP_NTZ,
+    TIMESTAMP_TZ,
+    logical_type,
+)
 
 
 @dataclass(frozen=True)
@@ -127,20 +137,15 @@ _KINDS_FROM_CATALOG = {
 }
 
 
+_KINDS = {TIMESTAMP_TZ: "timestamptz", TIMESTAMP_NTZ: "timestamp", INTEGER: "bigint",
+          FLOAT: "double", BOOLEAN: "boolean", DATE: "date", STRING: "text"}
+
+
 def arrow_kind(arrow_type: pa.DataType) -> str:
-    if pa.types.is_timestamp(arrow_type):
-        return "timestamptz" if arrow_type.tz else "timestamp"
-    if pa.types.is_integer(arrow_type):
-        return "bigint"
-    if pa.types.is_floating(arrow_type):
-        return "double"
-    if pa.types.is_boolean(arrow_type):
-        return "boolean"
-    if pa.types.is_date(arrow_type):
-        return "date"
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return "text"
-    raise TypeError(f"no Redshift column type for Arrow {arrow_type}")
+    """This module's type kind for an Arrow type (via the engine-neutral names in ``schema``)."""
+    if pa.types.is_null(arrow_type):
+        raise TypeError(f"no Redshift column type for Arrow {arrow_type}")
+    return _KINDS[logical_type(arrow_type)]
 
 
 def sql_type(kind: str, dialect: Dialect) -> str:

@@ -12,8 +12,12 @@ PostgreSQL with ``PostgresTestLoader`` (a test stand-in, see its docstring). Red
 * Redshift's MERGE takes a *table* as source (no subquery) and has no ``WHEN MATCHED AND <cond>``,
   so the deduplicated rows go into a second temp table, rows older than the stored version are
   deleted from it, and the MERGE itself is unconditional.
-* Redshift can only ``ALTER COLUMN TYPE`` to resize a VARCHAR, and not inside a transaction block,
-  so a widening is add-new-column / UPDATE cast / DROP old / RENAME (the column moves to the end).
+* Type changes follow ``schema.py`` (``widened_type``): stored types are read from
+  ``information_schema.columns`` and mapped to the engine-neutral names, the change is planned first,
+  and a change the rule refuses raises :class:`SchemaChangeError` before any DDL. Redshift can only
+  ``ALTER COLUMN TYPE`` to resize a VARCHAR, and not inside a transaction block, so a widening is
+  add-new-column / UPDATE cast / DROP old / RENAME (the column moves to the end). Redshift has no
+  BOOLEAN -> VARCHAR cast, so booleans are converted with ``CASE`` (to ``'true'``/``'false'``).
 
 Each load runs in one transaction: a failed or killed load leaves the previous table as it was.
 """
@@ -47,6 +51,10 @@ from integration_pipelines.lib.warehouses.schema import (
     TIMESTAMP_NTZ,
     TIMESTAMP_TZ,
     logical_type,
+    widened_type,
+)
+from integration_pipelines.lib.warehouses.schema import (
+    SchemaChangeError as SchemaChangeError,  # re-exported: the error this exporter raises lives in schema.py
 )
 
 
@@ -115,10 +123,6 @@ class PostgresTestLoader:
                        page_size=self.page_size)
 
 
-class SchemaChangeError(TypeError):
-    """An incoming column's type cannot be stored in the existing column by a safe widening."""
-
-
 def split_s3_uri(uri: str) -> tuple[str, str]:
     match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
     if not match:
@@ -126,43 +130,35 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return match[1], match[2]
 
 
-# Type kinds: what an Arrow type maps to and what an existing column holds.
-_KINDS_FROM_CATALOG = {
-    "bigint": "bigint", "integer": "bigint", "smallint": "bigint",
-    "double precision": "double", "real": "double",
-    "boolean": "boolean",
-    "text": "text", "character varying": "text", "character": "text",
-    "timestamp with time zone": "timestamptz", "timestamp without time zone": "timestamp",
-    "date": "date",
+# information_schema.columns.data_type (PostgreSQL and Redshift spell them alike) -> engine-neutral
+# name. Only types that hold every value of the neutral type exactly are mapped (REAL would round
+# doubles, CHAR pads strings); anything else keeps its own name and so only matches itself.
+_FROM_INFORMATION_SCHEMA = {
+    "bigint": INTEGER, "integer": INTEGER, "smallint": INTEGER,
+    "double precision": FLOAT,
+    "boolean": BOOLEAN,
+    "text": STRING, "character varying": STRING,
+    "timestamp with time zone": TIMESTAMP_TZ, "timestamp without time zone": TIMESTAMP_NTZ,
+    "date": DATE,
 }
 
 
-_KINDS = {TIMESTAMP_TZ: "timestamptz", TIMESTAMP_NTZ: "timestamp", INTEGER: "bigint",
-          FLOAT: "double", BOOLEAN: "boolean", DATE: "date", STRING: "text"}
-
-
-def arrow_kind(arrow_type: pa.DataType) -> str:
-    """This module's type kind for an Arrow type (via the engine-neutral names in ``schema``)."""
+def column_type(arrow_type: pa.DataType) -> str:
+    """The engine-neutral type of an incoming Arrow column (``schema.logical_type``), refusing
+    all-NULL columns, which have no Redshift column type."""
     if pa.types.is_null(arrow_type):
         raise TypeError(f"no Redshift column type for Arrow {arrow_type}")
-    return _KINDS[logical_type(arrow_type)]
+    return logical_type(arrow_type)
 
 
 def sql_type(kind: str, dialect: Dialect) -> str:
-    return {"bigint": "BIGINT", "double": "DOUBLE PRECISION", "boolean": "BOOLEAN", "text": dialect.text_type,
-            "timestamptz": "TIMESTAMPTZ", "timestamp": "TIMESTAMP", "date": "DATE"}[kind]
+    """The SQL type of an engine-neutral type name."""
+    return {INTEGER: "BIGINT", FLOAT: "DOUBLE PRECISION", BOOLEAN: "BOOLEAN", STRING: dialect.text_type,
+            TIMESTAMP_TZ: "TIMESTAMPTZ", TIMESTAMP_NTZ: "TIMESTAMP", DATE: "DATE"}[kind]
 
 
-def widening(stored: str, incoming: str) -> str | None:
-    """The kind the column must become to hold both, or None if it already can.
-
-    Safe rules: BIGINT → DOUBLE PRECISION, anything → VARCHAR; a DOUBLE column takes BIGINT values
-    and a VARCHAR column takes anything as they are. Everything else raises."""
-    if stored == incoming or stored == "text" or (stored, incoming) == ("double", "bigint"):
-        return None
-    if incoming == "text" or (stored, incoming) == ("bigint", "double"):
-        return incoming
-    raise ValueError(f"{stored} -> {incoming}")
+def _logical_from_information_schema(data_type: str) -> str:
+    return _FROM_INFORMATION_SCHEMA.get(data_type.lower(), data_type)
 
 
 @contextmanager
@@ -204,7 +200,7 @@ class RedshiftExporter:
 
     def upsert(self, table: TableSpec, data: pa.Table) -> LoadResult:
         require_columns(table, data)
-        kinds = {f.name: arrow_kind(f.type) for f in data.schema}  # fail on unsupported types before any I/O
+        kinds = {f.name: column_type(f.type) for f in data.schema}  # fail on unsupported types before any I/O
         token = uuid.uuid4().hex
         key = self.staging_key(table, token)
         staging, dedup = f"stg_{token}", f"stg_{token}_dedup"
@@ -316,10 +312,12 @@ class RedshiftExporter:
         return cur.fetchone()[0]
 
     def _ensure_table(self, cur: Any, table: TableSpec, target: str, kinds: dict[str, str]) -> dict[str, str]:
-        """Create the table, or add / widen columns; returns the stored kind of every column."""
+        """Create the table, or add / widen columns; returns the type of every column afterwards.
+        Everything is planned first: a refused change raises before any DDL runs."""
         cur.execute("SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s", (table.schema, table.name))
-        existing = {name: _KINDS_FROM_CATALOG.get(data_type, data_type) for name, data_type in cur.fetchall()}
+                    "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                    (table.schema, table.name))
+        existing = {name: _logical_from_information_schema(data_type) for name, data_type in cur.fetchall()}
         d = self.dialect
         if not existing:
             columns = [f"{quote_ident(c)} {sql_type(k, d)}{' NOT NULL' if c in table.primary_key else ''}"
@@ -328,33 +326,38 @@ class RedshiftExporter:
             key = ", ".join(quote_ident(k) for k in table.primary_key)
             cur.execute(f"CREATE TABLE {target} ({', '.join(columns)}, PRIMARY KEY ({key}))")
             return dict(kinds)
-        stored = dict(existing)
-        for name, kind in kinds.items():
-            if name not in existing:
-                cur.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(name)} {sql_type(kind, d)}")
-                stored[name] = kind
-                continue
-            try:
-                wider = widening(existing[name], kind)
-            except ValueError:
-                raise SchemaChangeError(
-                    f"{table.qualified}: column {name!r} is {existing[name]} in the warehouse but the incoming "
-                    f"data has {kind}; only BIGINT -> DOUBLE PRECISION and anything -> VARCHAR are widened "
-                    "automatically") from None
-            if wider is None:
-                continue
-            if name in table.primary_key:
-                raise SchemaChangeError(f"{table.qualified}: key column {name!r} would change type from "
-                                        f"{existing[name]} to {wider}; change it by hand")
+        new_columns, widenings = self._plan(table, existing, kinds)
+        for name in new_columns:
+            cur.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(name)} {sql_type(kinds[name], d)}")
+        for name, wider in widenings.items():
             self._widen(cur, target, name, existing[name], wider)
-            stored[name] = wider
-        return stored
+        return {**existing, **{name: kinds[name] for name in new_columns}, **widenings}
+
+    @staticmethod
+    def _plan(table: TableSpec, stored: dict[str, str],
+              incoming: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """Columns to add and columns to widen (per ``schema.widened_type``); raises
+        SchemaChangeError before anything is written."""
+        new_columns, widenings = [], {}
+        for name, kind in incoming.items():
+            if name not in stored:
+                new_columns.append(name)
+                continue
+            wider = widened_type(table.qualified, name, stored[name], kind, is_key=name in table.primary_key)
+            if wider != stored[name]:
+                widenings[name] = wider
+        return new_columns, widenings
 
     def _widen(self, cur: Any, target: str, column: str, old: str, new: str) -> None:
         """Redshift-safe type change inside the transaction: new column, copy with a cast, swap."""
         temp = quote_ident(f"{column}__widen_{uuid.uuid4().hex[:8]}")
         new_type = sql_type(new, self.dialect)
+        source = quote_ident(column)
+        if old == BOOLEAN:  # Redshift cannot CAST a BOOLEAN to VARCHAR
+            converted = f"CASE WHEN {source} THEN 'true' WHEN NOT {source} THEN 'false' END"
+        else:
+            converted = f"CAST({source} AS {new_type})"
         cur.execute(f"ALTER TABLE {target} ADD COLUMN {temp} {new_type}")
-        cur.execute(f"UPDATE {target} SET {temp} = CAST({quote_ident(column)} AS {new_type})")
-        cur.execute(f"ALTER TABLE {target} DROP COLUMN {quote_ident(column)}")
-        cur.execute(f"ALTER TABLE {target} RENAME COLUMN {temp} TO {quote_ident(column)}")
+        cur.execute(f"UPDATE {target} SET {temp} = {converted}")
+        cur.execute(f"ALTER TABLE {target} DROP COLUMN {source}")
+        cur.execute(f"ALTER TABLE {target} RENAME COLUMN {temp} TO {source}")

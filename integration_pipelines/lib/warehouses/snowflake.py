@@ -64,6 +64,7 @@ from integration_pipelines.lib.warehouses.schema import (
 )
 
 STAGING_PREFIX = "IP_STG_"
+_ALL_NULL = "NULL"
 
 _SNOWFLAKE_TYPES = {INTEGER: "NUMBER(38,0)", FLOAT: "FLOAT", BOOLEAN: "BOOLEAN", STRING: "VARCHAR",
                     DATE: "DATE", TIMESTAMP_TZ: "TIMESTAMP_TZ", TIMESTAMP_NTZ: "TIMESTAMP_NTZ"}
@@ -102,7 +103,8 @@ class SnowflakeExporter:
         names = data.column_names
         if len(set(names)) != len(names):
             raise ValueError(f"{table.qualified}: incoming data has duplicate column names")
-        incoming = {f.name: logical_type(f.type) for f in data.schema}
+        # an all-NULL column (Arrow null type) fits any stored type as it is: never a type change
+        incoming = {f.name: _ALL_NULL if pa.types.is_null(f.type) else logical_type(f.type) for f in data.schema}
         with self.connect() as con:
             stored = self._stored_columns(con, table)
             new_columns, widenings = self._plan(table, stored, incoming)
@@ -138,7 +140,7 @@ class SnowflakeExporter:
         new_columns = [c for c in incoming if c not in stored]
         widenings = {}
         for column, kind in incoming.items():
-            if column in stored:
+            if column in stored and kind != _ALL_NULL:
                 wide = widened_type(table.qualified, column, stored[column], kind,
                                     is_key=column in table.primary_key)
                 if wide != stored[column]:

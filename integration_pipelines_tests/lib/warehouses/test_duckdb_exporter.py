@@ -19,10 +19,13 @@ import pyarrow as pa
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from integration_pipelines.lib.records import TIMESTAMP
 from integration_pipelines.lib.warehouses.base import LoadResult, TableSpec
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
+from integration_pipelines.lib.warehouses.schema import SchemaChangeError
 from integration_pipelines_tests.lib.warehouses.samples import (
     ARABIC,
+    BASE_FIELDS,
     EXTRACTED,
     TICKETS,
     at,
@@ -165,6 +168,100 @@ def test_new_columns_are_added_and_old_rows_get_null(exporter: DuckDBExporter, w
         (1, None, None), (2, "high", 5), (3, "low", None)]
 
 
+def test_safe_type_changes_are_widened(exporter: DuckDBExporter, warehouse: DuckDBResource) -> None:
+    """schema.py's widenings: after 2 rows with score BIGINT, code BIGINT and flag BOOLEAN, a load
+    sending score as a float, code and flag as strings widens them in place (DOUBLE, VARCHAR,
+    VARCHAR; column order kept) and converts the 2 old rows exactly (3 → 3.0, 42 → '42', -7 → '-7',
+    true → 'true', false → 'false'). A third load sending score as BIGINT again into the DOUBLE column
+    changes no type. 4 rows at the end, each load inserting 1 (then 1) new id."""
+    ints = (pa.field("score", pa.int64()), pa.field("code", pa.int64()), pa.field("flag", pa.bool_()))
+    exporter.upsert(TICKETS, table([row(1, 1, "one", score=3, code=42, flag=True),
+                                    row(2, 1, "two", score=None, code=-7, flag=False)], *ints))
+    before = list(columns(warehouse))
+    wide = (pa.field("score", pa.float64()), pa.field("code", pa.string()), pa.field("flag", pa.string()))
+    result = exporter.upsert(TICKETS, table([row(3, 1, "three", score=2.5, code="A-7", flag="maybe")], *wide))
+    assert (result.inserted, result.matched, result.table_rows) == (1, 0, 3)
+    assert list(columns(warehouse)) == before
+    assert {k: v for k, v in columns(warehouse).items() if k in ("score", "code", "flag")} == {
+        "score": "DOUBLE", "code": "VARCHAR", "flag": "VARCHAR"}
+    result = exporter.upsert(TICKETS, table([row(4, 1, "four", score=7, code="B", flag="no")],
+                                            pa.field("score", pa.int64()), *wide[1:]))
+    assert (result.inserted, result.table_rows) == (1, 4)
+    assert columns(warehouse)["score"] == "DOUBLE"
+    assert fetch(warehouse, "SELECT id, score, code, flag FROM zendesk.tickets ORDER BY id") == [
+        (1, 3.0, "42", "true"), (2, None, "-7", "false"), (3, 2.5, "A-7", "maybe"), (4, 7.0, "B", "no")]
+
+
+def _with_column(rows: list[dict], column: str, arrow_type: pa.DataType, *before: pa.Field) -> pa.Table:
+    """The sample rows with ``column`` typed ``arrow_type`` (replacing the base field or appended),
+    after the ``before`` fields."""
+    fields = [f for f in BASE_FIELDS if f.name != column and f.name not in {b.name for b in before}]
+    return pa.Table.from_pylist(rows, schema=pa.schema([*fields, *before, pa.field(column, arrow_type)]))
+
+
+# (column, type the table holds, its value, type the source now sends, its value, message fragment)
+INCOMPATIBLE = [
+    pytest.param("subject", pa.string(), "one", pa.int64(), 5, "is STRING .* INTEGER", id="string-gets-integer"),
+    pytest.param("subject", pa.string(), "one", pa.bool_(), True, "is STRING .* BOOLEAN", id="string-gets-boolean"),
+    pytest.param("score", pa.float64(), 2.5, pa.string(), "2.5", "is FLOAT .* STRING", id="float-to-string"),
+    pytest.param("score", pa.float64(), 2.5, pa.bool_(), True, "is FLOAT .* BOOLEAN", id="float-to-boolean"),
+    pytest.param("seen", TIMESTAMP, at(1), pa.string(), "x", "is TIMESTAMP_TZ .* STRING", id="timestamp-to-string"),
+    pytest.param("note", pa.string(), "x", TIMESTAMP, at(1), "is STRING .* TIMESTAMP_TZ", id="string-to-timestamp"),
+    pytest.param("seen", TIMESTAMP, at(1), pa.timestamp("us"), at(1).replace(tzinfo=None),
+                 "is TIMESTAMP_TZ .* TIMESTAMP_NTZ", id="tz-to-naive"),
+    pytest.param("due", pa.date32(), at(1).date(), TIMESTAMP, at(1), "is DATE .* TIMESTAMP_TZ", id="date-to-timestamp"),
+    pytest.param("is_deleted", pa.bool_(), False, pa.int64(), 0, "is BOOLEAN .* INTEGER", id="boolean-gets-integer"),
+]
+
+
+@pytest.mark.parametrize(("column", "stored_type", "stored_value", "new_type", "new_value", "message"),
+                         INCOMPATIBLE)
+def test_incompatible_type_change_is_rejected_by_name(exporter: DuckDBExporter, warehouse: DuckDBResource,
+                                                      column: str, stored_type: pa.DataType, stored_value: object,
+                                                      new_type: pa.DataType, new_value: object, message: str) -> None:
+    """A change schema.py refuses (a STRING column receiving numbers or booleans, FLOAT → STRING or
+    BOOLEAN, timestamps ↔ strings, tz-aware → naive, DATE → timestamp, BOOLEAN receiving integers),
+    sent in a load that also brings a new column "priority", a safe widening (score INTEGER → FLOAT
+    where score is not the column under test) and an update of id 1: SchemaChangeError naming
+    zendesk.tickets and the column, and the table unchanged — the same 2 rows (_loaded_at included),
+    the same columns with the same types, no "priority"."""
+    widenable = column != "score"  # score INTEGER -> FLOAT, planned before the refused column is reached
+    first = [{**row(i, 1, f"row {i}", score=i), column: stored_value} for i in (1, 2)]
+    exporter.upsert(TICKETS, _with_column(first, column, stored_type,
+                                          *([pa.field("score", pa.int64())] if widenable else [])))
+    snapshot = fetch(warehouse, "SELECT * FROM zendesk.tickets ORDER BY id")
+    described = fetch(warehouse, "DESCRIBE zendesk.tickets")
+    assert len(snapshot) == 2
+
+    bad = _with_column([{**row(1, 2, "updated", score=1.5), column: new_value}], column, new_type,
+                       *([pa.field("score", pa.float64())] if widenable else []))
+    bad = bad.append_column("priority", pa.array(["high"]))
+    assert not widenable or bad.column_names.index("score") < bad.column_names.index(column)
+    with pytest.raises(SchemaChangeError, match=rf"zendesk\.tickets: column '{column}' {message}"):
+        exporter.upsert(TICKETS, bad)
+    assert fetch(warehouse, "SELECT * FROM zendesk.tickets ORDER BY id") == snapshot
+    assert fetch(warehouse, "DESCRIBE zendesk.tickets") == described
+
+
+@pytest.mark.parametrize(("new_type", "new_id"), [(pa.float64(), 3.0), (pa.string(), "3")],
+                         ids=["to-float", "to-string"])
+def test_primary_key_columns_are_never_widened(exporter: DuckDBExporter, warehouse: DuckDBResource,
+                                               new_type: pa.DataType, new_id: object) -> None:
+    """id BIGINT (the primary key) receiving a double or a string — widenings schema.py allows for
+    other columns — is refused: SchemaChangeError naming the column and saying primary-key columns are
+    never widened; the 2 rows, the columns and the primary key are unchanged."""
+    exporter.upsert(TICKETS, table([row(1, 1, "one"), row(2, 1, "two")]))
+    snapshot = fetch(warehouse, "SELECT * FROM zendesk.tickets ORDER BY id")
+    described = fetch(warehouse, "DESCRIBE zendesk.tickets")
+    bad = _with_column([{**row(3, 2, "three"), "id": new_id}], "id", new_type)
+    with pytest.raises(SchemaChangeError, match=r"zendesk\.tickets: column 'id' .*primary-key columns are never"):
+        exporter.upsert(TICKETS, bad)
+    assert fetch(warehouse, "SELECT * FROM zendesk.tickets ORDER BY id") == snapshot and len(snapshot) == 2
+    assert fetch(warehouse, "DESCRIBE zendesk.tickets") == described
+    assert fetch(warehouse, "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'tickets' "
+                            "AND constraint_type = 'PRIMARY KEY'") == [(1,)]
+
+
 def test_arabic_text_round_trips_byte_for_byte(exporter: DuckDBExporter, warehouse: DuckDBResource) -> None:
     """Arabic with tashkeel in non-canonical order, tatweel, Arabic-Indic digits, an RLM and ZWJ emoji
     must come back with exactly the same UTF-8 bytes, in the text column and inside _raw."""
@@ -241,6 +338,29 @@ def test_failed_load_leaves_previous_table_untouched(shared_connection: Callable
     with duckdb.connect(str(tmp_path / "shared.duckdb")) as reopened:
         assert reopened.execute("SELECT id, subject FROM zendesk.tickets ORDER BY id").fetchall() == [
             (1, "fixed one"), (2, "two")]
+
+
+def test_failed_load_rolls_back_its_widenings(shared_connection: Callable) -> None:
+    """A load that widens score BIGINT → DOUBLE and code BIGINT → VARCHAR, updates id 1 and carries a
+    NULL id fails inside the transaction (NOT NULL on the key): the widenings are rolled back with
+    it — the same 2 rows (_loaded_at included), score and code still BIGINT, no staging table."""
+    exporter = DuckDBExporter(shared_connection)
+    ints = (pa.field("score", pa.int64()), pa.field("code", pa.int64()))
+    exporter.upsert(TICKETS, table([row(1, 1, "one", score=1, code=42), row(2, 1, "two", score=2, code=7)], *ints))
+    with shared_connection() as con:
+        snapshot = con.execute("SELECT * FROM zendesk.tickets ORDER BY id").fetchall()
+        described = con.execute("DESCRIBE zendesk.tickets").fetchall()
+
+    wide = (pa.field("score", pa.float64()), pa.field("code", pa.string()))
+    bad = table([row(1, 2, "updated one", score=1.5, code="A"), row(None, 2, "no id", score=0.5, code="B")], *wide)
+    with pytest.raises(duckdb.ConstraintException):
+        exporter.upsert(TICKETS, bad)
+
+    with shared_connection() as con:
+        assert con.execute("SELECT * FROM zendesk.tickets ORDER BY id").fetchall() == snapshot
+        assert con.execute("DESCRIBE zendesk.tickets").fetchall() == described
+        assert [r[1] for r in described if r[0] in ("score", "code")] == ["BIGINT", "BIGINT"]
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'staging'").fetchone() == (0,)
 
 
 def test_failed_first_load_creates_nothing(exporter: DuckDBExporter, warehouse: DuckDBResource) -> None:

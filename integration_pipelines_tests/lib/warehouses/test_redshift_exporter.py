@@ -31,8 +31,8 @@ from integration_pipelines.lib.warehouses.redshift import (
     PostgresTestLoader,
     RedshiftCopyLoader,
     RedshiftExporter,
-    SchemaChangeError,
 )
+from integration_pipelines.lib.warehouses.schema import SchemaChangeError
 from integration_pipelines_tests.fixtures.moto_s3 import MotoS3Server
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 from integration_pipelines_tests.lib.warehouses.samples import (
@@ -226,35 +226,80 @@ def test_new_columns_are_added_and_old_rows_get_null(exporter: RedshiftExporter,
 
 
 def test_safe_widenings_are_applied(exporter: RedshiftExporter, connect: Callable) -> None:
-    """score BIGINT → DOUBLE PRECISION and flag BOOLEAN → TEXT when the source changes type; old
-    values survive the cast, and narrower values into wider columns (BIGINT into DOUBLE, BIGINT into
-    TEXT) load without changing the column."""
-    fields = (pa.field("score", pa.int64()), pa.field("flag", pa.bool_()))
-    exporter.upsert(TICKETS, table([row(1, 1, "one", score=3, flag=True)], *fields))
-    wider = (pa.field("score", pa.float64()), pa.field("flag", pa.string()))
-    exporter.upsert(TICKETS, table([row(2, 1, "two", score=2.5, flag="maybe")], *wider))
-    assert {k: v for k, v in columns(connect).items() if k in ("score", "flag")} == {
-        "score": "double precision", "flag": "text"}
-    narrower = (pa.field("score", pa.int64()), pa.field("flag", pa.int64()))
-    exporter.upsert(TICKETS, table([row(3, 1, "three", score=7, flag=1)], *narrower))
-    assert columns(connect)["score"] == "double precision" and columns(connect)["flag"] == "text"
-    assert fetch(connect, "SELECT id, score, flag FROM zendesk.tickets ORDER BY id") == [
-        (1, 3.0, "true"), (2, 2.5, "maybe"), (3, 7.0, "1")]
+    """schema.py's widenings: score BIGINT → DOUBLE PRECISION, code BIGINT → TEXT and flag BOOLEAN →
+    TEXT when the source changes type. The 1 old row is converted exactly (3 → 3.0, 42 → '42', -7 →
+    '-7', true → 'true'); a third load sending score as BIGINT again into the now-DOUBLE column
+    changes nothing. 3 rows afterwards; the widened columns moved to the end (add/copy/drop/rename)."""
+    ints = (pa.field("score", pa.int64()), pa.field("code", pa.int64()), pa.field("flag", pa.bool_()))
+    exporter.upsert(TICKETS, table([row(1, 1, "one", score=3, code=42, flag=True),
+                                    row(2, 1, "two", score=None, code=-7, flag=False)], *ints))
+    wide = (pa.field("score", pa.float64()), pa.field("code", pa.string()), pa.field("flag", pa.string()))
+    result = exporter.upsert(TICKETS, table([row(3, 1, "three", score=2.5, code="A-7", flag="maybe")], *wide))
+    assert (result.inserted, result.table_rows) == (1, 3)
+    assert columns(connect) == {**BASE_COLUMNS, "score": "double precision", "code": "text", "flag": "text"}
+    assert list(columns(connect))[-3:] == ["score", "code", "flag"]
+    result = exporter.upsert(TICKETS, table([row(4, 1, "four", score=7, code="B", flag="no")],
+                                            pa.field("score", pa.int64()), *wide[1:]))
+    assert (result.inserted, result.table_rows) == (1, 4)
+    assert columns(connect)["score"] == "double precision"
+    assert fetch(connect, "SELECT id, score, code, flag FROM zendesk.tickets ORDER BY id") == [
+        (1, 3.0, "42", "true"), (2, None, "-7", "false"), (3, 2.5, "A-7", "maybe"), (4, 7.0, "B", "no")]
 
 
+# (column, type the table holds, its value, type the source now sends, its value, message fragment)
+INCOMPATIBLE = [
+    pytest.param("subject", pa.string(), "one", pa.int64(), 5, "is STRING .* INTEGER", id="string-gets-integer"),
+    pytest.param("subject", pa.string(), "one", pa.bool_(), True, "is STRING .* BOOLEAN", id="string-gets-boolean"),
+    pytest.param("score", pa.float64(), 2.5, pa.string(), "2.5", "is FLOAT .* STRING", id="float-to-string"),
+    pytest.param("seen", TIMESTAMP, at(1), pa.string(), "x", "is TIMESTAMP_TZ .* STRING", id="timestamp-to-string"),
+    pytest.param("seen", TIMESTAMP, at(1), pa.timestamp("us"), at(1).replace(tzinfo=None),
+                 "is TIMESTAMP_TZ .* TIMESTAMP_NTZ", id="tz-to-naive"),
+    pytest.param("due", pa.date32(), at(1).date(), TIMESTAMP, at(1), "is DATE .* TIMESTAMP_TZ", id="date-to-timestamp"),
+    pytest.param("is_deleted", pa.bool_(), False, TIMESTAMP, at(2), "is BOOLEAN .* TIMESTAMP_TZ",
+                 id="boolean-to-timestamp"),
+]
+
+
+def _with_column(rows: list[dict], column: str, arrow_type: pa.DataType) -> pa.Table:
+    """The sample rows with ``column`` typed ``arrow_type`` (replacing the base field or appended)."""
+    fields = [f for f in BASE_FIELDS if f.name != column] + [pa.field(column, arrow_type)]
+    return pa.Table.from_pylist(rows, schema=pa.schema(fields))
+
+
+@pytest.mark.parametrize(("column", "stored_type", "stored_value", "new_type", "new_value", "message"),
+                         INCOMPATIBLE)
 def test_incompatible_type_change_is_a_clear_error(exporter: RedshiftExporter, connect: Callable, s3: Any,
-                                                   bucket: str) -> None:
-    """subject arriving as a timestamp when the table holds TEXT is fine (TEXT takes anything), but
-    is_deleted arriving as a timestamp is not: SchemaChangeError naming table and column, nothing changed."""
-    exporter.upsert(TICKETS, table([row(1, 1, "one")]))
-    snapshot = fetch(connect, "SELECT * FROM zendesk.tickets")
-    bad = pa.schema([f if f.name != "is_deleted" else pa.field("is_deleted", TIMESTAMP) for f in BASE_FIELDS])
-    data = pa.Table.from_pylist([{**row(1, 2, "two"), "is_deleted": at(2)}], schema=bad)
-    with pytest.raises(SchemaChangeError, match=r"zendesk\.tickets: column 'is_deleted' is boolean .* timestamptz"):
-        exporter.upsert(TICKETS, data)
-    assert fetch(connect, "SELECT * FROM zendesk.tickets") == snapshot
-    assert columns(connect) == BASE_COLUMNS
+                                                   bucket: str, column: str, stored_type: pa.DataType,
+                                                   stored_value: object, new_type: pa.DataType, new_value: object,
+                                                   message: str) -> None:
+    """A change schema.py refuses (a STRING column receiving numbers or booleans, FLOAT → STRING,
+    timestamp → STRING, tz-aware → naive, DATE → timestamp, BOOLEAN → timestamp), sent together with
+    a new column "priority": SchemaChangeError naming zendesk.tickets and the column, and nothing
+    changed — the same 1 row (_loaded_at included), the same columns, no staging table, no S3 object."""
+    exporter.upsert(TICKETS, _with_column([{**row(1, 1, "one"), column: stored_value}], column, stored_type))
+    snapshot, described = fetch(connect, "SELECT * FROM zendesk.tickets"), columns(connect)
+    bad = _with_column([{**row(1, 2, "two"), column: new_value}], column, new_type)
+    bad = bad.append_column("priority", pa.array(["p"]))
+    with pytest.raises(SchemaChangeError, match=rf"zendesk\.tickets: column '{column}' {message}"):
+        exporter.upsert(TICKETS, bad)
+    assert fetch(connect, "SELECT * FROM zendesk.tickets") == snapshot and len(snapshot) == 1
+    assert columns(connect) == described
     assert objects(s3, bucket) == [] and staging_tables(connect) == []
+
+
+@pytest.mark.parametrize(("new_type", "new_id"), [(pa.float64(), 3.0), (pa.string(), "3")],
+                         ids=["to-float", "to-string"])
+def test_primary_key_columns_are_never_widened(exporter: RedshiftExporter, connect: Callable,
+                                               new_type: pa.DataType, new_id: object) -> None:
+    """id BIGINT receiving doubles or strings (widenings schema.py allows for other columns) is
+    refused for the key: SchemaChangeError naming the column, the 2 rows and the columns unchanged."""
+    exporter.upsert(TICKETS, table([row(1, 1, "one"), row(2, 1, "two")]))
+    snapshot, described = fetch(connect, "SELECT * FROM zendesk.tickets ORDER BY id"), columns(connect)
+    bad = _with_column([{**row(3, 2, "three"), "id": new_id}], "id", new_type)
+    with pytest.raises(SchemaChangeError, match=r"zendesk\.tickets: column 'id' .*primary-key columns are never"):
+        exporter.upsert(TICKETS, bad)
+    assert fetch(connect, "SELECT * FROM zendesk.tickets ORDER BY id") == snapshot and len(snapshot) == 2
+    assert columns(connect) == described
 
 
 # --- text fidelity and identifiers -------------------------------------------------------------------

@@ -170,6 +170,16 @@ def test_new_columns_are_added_and_old_rows_get_null(exporter: SnowflakeExporter
         (1, None, None), (2, "high", 5), (3, "low", None)]
 
 
+def test_an_all_null_column_is_no_type_change(exporter: SnowflakeExporter, connect: Connect) -> None:
+    """A load whose score column is all NULL (Arrow null type) into a NUMBER column: the column keeps
+    its type, ticket 2 gets NULL and ticket 1 keeps 3 (2 rows)."""
+    exporter.upsert(TICKETS, table([row(1, 1, "one", score=3), row(2, 1, "two", score=4)],
+                                   pa.field("score", pa.int64())))
+    exporter.upsert(TICKETS, table([row(2, 2, "two", score=None)], pa.field("score", pa.null())))
+    assert columns(connect)["score"] == "NUMBER"
+    assert fetch(connect, 'SELECT "id", "score" FROM "zendesk"."tickets" ORDER BY "id"') == [(1, 3), (2, None)]
+
+
 def test_safe_type_changes_are_widened(exporter: SnowflakeExporter, connect: Connect) -> None:
     """score BIGINT → FLOAT and code BIGINT → VARCHAR, flag BOOLEAN → VARCHAR: columns widened, old
     values converted, new ones stored; a BIGINT arriving into the now-FLOAT column needs nothing."""

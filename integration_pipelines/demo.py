@@ -1,5 +1,6 @@
 """The no-credentials demo: sandbox → main_job (Zendesk, Salesforce, HubSpot, Intercom → lake + DuckDB →
-customer_feedback → feedback_preprocessed → feedback_sentiment), then sentiment by source and language.
+customer_feedback → feedback_preprocessed → feedback_sentiment → export to the local warehouse file
+``export.duckdb``), then sentiment by source and language.
 
 Runs land in a local Dagster instance (``{home}/dagster_home``), so ``dagster dev`` pointed at the
 same home shows them, with the same lake and DuckDB file.
@@ -108,10 +109,16 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
     def order(key) -> tuple:  # by source (raw before warehouse), the feedback tables last
         return (key.path[0] == "feedback", key.path[-2], key.path[0], key.path[-1])
 
+    exports: dict[str, list[float]] = {}  # target -> [tables, rows exported, seconds]
     for key, mat in sorted(latest.items(), key=lambda item: order(item[0])):
         meta = {k: v.value for k, v in mat.metadata.items()}
         name = "/".join(key.path)
-        if key.path[0] == "feedback":
+        if key.path[0] == "export":
+            totals_for_target = exports.setdefault(meta["target"], [0, 0, 0.0])
+            totals_for_target[0] += 1
+            totals_for_target[1] += meta["rows_exported"]
+            totals_for_target[2] += meta["seconds"]
+        elif key.path[0] == "feedback":
             lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB  ({meta['table']})")
         elif key.path[0] == "raw":
             for metric in SUMMED_METRICS:
@@ -128,6 +135,9 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
     print(f"  requests {totals['requests']:.0f}, retries {totals['retries']:.0f}, 429s {totals['http_429s']:.0f}, "
           f"{totals['bytes_received'] / 1e6:.1f} MB received, {totals['rate_limit_wait_s']:.0f}s spent pacing to "
           f"the vendors' rate limits; the sandbox served {served_total} requests")
+    for target, (tables, rows, seconds) in exports.items():
+        where = f" ({home / 'export.duckdb'})" if target == "duckdb" else ""
+        print(f"  exported {tables:.0f} tables, {rows:.0f} rows to {target}{where} in {seconds:.1f}s")
     print(f"\nLake: {home / 'lake'}\nDuckDB: {home / 'warehouse.duckdb'}")
     print("\nOpen the Dagster UI on the same data (two terminals):\n"
           f"  .venv/bin/integration-pipelines sandbox --port 8765 --conversations {conversations} --seed {seed}\n"

@@ -55,5 +55,10 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
         scored = con.execute("SELECT count(*) FROM feedback.feedback_sentiment WHERE NOT is_deleted").fetchone()[0]
     printed = [int(m) for m in re.findall(r"^  (?:zendesk|salesforce|hubspot|intercom)\s+\S+\s+(\d+)\s", out, re.M)]
     assert scored > 0 and sum(printed) == scored
+    exported = re.search(r"exported 19 tables, (\d+) rows to duckdb", out)
+    with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
+        in_warehouse = sum(con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0] for schema, name in
+                           con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall())
+    assert exported and int(exported.group(1)) == in_warehouse > 0
     assert "dagster dev" in out and str(tmp_path / "dagster_home") in out
     assert (tmp_path / "dagster_home" / "history" / "runs.db").exists()  # the run is in the local instance

@@ -48,7 +48,14 @@ def test_definitions_load_and_everything_resolves(local_env: Path) -> None:
     assert {k.to_user_string() for k in everything.asset_layer.executable_asset_keys} == EXPECTED_ASSETS
     feedback = {f"feedback/{name}" for name in ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")}
     main = defs.resolve_job_def("main_job")
-    assert {k.to_user_string() for k in main.asset_layer.executable_asset_keys} == EXPECTED_ASSETS | feedback
+    exports = {f"export/duckdb/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects} | {
+        f"export/duckdb/{key}" for key in feedback}
+    assert {k.to_user_string() for k in main.asset_layer.executable_asset_keys} == (
+        EXPECTED_ASSETS | feedback | exports)
+    export_job = defs.resolve_job_def("export_job")
+    assert {k.to_user_string() for k in export_job.asset_layer.executable_asset_keys} == exports
+    assert defs.resolve_schedule_def("nightly_export_schedule").job_name == "export_job"
+    assert defs.resources["export_duckdb"].database == str(local_env / "export.duckdb")
     assert "sentiment" in defs.resources and defs.resources["sentiment"].provider == "offline"
 
 
@@ -105,3 +112,45 @@ def test_sync_schedule_targets_today_and_after_midnight_yesterday(local_env: Pat
         result = schedule.evaluate_tick(context)
     assert [r.partition_key for r in result.run_requests or []] == partitions
     assert len({r.run_key for r in result.run_requests or []}) == len(partitions)
+
+
+def test_prod_exports_nothing_until_targets_are_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "prod")
+    monkeypatch.delenv("EXPORT_TARGETS", raising=False)
+    defs = load_defs()
+    assert not any(node.key.path[0] == "export" for node in defs.resolve_asset_graph().asset_nodes)
+    assert "nightly_export_schedule" not in {s.name for s in defs.schedules or []}
+
+
+def test_prod_export_targets_take_every_secret_from_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three warehouses at once: 19 export assets each, and every credential is an EnvVar (so no value
+    reaches code, config or metadata); settings that are not secrets may be plain values."""
+    monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "prod")
+    monkeypatch.setenv("EXPORT_TARGETS", "snowflake, bigquery,redshift")
+    monkeypatch.setenv("SNOWFLAKE_PRIVATE_KEY", "k" * 40)
+    monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
+    monkeypatch.setenv("BIGQUERY_CREDENTIALS", "c" * 40)
+    monkeypatch.setenv("REDSHIFT_IAM_ROLE", "arn:aws:iam::123456789012:role/redshift-load")
+    defs = load_defs()
+    dg.Definitions.validate_loadable(defs)
+    exported = [n.key for n in defs.resolve_asset_graph().asset_nodes if n.key.path[0] == "export"]
+    assert sorted({k.path[1] for k in exported}) == ["bigquery", "redshift", "snowflake"] and len(exported) == 57
+    snowflake, bigquery, redshift = (defs.resources[k] for k in ("snowflake", "bigquery", "redshift"))
+    secrets = [snowflake.user, snowflake.private_key, bigquery.gcp_credentials, redshift.user, redshift.password]
+    assert all(isinstance(v, dg.EnvVar) for v in secrets)
+    assert snowflake.password is None
+    assert redshift.iam_role == "arn:aws:iam::123456789012:role/redshift-load" and redshift.sslmode == "require"
+    assert redshift.load_statement == "copy"
+    job = defs.resolve_job_def("export_job")
+    assert {k.path[1] for k in job.asset_layer.executable_asset_keys} == {"snowflake", "bigquery", "redshift"}
+
+
+def test_unknown_export_target_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, local_env: Path) -> None:
+    monkeypatch.setenv("EXPORT_TARGETS", "duckdb,oracle")
+    with pytest.raises(Exception) as excinfo:
+        load_defs()
+    chain, error = [], excinfo.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert any("EXPORT_TARGETS names unknown target(s) ['oracle']" in text for text in chain)

@@ -6,10 +6,14 @@ prod: real endpoints; every credential is a ``dg.EnvVar`` so values never enter 
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 from dagster_duckdb import DuckDBResource
+from dagster_snowflake import SnowflakeResource
 
+from integration_pipelines.defs.exports.targets import parse_targets
 from integration_pipelines.lib.connectors.hubspot import HubSpotResource
 from integration_pipelines.lib.connectors.intercom import IntercomResource
 from integration_pipelines.lib.connectors.salesforce import SalesforceResource
@@ -21,6 +25,7 @@ from integration_pipelines.lib.sandbox.dialects import intercom as intercom_sand
 from integration_pipelines.lib.sandbox.dialects import salesforce_auth as salesforce_sandbox
 from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
+from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
 
 # Plan-dependent pacing, the same in both environments: resource field → (environment variable, default).
 # Zendesk: 10 exports/min (30 with the High Volume add-on), 700 requests/min on Enterprise;
@@ -59,6 +64,51 @@ def _sentiment(cache_dir: str | None) -> SentimentResource:
     return SentimentResource(cache_path=cache, **settings)
 
 
+def export_targets() -> tuple[str, ...]:
+    """``EXPORT_TARGETS`` (comma-separated); locally DuckDB by default, in prod nothing unless set."""
+    value = os.environ.get("EXPORT_TARGETS")
+    if value is None:
+        value = "duckdb" if get_environment() == "local" else ""
+    return parse_targets(value)
+
+
+def _optional(name: str) -> dg.EnvVar | None:
+    """A secret that may be left unset (e.g. one of two alternative credentials)."""
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, object]:
+    """Resources for the configured export targets only, so an unused warehouse needs no settings."""
+    resources: dict[str, object] = {}
+    if "duckdb" in targets:
+        path = os.environ.get("EXPORT_DUCKDB_PATH")
+        resources["export_duckdb"] = DuckDBResource(
+            database=path or (str(home / "export.duckdb") if home else dg.EnvVar("EXPORT_DUCKDB_PATH")))
+    if "snowflake" in targets:
+        resources["snowflake"] = SnowflakeResource(
+            account=dg.EnvVar("SNOWFLAKE_ACCOUNT"), user=dg.EnvVar("SNOWFLAKE_USER"),
+            password=_optional("SNOWFLAKE_PASSWORD"), private_key=_optional("SNOWFLAKE_PRIVATE_KEY"),
+            private_key_password=_optional("SNOWFLAKE_PRIVATE_KEY_PASSWORD"),
+            database=dg.EnvVar("SNOWFLAKE_DATABASE"), warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE"),
+            role=os.environ.get("SNOWFLAKE_ROLE"))
+    if "bigquery" in targets:
+        resources["bigquery"] = BigQueryTarget(
+            project=dg.EnvVar("BIGQUERY_PROJECT"), location=os.environ.get("BIGQUERY_LOCATION"),
+            gcp_credentials=_optional("BIGQUERY_CREDENTIALS"), api_endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"))
+    if "redshift" in targets:
+        resources["redshift"] = RedshiftTarget(
+            host=dg.EnvVar("REDSHIFT_HOST"), port=int(os.environ.get("REDSHIFT_PORT", "5439")),
+            user=dg.EnvVar("REDSHIFT_USER"), password=dg.EnvVar("REDSHIFT_PASSWORD"),
+            database=dg.EnvVar("REDSHIFT_DATABASE"), sslmode=os.environ.get("REDSHIFT_SSLMODE", "require"),
+            iam_role=os.environ.get("REDSHIFT_IAM_ROLE"), s3_bucket=dg.EnvVar("REDSHIFT_S3_BUCKET"),
+            s3_prefix=os.environ.get("REDSHIFT_S3_PREFIX", "integration_pipelines/staging"),
+            load_statement=os.environ.get("REDSHIFT_LOAD_STATEMENT", "copy"))
+        # AWS credentials come from boto3's own chain (AWS_ACCESS_KEY_ID/..., profile, instance role)
+        resources["s3"] = S3Resource(region_name=os.environ.get("AWS_REGION"),
+                                     endpoint_url=os.environ.get("S3_ENDPOINT_URL"))
+    return resources
+
+
 def _local_resources() -> dict[str, object]:
     home = local_home()
     home.mkdir(parents=True, exist_ok=True)
@@ -89,6 +139,7 @@ def _local_resources() -> dict[str, object]:
         "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
         "duckdb": DuckDBResource(database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH",
                                                          str(home / "warehouse.duckdb"))),
+        **_export_resources(export_targets(), home),
     }
 
 
@@ -144,6 +195,7 @@ def _prod_resources() -> dict[str, object]:
         "sentiment": _sentiment(None),
         "lake": LakeResource(url=dg.EnvVar("INTEGRATION_PIPELINES_LAKE_URL")),
         "duckdb": DuckDBResource(database=dg.EnvVar("INTEGRATION_PIPELINES_DUCKDB_PATH")),
+        **_export_resources(export_targets(), None),
     }
 
 

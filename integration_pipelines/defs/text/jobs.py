@@ -12,8 +12,9 @@ feedback_job = dg.define_asset_job(
 
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.groups(*SOURCES, "feedback"),
-    description="Pull every source into the lake and warehouse, then build the feedback tables with sentiment.",
+    selection=dg.AssetSelection.groups(*SOURCES, "feedback", "exports"),
+    description="Pull every source into the lake and warehouse, build the feedback tables with sentiment, then "
+                "export every table to the configured warehouses.",
 )
 
 

@@ -1,0 +1,40 @@
+"""The nightly export: at 02:00 (EXPORT_TIMEZONE, default UTC) export every partition changed since its
+last export, one run per range of consecutive days."""
+
+import os
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from integration_pipelines.defs.exports.assets import export_job
+from integration_pipelines.defs.exports.changes import export_run_requests, stale_partitions
+from integration_pipelines.defs.exports.tables import export_tables
+from integration_pipelines.defs.resources import export_targets
+
+DEFAULT_EXPORT_CRON = "0 2 * * *"
+
+
+def build_nightly_export_schedule(targets: tuple[str, ...]) -> dg.ScheduleDefinition:
+    pairs = [(table.key(target), table.upstream) for target in targets for table in export_tables()]
+
+    @dg.schedule(name="nightly_export_schedule", job=export_job,
+                 cron_schedule=os.environ.get("EXPORT_CRON", DEFAULT_EXPORT_CRON),
+                 execution_timezone=os.environ.get("EXPORT_TIMEZONE", "UTC"),
+                 default_status=dg.DefaultScheduleStatus.STOPPED,
+                 description="Exports every partition whose table changed since it was last exported "
+                             "(cron EXPORT_CRON, default 02:00, in EXPORT_TIMEZONE, default UTC).")
+    def nightly_export_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
+        stale = {key: stale_partitions(context.instance, key, upstream) for key, upstream in pairs}
+        stale = {key: partitions for key, partitions in stale.items() if partitions}
+        if not stale:
+            return dg.SkipReason("no partition changed since its last export")
+        stamp = (context.scheduled_execution_time or datetime.now(UTC)).isoformat(timespec="minutes")
+        return export_run_requests(stale, stamp)
+
+    return nightly_export_schedule
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    targets = export_targets()
+    return dg.Definitions(schedules=[build_nightly_export_schedule(targets)] if targets else [])

@@ -1,0 +1,45 @@
+"""Which export partitions are stale: the upstream table was materialized after the last export.
+
+Dagster's event log already records, per asset and partition, the storage id of the latest
+materialization; comparing the upstream's with the export's needs no state of our own, survives
+failed runs (a failed export leaves its partition stale) and works for backfills made from the UI.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+
+import dagster as dg
+
+from integration_pipelines.lib.partitions import range_tags
+
+MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
+
+
+def stale_partitions(instance: dg.DagsterInstance, export_key: dg.AssetKey, upstream_key: dg.AssetKey) -> set[str]:
+    """Partitions whose upstream materialization is newer than the export's (or was never exported)."""
+    exported = instance.get_latest_storage_id_by_partition(export_key, MATERIALIZATION)
+    updated = instance.get_latest_storage_id_by_partition(upstream_key, MATERIALIZATION)
+    return {partition for partition, storage_id in updated.items() if storage_id > exported.get(partition, -1)}
+
+
+def contiguous_ranges(partitions: Iterable[str]) -> list[tuple[str, str]]:
+    """Daily partition keys grouped into inclusive (first, last) runs of consecutive days."""
+    ranges: list[tuple[str, str]] = []
+    for day in sorted({date.fromisoformat(p) for p in partitions}):
+        if ranges and date.fromisoformat(ranges[-1][1]) + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day.isoformat())
+        else:
+            ranges.append((day.isoformat(), day.isoformat()))
+    return ranges
+
+
+def export_run_requests(stale: Mapping[dg.AssetKey, set[str]], stamp: str) -> list[dg.RunRequest]:
+    """One run per range of consecutive stale days, selecting only the exports stale in that range."""
+    requests = []
+    for first, last in contiguous_ranges(p for partitions in stale.values() for p in partitions):
+        keys = sorted((key for key, partitions in stale.items() if any(first <= p <= last for p in partitions)),
+                      key=lambda k: k.to_user_string())
+        placement = {"partition_key": first} if first == last else {"tags": range_tags(first, last)}
+        requests.append(dg.RunRequest(run_key=f"export {first}..{last} @ {stamp}", asset_selection=keys,
+                                      **placement))
+    return requests

@@ -1,0 +1,123 @@
+"""One factory for every export target: ``export/{target}/{schema}/{table}`` for each produced table.
+
+A partition exports the working table's rows whose version column falls in that UTC day, in
+chunks read by key (keyset pagination, so memory holds one chunk and the working DuckDB file is
+only held open while a chunk is read). The exporter upserts by key, so re-running any partition,
+or one killed half-way, leaves the same target table.
+"""
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import dagster as dg
+import pyarrow as pa
+
+from integration_pipelines.defs.exports.tables import ExportTable, export_tables, schema_prefix
+from integration_pipelines.defs.exports.targets import TARGETS
+from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
+from integration_pipelines.lib.text.feedback import existing_tables
+from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, Exporter, TableSpec, quote_ident
+
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+def chunk_rows() -> int:
+    return int(os.environ.get("EXPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
+
+
+def build_export_assets(target: str) -> dg.AssetsDefinition:
+    """The export multi-asset for one target (a name in ``targets.TARGETS``)."""
+    spec = TARGETS[target]
+    tables = {t.key(target): t for t in export_tables()}
+
+    @dg.multi_asset(
+        name=f"export_{target}",
+        specs=[dg.AssetSpec(
+            key, group_name="exports", kinds={target}, deps=[table.upstream], skippable=True,
+            description=f"{table.source.qualified} in {target}: one current row per "
+                        f"{', '.join(table.source.primary_key)}, deleted rows kept with is_deleted = true. "
+                        f"A partition carries the rows whose {table.source.version_column} falls in that day.",
+            metadata={"target": target, "source_table": table.source.qualified})
+            for key, table in tables.items()],
+        partitions_def=daily_partitions(),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        can_subset=True,
+        required_resource_keys={"duckdb", *spec.resource_keys},
+        pool=f"export_{target}",
+    )
+    def export_assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        window = context.partition_time_window
+        exporter = spec.build(context.resources)
+        with context.resources.duckdb.get_connection() as con:
+            present = existing_tables(con)
+        for key, table in tables.items():
+            if key not in context.selected_asset_keys:
+                continue
+            if table.source.qualified not in present:
+                context.log.warning(f"{table.source.qualified} does not exist yet (materialize "
+                                    f"{table.upstream.to_user_string()} first); {key.to_user_string()} is skipped")
+                continue
+            yield export_table(context, exporter, table, window.start, window.end, target)
+
+    return export_assets
+
+
+def export_table(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
+                 end: datetime, target: str) -> dg.MaterializeResult:
+    """Export [start, end) one day and one chunk at a time; metadata sums the loads."""
+    destination = table.target(schema_prefix())
+    began = time.monotonic()
+    rows = inserted = matched = chunks = 0
+    result = None
+    for day in days_in_window(start, end):
+        for chunk in read_chunks(context, table.source, day_start(day), day_start(day) + timedelta(days=1)):
+            if chunk.num_rows == 0 and (chunks or result is not None):
+                continue  # an empty day only matters when it is all there is (it creates the table)
+            result = exporter.upsert(destination, chunk)
+            chunks += 1
+            rows += result.rows_in
+            inserted += result.inserted
+            matched += result.matched
+    seconds = time.monotonic() - began
+    context.log.info(f"{table.source.qualified} -> {target} {destination.qualified}: {rows} rows in {chunks} "
+                     f"load(s), {inserted} new keys, {seconds:.1f}s")
+    metadata: dict[str, object] = {
+        "target": target, "table": destination.qualified, "rows_exported": rows, "inserted": inserted,
+        "matched": matched, "loads": chunks, "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0,
+        "window_start": start.isoformat(), "window_end": end.isoformat(),
+    }
+    if result is not None:
+        metadata.update(table_rows=result.table_rows, deleted_rows=result.deleted_rows)
+    return dg.MaterializeResult(asset_key=table.key(target), metadata=metadata)
+
+
+def read_chunks(context: dg.AssetExecutionContext, spec: TableSpec, start: datetime,
+                end: datetime) -> Iterator[pa.Table]:
+    """Rows of the working table changed in [start, end), ``chunk_rows()`` at a time, ordered by key.
+
+    Yields one empty table (with the table's schema) when the day has no rows, so a first export
+    still creates the target table. Each chunk opens and closes its own DuckDB connection."""
+    size = chunk_rows()
+    keys = [quote_ident(k) for k in spec.primary_key]
+    version = quote_ident(spec.version_column)
+    source = f"{quote_ident(spec.schema)}.{quote_ident(spec.name)}"
+    after: tuple | None = None
+    while True:
+        params: list[object] = [start, end]
+        resume = ""
+        if after is not None:
+            resume = f" AND ({', '.join(keys)}) > ({', '.join('?' for _ in keys)})"
+            params.extend(after)
+        sql = (f"SELECT * EXCLUDE ({quote_ident(LOADED_AT_COLUMN)}) FROM {source} "
+               f"WHERE {version} >= ? AND {version} < ?{resume} ORDER BY {', '.join(keys)} LIMIT {size}")
+        with context.resources.duckdb.get_connection() as con:
+            chunk = con.sql(sql, params=params).to_arrow_table()
+        if chunk.num_rows or after is None:
+            yield chunk
+        if chunk.num_rows < size:
+            return
+        last = chunk.slice(chunk.num_rows - 1).to_pylist()[0]
+        after = tuple(last[k] for k in spec.primary_key)

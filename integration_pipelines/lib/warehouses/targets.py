@@ -1,0 +1,82 @@
+"""Dagster resources for the export targets that Dagster's own integrations do not fully cover.
+
+Snowflake needs nothing extra: dagster-snowflake's ``SnowflakeResource.get_connection`` is the
+exporter's connection factory. BigQuery and Redshift get thin subclasses of the dagster-gcp and
+dagster-aws resources, so their documented fields (project, location, credentials; host, port,
+user, password, database, sslmode) keep working and only what the exporters need is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Literal
+
+from dagster_aws.redshift import RedshiftClientResource
+from dagster_gcp import BigQueryResource
+from google.cloud import bigquery
+from pydantic import Field
+
+from integration_pipelines.lib.warehouses.redshift import (
+    PostgresTestLoader,
+    RedshiftCopyLoader,
+    RedshiftExporter,
+    psycopg2_connection,
+)
+
+
+class BigQueryTarget(BigQueryResource):
+    """dagster-gcp's BigQueryResource plus an optional API endpoint (a BigQuery emulator or a
+    private endpoint). With an endpoint and no credentials the client is anonymous, which is what
+    emulators expect; real projects authenticate as BigQueryResource does."""
+
+    api_endpoint: str | None = Field(default=None, description="Override the BigQuery REST endpoint.")
+
+    @contextmanager
+    def get_client(self) -> Iterator[bigquery.Client]:
+        if not self.api_endpoint:
+            with super().get_client() as client:
+                yield client
+            return
+        from google.auth.credentials import AnonymousCredentials
+
+        client = bigquery.Client(project=self.project, location=self.location,
+                                 credentials=AnonymousCredentials(),
+                                 client_options={"api_endpoint": self.api_endpoint})
+        try:
+            yield client
+        finally:
+            client.close()
+
+    def get_object_to_set_on_execution_context(self) -> Any:
+        """The resource itself (BigQueryResource would hand ops an open client): the exporter opens
+        one client per load through ``get_client``."""
+        return self
+
+
+class RedshiftTarget(RedshiftClientResource):
+    """dagster-aws' RedshiftClientResource plus where Parquet is staged and how Redshift reads it.
+
+    ``load_statement="copy"`` is production (``COPY ... IAM_ROLE ... FORMAT AS PARQUET``);
+    ``"insert"`` fetches the staged file and inserts it, for PostgreSQL-compatible rehearsal targets
+    that cannot read S3 (what the test suite runs)."""
+
+    iam_role: str | None = Field(default=None, description="IAM role Redshift assumes to read the staged Parquet.")
+    s3_bucket: str = Field(description="Bucket for staged Parquet files (deleted after each load).")
+    s3_prefix: str = Field(default="integration_pipelines/staging", description="Key prefix for staged files.")
+    load_statement: Literal["copy", "insert"] = Field(default="copy")
+
+    def connect(self) -> AbstractContextManager[Any]:
+        """A psycopg2 connection with the resource's connection settings (one per load)."""
+        args = {k: getattr(self, k) for k in ("host", "port", "user", "password", "database",
+                                              "connect_timeout", "sslmode") if getattr(self, k) is not None}
+        return psycopg2_connection(**args)
+
+    def exporter(self, s3_client: Any) -> RedshiftExporter:
+        if self.load_statement == "copy":
+            if not self.iam_role:
+                raise ValueError("RedshiftTarget: iam_role is required when load_statement is 'copy'")
+            loader: Any = RedshiftCopyLoader(self.iam_role)
+        else:
+            loader = PostgresTestLoader(s3_client)
+        return RedshiftExporter(self.connect, s3_client, self.s3_bucket, self.s3_prefix, loader)

@@ -2,7 +2,7 @@
 
 import runpy
 
-BENCHMARKS = ("benchmarks.text_preprocessing",)
+BENCHMARKS = ("benchmarks.text_preprocessing", "benchmarks.exports")
 
 for name in BENCHMARKS:
     print(f"\n=== {name}")

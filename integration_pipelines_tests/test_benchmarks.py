@@ -1,0 +1,28 @@
+"""The benchmarks run from one command and print ratios against their baselines (sizes kept tiny
+here: this checks that they work, not how fast anything is)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+
+def run(*args: str) -> str:
+    proc = subprocess.run([sys.executable, "-W", "ignore", "-m", *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_export_benchmark_prints_each_engine_against_its_bulk_load() -> None:
+    out = run("benchmarks.exports", "--rows", "2000", "--repeat", "1")
+    for engine in ("duckdb", "snowflake"):
+        section = out.split(f"\n{engine}", 1)[1]
+        ratios = re.findall(r"^  (.+?)\s+[\d,]+ rows/s\s+([\d.]+)x baseline$", section, re.M)[:3]
+        assert [name.strip() for name, _ in ratios][1:] == ["exporter, first load", "exporter, same rows again"]
+        assert float(ratios[0][1]) == 1.0 and all(float(r) > 0 for _, r in ratios)
+
+
+def test_preprocessing_benchmark_runs() -> None:
+    out = run("benchmarks.text_preprocessing", "--tickets", "200", "--docs", "2000")
+    assert "docs/s" in out

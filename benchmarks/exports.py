@@ -44,8 +44,8 @@ def tickets(rows: int) -> pa.Table:
         "is_deleted": pa.array([i % 50 == 0 for i in ids], pa.bool_()),
         "subject": pa.array(subjects, pa.string()),
         "_extracted_at": pa.array([extracted] * rows, TIMESTAMP),
-        "_raw": pa.array([json.dumps({"id": i, "subject": s}, ensure_ascii=False) for i, s in zip(ids, subjects)],
-                         pa.string()),
+        "_raw": pa.array([json.dumps({"id": i, "subject": s}, ensure_ascii=False)
+                          for i, s in zip(ids, subjects, strict=True)], pa.string()),
     })
 
 

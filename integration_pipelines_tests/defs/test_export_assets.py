@@ -1,6 +1,7 @@
 """Export assets: main_job pulls every source for two days, builds the feedback tables and exports
-every table to several warehouses at once (a DuckDB file, Snowflake on fakesnow, Redshift's flow on
-PostgreSQL + a moto S3 server); then re-exports, partial exports and the export resources."""
+every table to four warehouses at once (a DuckDB file, Snowflake on fakesnow, BigQuery on the
+bqemulator server, Redshift's flow on PostgreSQL + a moto S3 server); then re-exports, chunked
+exports and an export with nothing upstream."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from dagster_snowflake import SnowflakeResource
 from integration_pipelines.defs.exports.tables import ExportTable, export_tables
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.lib.sandbox.process import SandboxProcess
+from integration_pipelines.lib.warehouses import bigquery as bq
 from integration_pipelines.lib.warehouses.base import quote_ident
-from integration_pipelines.lib.warehouses.targets import RedshiftTarget
+from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
+from integration_pipelines_tests.fixtures.bigquery import BigQueryEmulator
 from integration_pipelines_tests.fixtures.moto_s3 import CREDENTIALS, MotoS3Server
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
@@ -32,6 +35,7 @@ from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 FIRST, LAST = "2026-10-30", "2026-10-31"
 START, END = datetime(2026, 10, 30, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
 TABLES = export_tables()
+TARGETS = ("duckdb", "snowflake", "bigquery", "redshift")
 
 
 # --- the pipeline, run once for the module -----------------------------------------------------------
@@ -68,12 +72,19 @@ def snowflake_patch() -> Iterator[None]:
         yield
 
 
-def export_resources(home: Path, redshift_db: PostgresInfo, moto: MotoS3Server, bucket: str
-                     ) -> dict[str, dict[str, object]]:
+@pytest.fixture(scope="module")
+def bigquery_project(bigquery_emulator: BigQueryEmulator) -> str:
+    bigquery_emulator.client().close()  # the test-side client setup (resumable uploads) for the module
+    return f"exports-{uuid.uuid4().hex[:12]}"
+
+
+def export_resources(home: Path, redshift_db: PostgresInfo, moto: MotoS3Server, bucket: str,
+                     bigquery: BigQueryEmulator, project: str) -> dict[str, dict[str, object]]:
     return {
         "duckdb": {"export_duckdb": DuckDBResource(database=str(home / "export.duckdb"))},
         "snowflake": {"snowflake": SnowflakeResource(account="test", user="test", password="test",
                                                      database="ANALYTICS")},
+        "bigquery": {"bigquery": BigQueryTarget(project=project, api_endpoint=bigquery.endpoint)},
         "redshift": {
             "redshift": RedshiftTarget(host=redshift_db.host, port=redshift_db.port, user=redshift_db.user,
                                        password=redshift_db.password, database=redshift_db.dbname,
@@ -87,11 +98,12 @@ def export_resources(home: Path, redshift_db: PostgresInfo, moto: MotoS3Server, 
 
 @pytest.fixture(scope="module")
 def pipeline(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory, redshift_db: PostgresInfo,
-             moto_s3_server: MotoS3Server, staging_bucket: str, snowflake_patch: None
+             moto_s3_server: MotoS3Server, staging_bucket: str, snowflake_patch: None,
+             bigquery_emulator: BigQueryEmulator, bigquery_project: str
              ) -> tuple[dg.Definitions, Path, dg.DagsterInstance, dg.ExecuteInProcessResult]:
     home = tmp_path_factory.mktemp("exports")
-    defs = pipeline_definitions(sandbox_server, home,
-                                exports=export_resources(home, redshift_db, moto_s3_server, staging_bucket))
+    defs = pipeline_definitions(sandbox_server, home, exports=export_resources(
+        home, redshift_db, moto_s3_server, staging_bucket, bigquery_emulator, bigquery_project))
     instance = dg.DagsterInstance.ephemeral()
     result = defs.resolve_job_def("main_job").execute_in_process(instance=instance, tags=range_tags(FIRST, LAST))
     assert result.success
@@ -114,9 +126,25 @@ def key_columns(table: ExportTable) -> list[str]:
     return [*table.source.primary_key, "is_deleted"]
 
 
-def target_rows(target: str, home: Path, redshift_db: PostgresInfo, table: ExportTable,
-                columns: list[str]) -> list[tuple]:
+@pytest.fixture(scope="module")
+def read_back(redshift_db: PostgresInfo, bigquery_emulator: BigQueryEmulator, bigquery_project: str):
+    """``read_back(target, home, table, columns)``: the target table's rows, sorted."""
+    def read(target: str, home: Path, table: ExportTable, columns: list[str]) -> list[tuple]:
+        return target_rows(target, home, redshift_db, table, columns, bigquery_emulator, bigquery_project)
+    return read
+
+
+def target_rows(target: str, home: Path, redshift_db: PostgresInfo | None, table: ExportTable,
+                columns: list[str], bigquery: BigQueryEmulator | None = None, project: str = "") -> list[tuple]:
     spec = table.target()
+    if target == "bigquery":
+        sql = (f"SELECT {', '.join(bq.quote_ident(c) for c in columns)} FROM {bq.quote_ident(spec.schema)}."
+               f"{bq.quote_ident(spec.name)}")
+        client = bigquery.client(project)
+        try:
+            return sorted((tuple(r.values()) for r in client.query(sql).result()), key=repr)
+        finally:
+            client.close()
     sql = (f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(spec.schema)}."
            f"{quote_ident(spec.name)}")
     if target == "duckdb":
@@ -141,15 +169,15 @@ def materialized(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict[st
 
 # --- tests -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("target", ["duckdb", "snowflake", "redshift"])
-def test_every_table_reaches_every_target_with_exact_keys(pipeline, redshift_db: PostgresInfo, target: str) -> None:
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_table_reaches_every_target_with_exact_keys(pipeline, read_back, target: str) -> None:
     """main_job over two days exports all 19 tables to each configured target: each target table holds
     exactly the working table's keys (and delete flags) changed in those days, none twice."""
     _, home, _, result = pipeline
     assert len(TABLES) == 19
     for table in TABLES:
         expected = working_rows(home, table, key_columns(table))
-        got = target_rows(target, home, redshift_db, table, key_columns(table))
+        got = read_back(target, home, table, key_columns(table))
         assert got == expected, f"{target} {table.source.qualified}"
         meta = materialized(result, table.key(target))
         assert meta["rows_exported"] == len(expected) and meta["table_rows"] == len(expected)
@@ -157,15 +185,15 @@ def test_every_table_reaches_every_target_with_exact_keys(pipeline, redshift_db:
     assert sum(len(working_rows(home, t, key_columns(t))) for t in TABLES) > 5000  # the check has data
 
 
-@pytest.mark.parametrize("target", ["duckdb", "snowflake", "redshift"])
-def test_feedback_text_round_trips_byte_for_byte(pipeline, redshift_db: PostgresInfo, target: str) -> None:
+@pytest.mark.parametrize("target", TARGETS)
+def test_feedback_text_round_trips_byte_for_byte(pipeline, read_back, target: str) -> None:
     """Arabic and English message text, sentiment labels and timestamps arrive unchanged in every engine."""
     _, home, _, _ = pipeline
     table = next(t for t in TABLES if t.source.name == "customer_feedback")
     columns = ["source", "message_id", "text", "language"]
     expected = working_rows(home, table, columns)
     assert any(row[3] == "ar" for row in expected) and any(row[3] == "en" for row in expected)
-    assert target_rows(target, home, redshift_db, table, columns) == expected
+    assert read_back(target, home, table, columns) == expected
 
 
 def test_duckdb_export_is_a_full_copy_of_the_window(pipeline) -> None:
@@ -179,29 +207,29 @@ def test_duckdb_export_is_a_full_copy_of_the_window(pipeline) -> None:
     assert working_rows(home, table, columns) == target_rows("duckdb", home, None, table, columns)
 
 
-def test_rerunning_the_export_changes_nothing(pipeline, redshift_db: PostgresInfo) -> None:
+def test_rerunning_the_export_changes_nothing(pipeline, read_back) -> None:
     """Running export_job again for the same two days upserts every row as matched and inserts none:
     each target keeps exactly the same rows."""
     defs, home, instance, _ = pipeline
-    before = {(target, t.source.qualified): target_rows(target, home, redshift_db, t, key_columns(t))
-              for target in ("duckdb", "snowflake", "redshift") for t in TABLES}
+    before = {(target, t.source.qualified): read_back(target, home, t, key_columns(t))
+              for target in TARGETS for t in TABLES}
     again = defs.resolve_job_def("export_job").execute_in_process(instance=instance, tags=range_tags(FIRST, LAST))
     assert again.success
     for (target, name), rows in before.items():
         table = next(t for t in TABLES if t.source.qualified == name)
-        assert target_rows(target, home, redshift_db, table, key_columns(table)) == rows
+        assert read_back(target, home, table, key_columns(table)) == rows
         meta = materialized(again, table.key(target))
         assert meta["inserted"] == 0 and meta["matched"] == meta["rows_exported"] == len(rows)
 
 
-def test_exports_run_in_bounded_chunks(pipeline, redshift_db: PostgresInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exports_run_in_bounded_chunks(pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     """With EXPORT_CHUNK_ROWS=50 a day is read and loaded 50 keys at a time (keyset pages): the DuckDB
     target ends with the same rows and the metadata counts one load per chunk."""
     defs, home, instance, _ = pipeline
     monkeypatch.setenv("EXPORT_CHUNK_ROWS", "50")
     table = next(t for t in TABLES if t.source.qualified == "zendesk.ticket_comments")
     key = table.key("duckdb")
-    before = target_rows("duckdb", home, redshift_db, table, key_columns(table))
+    before = target_rows("duckdb", home, None, table, key_columns(table))
     run = defs.resolve_job_def("export_job").execute_in_process(
         instance=instance, asset_selection=[key], tags=range_tags(FIRST, LAST))
     assert run.success
@@ -210,7 +238,7 @@ def test_exports_run_in_bounded_chunks(pipeline, redshift_db: PostgresInfo, monk
                     if r[0].astimezone(UTC).date().isoformat() == day]) for day in (FIRST, LAST)]
     assert meta["loads"] == sum(-(-n // 50) for n in per_day) and meta["loads"] > 2
     assert meta["rows_exported"] == len(before) and meta["inserted"] == 0
-    assert target_rows("duckdb", home, redshift_db, table, key_columns(table)) == before
+    assert target_rows("duckdb", home, None, table, key_columns(table)) == before
 
 
 def test_missing_source_table_skips_that_export_only(sandbox_server: SandboxProcess, tmp_path: Path) -> None:

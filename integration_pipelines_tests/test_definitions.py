@@ -21,6 +21,15 @@ EXPECTED_ASSETS = {f"{layer}/{system}/{obj}" for layer in ("raw", "warehouse")
                    for system, objects in SOURCES.items() for obj in objects}
 
 
+def error_chain(error: BaseException | None) -> list[str]:
+    """The messages of an exception and of everything it was raised from (Dagster wraps load errors)."""
+    chain = []
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    return chain
+
+
 @pytest.fixture
 def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "local")
@@ -90,11 +99,7 @@ def test_unknown_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "staging")
     with pytest.raises(Exception) as excinfo:
         load_defs()
-    chain, error = [], excinfo.value
-    while error is not None:
-        chain.append(str(error))
-        error = error.__cause__ or error.__context__
-    assert any("INTEGRATION_PIPELINES_ENV must be 'local' or 'prod'" in text for text in chain)
+    assert any("INTEGRATION_PIPELINES_ENV must be 'local' or 'prod'" in text for text in error_chain(excinfo.value))
 
 
 @pytest.mark.parametrize(("tick", "partitions"), [
@@ -149,8 +154,4 @@ def test_unknown_export_target_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("EXPORT_TARGETS", "duckdb,oracle")
     with pytest.raises(Exception) as excinfo:
         load_defs()
-    chain, error = [], excinfo.value
-    while error is not None:
-        chain.append(str(error))
-        error = error.__cause__ or error.__context__
-    assert any("EXPORT_TARGETS names unknown target(s) ['oracle']" in text for text in chain)
+    assert any("EXPORT_TARGETS names unknown target(s) ['oracle']" in text for text in error_chain(excinfo.value))

@@ -172,7 +172,8 @@ def materialized(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict[st
 @pytest.mark.parametrize("target", TARGETS)
 def test_every_table_reaches_every_target_with_exact_keys(pipeline, read_back, target: str) -> None:
     """main_job over two days exports all 19 tables to each configured target: each target table holds
-    exactly the working table's keys (and delete flags) changed in those days, none twice."""
+    exactly the working table's keys (and delete flags) changed in those days, none twice, and the key
+    check run in the target itself passes on all 19 with the same row count."""
     _, home, _, result = pipeline
     assert len(TABLES) == 19
     for table in TABLES:
@@ -183,6 +184,9 @@ def test_every_table_reaches_every_target_with_exact_keys(pipeline, read_back, t
         assert meta["rows_exported"] == len(expected) and meta["table_rows"] == len(expected)
         assert meta["deleted_rows"] == sum(1 for row in expected if row[-1])
     assert sum(len(working_rows(home, t, key_columns(t))) for t in TABLES) > 5000  # the check has data
+    checks = {e.asset_key: e for e in result.get_asset_check_evaluations() if e.asset_key.path[1] == target}
+    assert len(checks) == 19 and all(c.passed for c in checks.values())
+    assert checks[TABLES[0].key(target)].metadata["rows"].value == len(working_rows(home, TABLES[0], ["id"]))
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -251,3 +255,29 @@ def test_missing_source_table_skips_that_export_only(sandbox_server: SandboxProc
     assert run.success
     assert run.get_asset_materialization_events() == []
     assert not (tmp_path / "export.duckdb").exists()  # the target was never even opened
+
+
+def test_key_check_finds_duplicate_and_null_keys_in_the_target(pipeline, bigquery_emulator: BigQueryEmulator,
+                                                               bigquery_project: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """BigQuery enforces no keys: a table holding organization 7 twice and one NULL id (under a schema
+    prefix, so the real exports stay as they are) fails the export key check with 1 duplicate key and
+    1 NULL key out of 4 rows."""
+    defs, _, instance, _ = pipeline
+    monkeypatch.setenv("EXPORT_SCHEMA_PREFIX", "broken_")
+    client = bigquery_emulator.client(bigquery_project)
+    try:
+        client.create_dataset("broken_zendesk")
+        client.query("CREATE TABLE broken_zendesk.organizations AS SELECT 7 AS id UNION ALL SELECT 7 "
+                     "UNION ALL SELECT 8 UNION ALL SELECT CAST(NULL AS INT64)").result()
+    finally:
+        client.close()
+    key = next(t for t in TABLES if t.source.qualified == "zendesk.organizations").key("bigquery")
+    check = dg.AssetCheckKey(key, "primary_key_unique_not_null")
+    job = dg.define_asset_job("organizations_key_check", selection=dg.AssetSelection.checks(check))
+    result = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
+        "organizations_key_check").execute_in_process(instance=instance)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    assert {k: v.value for k, v in evaluation.metadata.items()} == {
+        "rows": 4, "null_keys": 1, "duplicate_keys": 1, "table": "broken_zendesk.organizations"}

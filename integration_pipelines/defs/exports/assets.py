@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from integration_pipelines.defs.exports.checks import build_export_checks
 from integration_pipelines.defs.exports.factory import build_export_assets
 from integration_pipelines.defs.resources import export_targets
 
@@ -17,4 +18,5 @@ def defs() -> dg.Definitions:
     targets = export_targets()
     if not targets:
         return dg.Definitions()
-    return dg.Definitions(assets=[build_export_assets(t) for t in targets], jobs=[export_job])
+    return dg.Definitions(assets=[build_export_assets(t) for t in targets],
+                          asset_checks=[build_export_checks(t) for t in targets], jobs=[export_job])

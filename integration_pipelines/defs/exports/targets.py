@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from integration_pipelines.lib.warehouses.base import Exporter
+from integration_pipelines.lib.warehouses.base import Exporter, quote_ident
 
 
 def _duckdb(resources: Any) -> Exporter:
@@ -35,18 +35,58 @@ def _redshift(resources: Any) -> Exporter:
     return resources.redshift.exporter(resources.s3)  # dagster-aws hands ops S3Resource's boto3 client
 
 
+def _cursor_query(connection: Any, sql: str) -> list[tuple]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def _query_duckdb(resources: Any, sql: str) -> list[tuple]:
+    with resources.export_duckdb.get_connection() as con:
+        return con.execute(sql).fetchall()
+
+
+def _query_snowflake(resources: Any, sql: str) -> list[tuple]:
+    with resources.snowflake.get_connection() as con:
+        return _cursor_query(con, sql)
+
+
+def _query_bigquery(resources: Any, sql: str) -> list[tuple]:
+    with resources.bigquery.get_client() as client:
+        return [tuple(row.values()) for row in client.query(sql).result()]
+
+
+def _query_redshift(resources: Any, sql: str) -> list[tuple]:
+    with resources.redshift.connect() as con:
+        return _cursor_query(con, sql)
+
+
+def _backticks(name: str) -> str:
+    from integration_pipelines.lib.warehouses.bigquery import quote_ident as bigquery_quote
+
+    return bigquery_quote(name)
+
+
 @dataclass(frozen=True)
 class Target:
+    """``build`` makes the exporter; ``query`` runs read-only SQL (the export checks), with names
+    quoted by ``quote``."""
+
     name: str
     resource_keys: frozenset[str]
     build: Callable[[Any], Exporter]
+    query: Callable[[Any, str], list[tuple]]
+    quote: Callable[[str], str] = quote_ident
 
 
 TARGETS = {t.name: t for t in (
-    Target("duckdb", frozenset({"export_duckdb"}), _duckdb),
-    Target("snowflake", frozenset({"snowflake"}), _snowflake),
-    Target("bigquery", frozenset({"bigquery"}), _bigquery),
-    Target("redshift", frozenset({"redshift", "s3"}), _redshift),
+    Target("duckdb", frozenset({"export_duckdb"}), _duckdb, _query_duckdb),
+    Target("snowflake", frozenset({"snowflake"}), _snowflake, _query_snowflake),
+    Target("bigquery", frozenset({"bigquery"}), _bigquery, _query_bigquery, _backticks),
+    Target("redshift", frozenset({"redshift", "s3"}), _redshift, _query_redshift),
 )}
 
 

@@ -16,10 +16,10 @@ Decisions:
   never meet the Parquet path; the real names come back in the MERGE source. The SQL itself holds
   no values at all, only backtick-quoted identifiers (GoogleSQL escapes: ``\\`` and ``\\```).
 * **One MERGE** from a ``QUALIFY row_number() ... = 1`` subquery. "Incoming is newer or equal" is
-  an OR/AND chain with ``IS NOT DISTINCT FROM`` (GoogleSQL cannot order STRUCTs), and the INSERT has
-  an explicit column list (the emulator has no ``INSERT ROW``). A MERGE is atomic on BigQuery, so a
-  failed one changes nothing. The counts take one query before it and one after (outside any
-  transaction: a concurrent load of the same table can skew the counts, never the rows).
+  ``base.newer_or_equal`` (an OR/AND chain, NULL lowest; GoogleSQL cannot order STRUCTs), and the
+  INSERT has an explicit column list (the emulator has no ``INSERT ROW``). A MERGE is atomic on
+  BigQuery, so a failed one changes nothing. The counts take one query before it and one after
+  (outside any transaction: a concurrent load of the same table can skew the counts, never the rows).
 * **Schema changes are one ``CREATE OR REPLACE TABLE ... AS SELECT`` with casts** (new columns as
   typed NULLs at the end, widened columns cast in place). ``ALTER COLUMN SET DATA TYPE`` cannot do
   INT64/BOOL → STRING on BigQuery; on the emulator (bqemulator 1.4) ``ALTER TABLE`` changes the
@@ -50,7 +50,13 @@ import pyarrow.parquet as pq
 from google.api_core.exceptions import NotFound
 from google.cloud import bigquery
 
-from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, LoadResult, TableSpec, require_columns
+from integration_pipelines.lib.warehouses.base import (
+    LOADED_AT_COLUMN,
+    LoadResult,
+    TableSpec,
+    newer_or_equal,
+    require_columns,
+)
 from integration_pipelines.lib.warehouses.schema import (
     BOOLEAN,
     DATE,
@@ -245,12 +251,13 @@ class BigQueryExporter:
         loaded_at = quote_ident(LOADED_AT_COLUMN)
         updates = [f"{quote_ident(c)} = s.{quote_ident(c)}" for c in names if c not in table.primary_key]
         updates.append(f"{loaded_at} = CURRENT_TIMESTAMP()")
+        newer = newer_or_equal(ordering, "s", "t", quote_ident)
         before, keys_in, matched = self._query(
             client, f"SELECT (SELECT count(*) FROM {target}), (SELECT count(*) FROM ({source})), "
                     f"(SELECT count(*) FROM ({source}) AS s JOIN {target} AS t ON {on})")[0]
         self._query(client,
                     f"MERGE INTO {target} AS t USING ({source}) AS s ON {on} "
-                    f"WHEN MATCHED AND {_newer_or_equal(ordering)} THEN UPDATE SET {', '.join(updates)} "
+                    f"WHEN MATCHED AND {newer} THEN UPDATE SET {', '.join(updates)} "
                     f"WHEN NOT MATCHED THEN INSERT ({', '.join(quote_ident(c) for c in names)}, {loaded_at}) "
                     f"VALUES ({', '.join(f's.{quote_ident(c)}' for c in names)}, CURRENT_TIMESTAMP())")
         deleted = f"countif({quote_ident('is_deleted')})" if "is_deleted" in names else "0"
@@ -270,20 +277,3 @@ def _staging_arrow(data: pa.Table, incoming: dict[str, str]) -> pa.Table:
         target = _ARROW_TYPES.get(kind)
         columns.append(column if target is None or column.type == target else column.cast(target))
     return pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(data.num_columns)])
-
-
-def _newer_or_equal(ordering: Sequence[str]) -> str:
-    """``(s.v, s.e, s.r) >= (t.v, t.e, t.r)`` lexicographically, NULL below every value."""
-
-    def greater(c: str) -> str:
-        s, t = f"s.{quote_ident(c)}", f"t.{quote_ident(c)}"
-        return f"({s} IS NOT NULL AND ({t} IS NULL OR {s} > {t}))"
-
-    def equal(c: str) -> str:
-        return f"(s.{quote_ident(c)} IS NOT DISTINCT FROM t.{quote_ident(c)})"
-
-    *rest, last = ordering
-    condition = f"({greater(last)} OR {equal(last)})"
-    for column in reversed(rest):
-        condition = f"({greater(column)} OR ({equal(column)} AND {condition}))"
-    return condition

@@ -1,7 +1,7 @@
 """Redshift exporter: Arrow → Parquet on S3 → ``COPY`` into a temp staging table → dedup → ``MERGE``.
 
-Same semantics as the DuckDB exporter (base.py): one current row per key, the highest version wins
-(ties: latest ``_extracted_at``, then greatest ``_raw``) within and across loads, deleted rows kept
+Same semantics as the other exporters (base.py): one current row per key, the highest version wins (ties:
+latest ``_extracted_at``, then greatest ``_raw``; NULL lowest) within and across loads, deleted rows kept
 with ``is_deleted = true``, ``_loaded_at`` set on every written row, re-runs give the same table.
 
 Only one statement is Redshift-specific: ``COPY ... FROM 's3://...' IAM_ROLE ... FORMAT AS PARQUET``
@@ -10,14 +10,16 @@ everything else is the SQL subset Redshift and PostgreSQL >= 15 share, which is 
 PostgreSQL with ``PostgresTestLoader`` (a test stand-in, see its docstring). Redshift-driven choices:
 
 * Redshift's MERGE takes a *table* as source (no subquery) and has no ``WHEN MATCHED AND <cond>``,
-  so the deduplicated rows go into a second temp table, rows older than the stored version are
-  deleted from it, and the MERGE itself is unconditional.
+  so the deduplicated rows go into a second temp table, rows ranking below the stored ones
+  (``base.newer_or_equal``, NULL lowest) are deleted from it, and the MERGE itself is unconditional.
 * Type changes follow ``schema.py`` (``widened_type``): stored types are read from
   ``information_schema.columns`` and mapped to the engine-neutral names, the change is planned first,
   and a change the rule refuses raises :class:`SchemaChangeError` before any DDL. Redshift can only
   ``ALTER COLUMN TYPE`` to resize a VARCHAR, and not inside a transaction block, so a widening is
   add-new-column / UPDATE cast / DROP old / RENAME (the column moves to the end). Redshift has no
   BOOLEAN -> VARCHAR cast, so booleans are converted with ``CASE`` (to ``'true'``/``'false'``).
+  An all-NULL incoming column (Arrow null type) is no type change: it stays out of the Parquet file
+  and becomes a NULL of the stored column's type in the dedup table (a new one has no type: refused).
 
 Each load runs in one transaction: a failed or killed load leaves the previous table as it was.
 """
@@ -39,6 +41,7 @@ from integration_pipelines.lib.warehouses.base import (
     LOADED_AT_COLUMN,
     LoadResult,
     TableSpec,
+    newer_or_equal,
     quote_ident,
     require_columns,
 )
@@ -82,10 +85,8 @@ class Loader(Protocol):
 class RedshiftCopyLoader:
     """The production loader: one ``COPY ... FORMAT AS PARQUET`` run by Redshift itself, which reads
     the object with ``iam_role`` (needs s3:GetObject on the staging prefix). The staging table's
-    columns are created in the Parquet file's order, so no column list is needed.
-
-    The URI and role are passed as parameters; psycopg2 (also under dagster-aws'
-    RedshiftClientResource) quotes them client-side into string literals."""
+    columns are created in the Parquet file's order, so no column list is needed. The URI and role
+    are parameters; psycopg2 (also under dagster-aws' RedshiftClientResource) quotes them client-side."""
 
     dialect = REDSHIFT
 
@@ -130,22 +131,18 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return match[1], match[2]
 
 
-# information_schema.columns.data_type (PostgreSQL and Redshift spell them alike) -> engine-neutral
-# name. Only types that hold every value of the neutral type exactly are mapped (REAL would round
-# doubles, CHAR pads strings); anything else keeps its own name and so only matches itself.
+# information_schema.columns.data_type (PostgreSQL and Redshift spell them alike) -> neutral name. Only types
+# holding every value of it exactly are mapped (REAL rounds doubles, CHAR pads); others only match themselves.
 _FROM_INFORMATION_SCHEMA = {
-    "bigint": INTEGER, "integer": INTEGER, "smallint": INTEGER,
-    "double precision": FLOAT,
-    "boolean": BOOLEAN,
-    "text": STRING, "character varying": STRING,
+    "bigint": INTEGER, "integer": INTEGER, "smallint": INTEGER, "double precision": FLOAT, "boolean": BOOLEAN,
+    "text": STRING, "character varying": STRING, "date": DATE,
     "timestamp with time zone": TIMESTAMP_TZ, "timestamp without time zone": TIMESTAMP_NTZ,
-    "date": DATE,
 }
 
 
 def column_type(arrow_type: pa.DataType) -> str:
-    """The engine-neutral type of an incoming Arrow column (``schema.logical_type``), refusing
-    all-NULL columns, which have no Redshift column type."""
+    """The engine-neutral type of an incoming Arrow column (``schema.logical_type``), refusing the
+    Arrow null type (an all-NULL column), which has no Redshift column type of its own."""
     if pa.types.is_null(arrow_type):
         raise TypeError(f"no Redshift column type for Arrow {arrow_type}")
     return logical_type(arrow_type)
@@ -163,9 +160,8 @@ def _logical_from_information_schema(data_type: str) -> str:
 
 @contextmanager
 def psycopg2_connection(**connect_args: Any):
-    """A ``connect`` factory for production: a psycopg2 connection (e.g. to Redshift, with
-    ``sslmode='require'``) closed afterwards. dagster-aws' RedshiftClientResource takes the same
-    arguments (host, port, user, password, database)."""
+    """A ``connect`` factory for production: a psycopg2 connection (e.g. to Redshift, ``sslmode='require'``)
+    closed afterwards; the arguments of dagster-aws' RedshiftClientResource (host, port, user, ...)."""
     import psycopg2
 
     if "database" in connect_args and "dbname" not in connect_args:
@@ -200,12 +196,15 @@ class RedshiftExporter:
 
     def upsert(self, table: TableSpec, data: pa.Table) -> LoadResult:
         require_columns(table, data)
-        kinds = {f.name: column_type(f.type) for f in data.schema}  # fail on unsupported types before any I/O
+        # fail on unsupported types before any I/O; all-NULL columns (Arrow null type) stay out of the
+        # Parquet file and go in as NULLs of the stored column's type (key columns may not be all-NULL)
+        kinds = {f.name: column_type(f.type) for f in data.schema
+                 if not pa.types.is_null(f.type) or f.name in table.primary_key}
         token = uuid.uuid4().hex
         key = self.staging_key(table, token)
         staging, dedup = f"stg_{token}", f"stg_{token}_dedup"
         buffer = io.BytesIO()
-        pq.write_table(data, buffer, coerce_timestamps="us", allow_truncated_timestamps=True)
+        pq.write_table(data.select(list(kinds)), buffer, coerce_timestamps="us", allow_truncated_timestamps=True)
         self.s3_client.put_object(Bucket=self.bucket, Key=key, Body=buffer.getvalue())
         failed = True
         try:
@@ -253,37 +252,38 @@ class RedshiftExporter:
               staging: str, dedup: str) -> LoadResult:
         d = self.dialect
         target = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
-        names = data.column_names
+        names, staged = data.column_names, list(kinds)
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
-        stored = self._ensure_table(cur, table, target, kinds)
+        stored = self._ensure_table(cur, table, target, kinds, names)
 
-        columns_ddl = ", ".join(f"{quote_ident(c)} {sql_type(kinds[c], d)}" for c in names)
+        columns_ddl = ", ".join(f"{quote_ident(c)} {sql_type(kinds[c], d)}" for c in staged)
         cur.execute(f"CREATE TEMP TABLE {quote_ident(staging)} ({columns_ddl})")
-        self.loader.load(cur, staging, s3_uri, list(names))
+        self.loader.load(cur, staging, s3_uri, staged)
 
         cols = ", ".join(quote_ident(c) for c in names)
         keys = [quote_ident(k) for k in table.primary_key]
-        ordering = [quote_ident(c) for c in (table.version_column, *table.tie_breakers) if c in names]
-        order = ", ".join(f"{c} DESC NULLS LAST" for c in ordering)
+        ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
+        # an all-NULL column orders nothing within the load; it becomes a typed NULL in the dedup table
+        order = ", ".join(f"{quote_ident(c)} DESC NULLS LAST" for c in ordering if c in kinds)
+        picked = ", ".join(quote_ident(c) if c in kinds else f"CAST(NULL AS {sql_type(stored[c], d)}) "
+                           f"AS {quote_ident(c)}" for c in names)
         cur.execute(
-            f"CREATE TEMP TABLE {quote_ident(dedup)} AS SELECT {cols} FROM ("
-            f"SELECT {cols}, row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {order}) AS __merge_rn "
-            f"FROM {quote_ident(staging)}) ranked WHERE __merge_rn = 1")
+            f"CREATE TEMP TABLE {quote_ident(dedup)} AS SELECT {picked} FROM ("
+            f"SELECT {', '.join(quote_ident(c) for c in staged)}, row_number() OVER (PARTITION BY {', '.join(keys)}"
+            f"{f' ORDER BY {order}' if order else ''}) AS __merge_rn FROM {quote_ident(staging)}) ranked "
+            "WHERE __merge_rn = 1")
 
         s, t = quote_ident(dedup), target
         on = " AND ".join(f"{s}.{k} = {t}.{k}" for k in keys)
         keys_in = self._scalar(cur, f"SELECT count(*) FROM {s}")
         before = self._scalar(cur, f"SELECT count(*) FROM {t}")
         matched = self._scalar(cur, f"SELECT count(*) FROM {s} JOIN {t} ON {on}")
-        # Drop incoming rows older than what the table holds (same as DuckDB's row comparison
-        # `(incoming...) >= (stored...)`: an unknown comparison counts as not newer).
-        cur.execute(f"DELETE FROM {s} USING {t} WHERE {on} AND NOT COALESCE({self._newer_or_equal(s, t, ordering)}, "
-                    "FALSE)")
+        # drop incoming rows that rank below the stored ones (base.newer_or_equal: NULL lowest)
+        cur.execute(f"DELETE FROM {s} USING {t} WHERE {on} AND NOT {newer_or_equal(ordering, s, t)}")
 
         def value(c: str) -> str:
             expr = f"{s}.{quote_ident(c)}"
-            kind = stored.get(c, kinds[c])
-            return expr if kind == kinds[c] else f"CAST({expr} AS {sql_type(kind, d)})"
+            return expr if stored[c] == kinds.get(c, stored[c]) else f"CAST({expr} AS {sql_type(stored[c], d)})"
 
         loaded = quote_ident(LOADED_AT_COLUMN)
         updates = ", ".join([f"{quote_ident(c)} = {value(c)}" for c in names if c not in table.primary_key]
@@ -299,26 +299,23 @@ class RedshiftExporter:
                           table_rows=after, deleted_rows=deleted)
 
     @staticmethod
-    def _newer_or_equal(s: str, t: str, ordering: Sequence[str]) -> str:
-        """Lexicographic ``(s.a, s.b, ...) >= (t.a, t.b, ...)`` spelled out (no row comparison needed)."""
-        c, *rest = ordering
-        if not rest:
-            return f"{s}.{c} >= {t}.{c}"
-        return f"({s}.{c} > {t}.{c} OR ({s}.{c} = {t}.{c} AND {RedshiftExporter._newer_or_equal(s, t, rest)}))"
-
-    @staticmethod
     def _scalar(cur: Any, sql: str, params: Sequence[Any] | None = None) -> Any:
         cur.execute(sql, params)
         return cur.fetchone()[0]
 
-    def _ensure_table(self, cur: Any, table: TableSpec, target: str, kinds: dict[str, str]) -> dict[str, str]:
+    def _ensure_table(self, cur: Any, table: TableSpec, target: str, kinds: dict[str, str],
+                      names: Sequence[str]) -> dict[str, str]:
         """Create the table, or add / widen columns; returns the type of every column afterwards.
-        Everything is planned first: a refused change raises before any DDL runs."""
+        Everything is planned first: a refused change raises before any DDL runs. ``names`` are all
+        incoming columns, ``kinds`` the types of those that are not all-NULL."""
         cur.execute("SELECT column_name, data_type FROM information_schema.columns "
                     "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
                     (table.schema, table.name))
         existing = {name: _logical_from_information_schema(data_type) for name, data_type in cur.fetchall()}
         d = self.dialect
+        untyped = [c for c in names if c not in kinds and c not in existing]
+        if untyped:
+            raise TypeError(f"{table.qualified}: no Redshift column type for all-NULL new column(s) {untyped}")
         if not existing:
             columns = [f"{quote_ident(c)} {sql_type(k, d)}{' NOT NULL' if c in table.primary_key else ''}"
                        for c, k in kinds.items()]

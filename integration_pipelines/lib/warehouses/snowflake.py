@@ -48,6 +48,7 @@ from integration_pipelines.lib.warehouses.base import (
     LOADED_AT_COLUMN,
     LoadResult,
     TableSpec,
+    newer_or_equal,
     quote_ident,
     require_columns,
 )
@@ -151,7 +152,10 @@ class SnowflakeExporter:
     def _ensure_schema(con: Any, schema: str) -> None:
         exists = _execute(con, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s", [schema])
         if not exists[0][0]:
+            previous = _execute(con, "SELECT current_schema()")[0][0]
             _execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+            if previous:  # CREATE SCHEMA makes the new schema the session's current one: switch back
+                _execute(con, f"USE SCHEMA {quote_ident(previous)}")
 
     def _evolve(self, con: Any, table: TableSpec, target: str, schema: pa.Schema, stored: dict[str, str],
                 new_columns: Sequence[str], widenings: dict[str, str]) -> None:
@@ -215,7 +219,7 @@ class SnowflakeExporter:
         updates = [f"{quote_ident(c)} = s.{quote_ident(c)}" for c in names if c not in table.primary_key]
         updates.append(f"{loaded_at} = current_timestamp()")
         merge = (f"MERGE INTO {target} AS t USING ({source}) AS s ON {on} "
-                 f"WHEN MATCHED AND {_newer_or_equal(ordering)} THEN UPDATE SET {', '.join(updates)} "
+                 f"WHEN MATCHED AND {newer_or_equal(ordering, 's', 't')} THEN UPDATE SET {', '.join(updates)} "
                  f"WHEN NOT MATCHED THEN INSERT ({', '.join(quote_ident(c) for c in names)}, {loaded_at}) "
                  f"VALUES ({', '.join(f's.{quote_ident(c)}' for c in names)}, current_timestamp())")
         con.autocommit(False)
@@ -235,24 +239,6 @@ class SnowflakeExporter:
             con.autocommit(True)
         return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before,
                           matched=matched, table_rows=after, deleted_rows=deleted)
-
-
-def _newer_or_equal(ordering: Sequence[str]) -> str:
-    """``(s.v, s.e, s.r) >= (t.v, t.e, t.r)`` lexicographically, NULL below every value, written as an
-    OR/AND chain (Snowflake has no row-value comparison)."""
-
-    def greater(c: str) -> str:
-        s, t = f"s.{quote_ident(c)}", f"t.{quote_ident(c)}"
-        return f"({s} IS NOT NULL AND ({t} IS NULL OR {s} > {t}))"
-
-    def equal(c: str) -> str:
-        return f"(s.{quote_ident(c)} IS NOT DISTINCT FROM t.{quote_ident(c)})"
-
-    *rest, last = ordering
-    condition = f"({greater(last)} OR {equal(last)})"
-    for column in reversed(rest):
-        condition = f"({greater(column)} OR ({equal(column)} AND {condition}))"
-    return condition
 
 
 def _execute(con: Any, sql: str, params: Sequence[object] | None = None) -> list[tuple]:

@@ -26,8 +26,11 @@ Decisions:
   any error. The staging table is dropped in ``finally``. A process killed outright (SIGKILL) can
   leave an ``IP_STG_*`` transient table behind; it is harmless and can be swept by name.
 * **Type widening** follows ``schema.py``. Snowflake cannot ``ALTER COLUMN ... SET DATA TYPE``
-  from NUMBER to FLOAT/VARCHAR, so a widening is add column → ``UPDATE`` copy → drop → rename (the
-  column moves to the end of the table). Those four statements are not one transaction.
+  from NUMBER to FLOAT/VARCHAR, so the table is rebuilt in one statement, ``CREATE OR REPLACE TABLE
+  ... COPY GRANTS AS SELECT`` with the widened columns cast in place (grants kept; the informational
+  PRIMARY KEY is not re-declared; NOT NULL is set again on the key). A single statement cannot be
+  killed half-way, unlike add column → UPDATE → drop → rename, which lost the column's values when
+  a load died between the drop and the rename. The rebuild rewrites the table; type changes are rare.
 * PRIMARY KEY is declared (informational in Snowflake, enforced by fakesnow) and the key columns
   are NOT NULL, which Snowflake does enforce; correctness relies on neither (the MERGE source is
   deduplicated by key).
@@ -169,13 +172,14 @@ class SnowflakeExporter:
         for column in new_columns:
             _execute(con, f"ALTER TABLE {target} ADD COLUMN {quote_ident(column)} "
                           f"{snowflake_type(schema.field(column).type)}")
-        for column, kind in widenings.items():
-            sql_type = _SNOWFLAKE_TYPES[kind]
-            temporary = quote_ident(f"_ip_widen_{uuid.uuid4().hex}")
-            _execute(con, f"ALTER TABLE {target} ADD COLUMN {temporary} {sql_type}")
-            _execute(con, f"UPDATE {target} SET {temporary} = CAST({quote_ident(column)} AS {sql_type})")
-            _execute(con, f"ALTER TABLE {target} DROP COLUMN {quote_ident(column)}")
-            _execute(con, f"ALTER TABLE {target} RENAME COLUMN {temporary} TO {quote_ident(column)}")
+        if widenings:  # one statement: a kill cannot leave a column half-copied
+            columns = [*stored, *(c for c in new_columns if c not in stored)]
+            select = ", ".join(
+                f"CAST({quote_ident(c)} AS {_SNOWFLAKE_TYPES[widenings[c]]}) AS {quote_ident(c)}" if c in widenings
+                else quote_ident(c) for c in columns)
+            _execute(con, f"CREATE OR REPLACE TABLE {target} COPY GRANTS AS SELECT {select} FROM {target}")
+            for key in table.primary_key:  # CTAS need not carry NOT NULL over; keep the key enforced
+                _execute(con, f"ALTER TABLE {target} ALTER COLUMN {quote_ident(key)} SET NOT NULL")
 
     # -- staging -----------------------------------------------------------------------------------
 

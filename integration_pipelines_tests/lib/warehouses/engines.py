@@ -130,7 +130,7 @@ class SnowflakeEngine(Engine):
     name = "snowflake"
     types = {INTEGER: "NUMBER", FLOAT: "FLOAT", BOOLEAN: "BOOLEAN", STRING: "TEXT", DATE: "DATE",
              TIMESTAMP_TZ: "TIMESTAMP_TZ", TIMESTAMP_NTZ: "TIMESTAMP_NTZ"}
-    widening_keeps_position = False
+    widening_keeps_position = True  # one CREATE OR REPLACE ... AS SELECT, casts in place
     null_key_error = ValueError
     null_key_match = r"zendesk\.tickets: 1 incoming row\(s\) have a NULL primary key"
     refused_first_load_keeps_schema = True  # DDL auto-commits; the staging table needs the schema first

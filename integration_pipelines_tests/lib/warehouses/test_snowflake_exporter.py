@@ -178,3 +178,47 @@ def test_merge_failing_half_way_leaves_previous_table_untouched(connect: Connect
     assert staging_tables(connect) == []
     result = SnowflakeExporter(connect).upsert(TICKETS, table([row(1, 3, "fixed one"), row(3, 3, "three")]))
     assert (result.matched, result.inserted, result.table_rows) == (1, 1, 3)
+
+
+class _DiesAfterRebuild(_SabotagedConnection):
+    """Runs every statement for real until the widening's table rebuild has run, then dies on the next
+    one, as a process killed at that moment would (Snowflake DDL has already committed)."""
+
+    def cursor(self, *args: Any) -> Any:
+        cursor = self._con.cursor(*args)
+        execute = cursor.execute
+
+        def dying(sql: str, *params: Any, **kwargs: Any) -> Any:
+            if getattr(self, "rebuilt", False):
+                raise KeyboardInterrupt("killed after the rebuild")
+            result = execute(sql, *params, **kwargs)
+            self.rebuilt = sql.startswith("CREATE OR REPLACE TABLE")
+            return result
+
+        cursor.execute = dying
+        return cursor
+
+
+def test_a_load_dying_right_after_a_widening_loses_no_value(connect: Connect) -> None:
+    """code holds 42 and 7 as NUMBER; a load sending code as text dies right after the table rebuild
+    that widens it: code is VARCHAR holding '42' and '7' (nothing lost, no helper column), the table
+    still has its 2 rows, and the rerun of that load matches 1 and inserts 1 (3 rows)."""
+    ints = (pa.field("code", pa.int64()),)
+    SnowflakeExporter(connect).upsert(TICKETS, table([row(1, 1, "one", code=42), row(2, 1, "two", code=7)], *ints))
+    load = table([row(1, 2, "one", code="A1"), row(3, 2, "three", code="B2")], pa.field("code", pa.string()))
+
+    @contextmanager
+    def dying() -> Iterator[Any]:
+        with connect() as con:
+            yield _DiesAfterRebuild(con)
+
+    with pytest.raises(KeyboardInterrupt):
+        SnowflakeExporter(dying).upsert(TICKETS, load)
+    types = dict(fetch(connect, "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                                "table_schema = 'zendesk' AND table_name = 'tickets' ORDER BY ordinal_position"))
+    assert types["code"] == "TEXT" and not [c for c in types if c.startswith("_ip_")]
+    assert fetch(connect, 'SELECT "id", "code" FROM "zendesk"."tickets" ORDER BY "id"') == [(1, "42"), (2, "7")]
+    result = SnowflakeExporter(connect).upsert(TICKETS, load)
+    assert (result.matched, result.inserted, result.table_rows) == (1, 1, 3)
+    assert fetch(connect, 'SELECT "id", "code" FROM "zendesk"."tickets" ORDER BY "id"') == [
+        (1, "A1"), (2, "7"), (3, "B2")]

@@ -3,8 +3,11 @@ Dagster instance, and how its time and timezone are configured."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, ClassVar
 
 import dagster as dg
 import duckdb
@@ -117,3 +120,57 @@ def test_each_run_selects_only_the_exports_stale_in_its_range() -> None:
     requests = export_run_requests({tickets: {"2026-10-27", "2026-10-30"}, users: {"2026-10-30"}}, "stamp")
     assert [(r.partition_key, selection(r)) for r in requests] == [
         ("2026-10-27", [tickets]), ("2026-10-30", [tickets, users])]
+
+
+class SyncLandsMidExport(DuckDBResource):
+    """The working DuckDB, except that opening a connection to read an export chunk (every connection
+    after the first: the export opens one to list tables, then one per chunk, here one per pass) first
+    records a new materialization of warehouse/zendesk/tickets for the partition, as a sync finishing
+    while the export reads would; ``times`` such landings in all."""
+
+    landings: ClassVar[list[int]] = []
+    times: ClassVar[int] = 0
+    instance: ClassVar[dg.DagsterInstance | None] = None
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Any]:
+        SyncLandsMidExport.landings.append(0)
+        if len(SyncLandsMidExport.landings) > 1 and SyncLandsMidExport.times > 0:
+            SyncLandsMidExport.times -= 1
+            assert SyncLandsMidExport.instance is not None
+            SyncLandsMidExport.instance.report_runless_asset_event(dg.AssetMaterialization(
+                asset_key=TICKETS_UPSTREAM, partition="2026-10-30"))
+        with super().get_connection() as con:
+            yield con
+
+
+TICKETS_UPSTREAM = dg.AssetKey(["warehouse", "zendesk", "tickets"])
+
+
+@pytest.mark.parametrize(("landings", "passes"), [(1, 2), (3, None)])
+def test_an_upstream_run_landing_mid_export_is_exported_or_left_due(
+        sandbox_server: SandboxProcess, tmp_path: Path, landings: int, passes: int | None) -> None:
+    """A sync of Oct 30 lands while the tickets export reads: the export notices and runs a second pass
+    (passes = 2), and the schedule then has nothing left. If syncs land during all 3 passes, the export
+    fails, and the schedule still asks for Oct 30."""
+    with dg.instance_for_test() as instance:
+        plain = pipeline_definitions(sandbox_server, tmp_path)
+        assert run(plain, "zendesk_sync_job", instance, partition_key="2026-10-30").success
+        SyncLandsMidExport.landings, SyncLandsMidExport.times, SyncLandsMidExport.instance = [], landings, instance
+        defs = pipeline_definitions(
+            sandbox_server, tmp_path, working=SyncLandsMidExport(database=str(tmp_path / "warehouse.duckdb")),
+            exports={"duckdb": {"export_duckdb": DuckDBResource(database=str(tmp_path / "export.duckdb"))}})
+        key = next(t for t in export_tables() if t.source.qualified == "zendesk.tickets").key("duckdb")
+        result = run(defs, "export_job", instance, asset_selection=[key], partition_key="2026-10-30")
+        stale = build_nightly_export_schedule(("duckdb",))(
+            dg.build_schedule_context(instance=instance, scheduled_execution_time=TICK))
+        if passes is None:
+            assert not result.success and SyncLandsMidExport.times == 0
+            failure = next(e for e in result.all_events if e.is_step_failure)
+            assert "kept changing during 3 export passes" in failure.step_failure_data.error.to_string()
+            assert any(r.partition_key == "2026-10-30" and key in r.asset_selection for r in stale)
+        else:
+            assert result.success
+            (event,) = result.get_asset_materialization_events()
+            assert event.materialization.metadata["passes"].value == passes
+            assert isinstance(stale, list) and all(key not in r.asset_selection for r in stale)

@@ -23,8 +23,14 @@ from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, Exporter
 DEFAULT_CHUNK_ROWS = 100_000
 
 
+MAX_PASSES = 3
+
+
 def chunk_rows() -> int:
-    return int(os.environ.get("EXPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
+    size = int(os.environ.get("EXPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
+    if size < 1:
+        raise ValueError(f"EXPORT_CHUNK_ROWS must be at least 1, not {size}")
+    return size
 
 
 def build_export_assets(target: str) -> dg.AssetsDefinition:
@@ -64,8 +70,33 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
     return export_assets
 
 
+def upstream_cursor(context: dg.AssetExecutionContext, table: ExportTable) -> int:
+    """The newest storage id among the upstream's materializations of this run's partitions."""
+    latest = context.instance.get_latest_storage_id_by_partition(
+        table.upstream, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=set(context.partition_keys))
+    return max(latest.values(), default=-1)
+
+
 def export_table(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
                  end: datetime, target: str) -> dg.MaterializeResult:
+    """Export the window, again if the upstream was re-materialized meanwhile.
+
+    The nightly schedule counts a partition exported when the export's materialization is newer than
+    the upstream's; an upstream run landing while this export reads would otherwise count as
+    exported without having been read. Re-exporting is idempotent; after ``MAX_PASSES`` busy passes
+    the export fails and stays due."""
+    for attempt in range(1, MAX_PASSES + 1):
+        before = upstream_cursor(context, table)
+        result = export_window(context, exporter, table, start, end, target)
+        if upstream_cursor(context, table) == before:
+            return dg.MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, "passes": attempt})
+        context.log.info(f"{table.upstream.to_user_string()} was re-materialized during the export; exporting again")
+    raise dg.Failure(f"{table.upstream.to_user_string()} kept changing during {MAX_PASSES} export passes; "
+                     f"{table.key(target).to_user_string()} stays due for the next run")
+
+
+def export_window(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
+                  end: datetime, target: str) -> dg.MaterializeResult:
     """Export [start, end) one day and one chunk at a time; metadata sums the loads."""
     destination = table.target(schema_prefix())
     began = time.monotonic()

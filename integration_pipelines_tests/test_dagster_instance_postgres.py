@@ -88,3 +88,11 @@ def test_materialization_lands_in_postgres(
     assert latest.asset_materialization is not None
     assert latest.asset_materialization.partition == PARTITION_KEY
     assert latest.asset_materialization.metadata["requests"].value >= 1
+
+
+def test_pools_allow_one_step_at_a_time_and_ten_runs(instance: dg.DagsterInstance) -> None:
+    """The production instance queues runs (10 at once) and lets one step per pool run at a time:
+    one sync per vendor account, one export per warehouse."""
+    config = instance.get_concurrency_config()
+    assert config.pool_config.default_pool_limit == 1
+    assert config.run_queue_config is not None and config.run_queue_config.max_concurrent_runs == 10

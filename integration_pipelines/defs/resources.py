@@ -94,7 +94,8 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
     if "bigquery" in targets:
         resources["bigquery"] = BigQueryTarget(
             project=dg.EnvVar("BIGQUERY_PROJECT"), location=os.environ.get("BIGQUERY_LOCATION"),
-            gcp_credentials=_optional("BIGQUERY_CREDENTIALS"), api_endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"))
+            gcp_credentials=_optional("BIGQUERY_CREDENTIALS"), api_endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
+            anonymous=os.environ.get("BIGQUERY_ANONYMOUS", "").lower() in ("1", "true", "yes"))
     if "redshift" in targets:
         resources["redshift"] = RedshiftTarget(
             host=dg.EnvVar("REDSHIFT_HOST"), port=int(os.environ.get("REDSHIFT_PORT", "5439")),

@@ -84,7 +84,7 @@ def export_resources(home: Path, redshift_db: PostgresInfo, moto: MotoS3Server, 
         "duckdb": {"export_duckdb": DuckDBResource(database=str(home / "export.duckdb"))},
         "snowflake": {"snowflake": SnowflakeResource(account="test", user="test", password="test",
                                                      database="ANALYTICS")},
-        "bigquery": {"bigquery": BigQueryTarget(project=project, api_endpoint=bigquery.endpoint)},
+        "bigquery": {"bigquery": BigQueryTarget(project=project, api_endpoint=bigquery.endpoint, anonymous=True)},
         "redshift": {
             "redshift": RedshiftTarget(host=redshift_db.host, port=redshift_db.port, user=redshift_db.user,
                                        password=redshift_db.password, database=redshift_db.dbname,

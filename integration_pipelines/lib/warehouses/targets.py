@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from dagster_aws.redshift import RedshiftClientResource
 from dagster_gcp import BigQueryResource
+from dagster_gcp.bigquery.utils import setup_gcp_creds
 from google.cloud import bigquery
 from pydantic import Field
 
@@ -26,23 +27,31 @@ from integration_pipelines.lib.warehouses.redshift import (
 
 
 class BigQueryTarget(BigQueryResource):
-    """dagster-gcp's BigQueryResource plus an optional API endpoint (a BigQuery emulator or a
-    private endpoint). With an endpoint and no credentials the client is anonymous, which is what
-    emulators expect; real projects authenticate as BigQueryResource does."""
+    """dagster-gcp's BigQueryResource plus an optional API endpoint (a private endpoint, or an
+    emulator). With ``anonymous`` the client sends no credentials, which is what emulators expect
+    (bqemulator also needs resumable uploads: ``google.cloud.bigquery.client._MAX_MULTIPART_SIZE =
+    0``, set by the tests); otherwise it authenticates as BigQueryResource does."""
 
     api_endpoint: str | None = Field(default=None, description="Override the BigQuery REST endpoint.")
+    anonymous: bool = Field(default=False, description="Send no credentials (emulators only).")
 
     @contextmanager
     def get_client(self) -> Iterator[bigquery.Client]:
-        if not self.api_endpoint:
+        if not self.api_endpoint and not self.anonymous:
             with super().get_client() as client:
                 yield client
             return
-        from google.auth.credentials import AnonymousCredentials
+        options: dict[str, Any] = {"client_options": {"api_endpoint": self.api_endpoint}} if self.api_endpoint else {}
+        if self.anonymous:
+            from google.auth.credentials import AnonymousCredentials
 
-        client = bigquery.Client(project=self.project, location=self.location,
-                                 credentials=AnonymousCredentials(),
-                                 client_options={"api_endpoint": self.api_endpoint})
+            options["credentials"] = AnonymousCredentials()
+            client = bigquery.Client(project=self.project, location=self.location, **options)
+        elif self.gcp_credentials:
+            with setup_gcp_creds(self.gcp_credentials):
+                client = bigquery.Client(project=self.project, location=self.location, **options)
+        else:
+            client = bigquery.Client(project=self.project, location=self.location, **options)
         try:
             yield client
         finally:

@@ -30,11 +30,11 @@ import io
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from contextlib import AbstractContextManager
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from integration_pipelines.lib.warehouses.base import (
@@ -45,6 +45,7 @@ from integration_pipelines.lib.warehouses.base import (
     quote_ident,
     require_columns,
 )
+from integration_pipelines.lib.warehouses.redshift_loading import Dialect, Loader
 from integration_pipelines.lib.warehouses.schema import (
     BOOLEAN,
     DATE,
@@ -59,77 +60,6 @@ from integration_pipelines.lib.warehouses.schema import (
 from integration_pipelines.lib.warehouses.schema import (
     SchemaChangeError as SchemaChangeError,  # re-exported: the error this exporter raises lives in schema.py
 )
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """The few places where Redshift and the PostgreSQL test stand-in differ."""
-
-    name: str
-    text_type: str
-    now: str
-
-
-REDSHIFT = Dialect("redshift", "VARCHAR(65535)", "getdate()")
-POSTGRES = Dialect("postgresql", "TEXT", "now()")
-
-
-class Loader(Protocol):
-    """Moves the staged Parquet object at ``s3_uri`` into ``staging_table`` (columns in file order)."""
-
-    dialect: Dialect
-
-    def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None: ...
-
-
-class RedshiftCopyLoader:
-    """The production loader: one ``COPY ... FORMAT AS PARQUET`` run by Redshift itself, which reads
-    the object with ``iam_role`` (needs s3:GetObject on the staging prefix). The staging table's
-    columns are created in the Parquet file's order, so no column list is needed. The URI and role
-    are parameters; psycopg2 (also under dagster-aws' RedshiftClientResource) quotes them client-side."""
-
-    dialect = REDSHIFT
-
-    def __init__(self, iam_role: str) -> None:
-        self.iam_role = iam_role
-
-    def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None:
-        cursor.execute(f"COPY {quote_ident(staging_table)} FROM %s IAM_ROLE %s FORMAT AS PARQUET",
-                       (s3_uri, self.iam_role))
-
-
-class PostgresTestLoader:
-    """TEST STAND-IN, not a production path: PostgreSQL cannot read S3, so this downloads the staged
-    Parquet object from S3 (the moto server in tests) and inserts its rows into the staging table
-    with psycopg2 ``execute_values``. It replaces only Redshift's ``COPY``; staging, dedup, MERGE,
-    schema changes and cleanup are the exporter's real code."""
-
-    dialect = POSTGRES
-
-    def __init__(self, s3_client: Any, page_size: int = 1000) -> None:
-        self.s3_client = s3_client
-        self.page_size = page_size
-
-    def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None:
-        from psycopg2.extras import execute_values
-
-        bucket, key = split_s3_uri(s3_uri)
-        body = self.s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        data = pq.read_table(io.BytesIO(body))
-        if data.column_names != columns:
-            raise ValueError(f"staged Parquet columns {data.column_names} != staging columns {columns}")
-        rows = [tuple(r.values()) for r in data.to_pylist()]
-        names = ", ".join(quote_ident(c) for c in columns)
-        execute_values(cursor, f"INSERT INTO {quote_ident(staging_table)} ({names}) VALUES %s", rows,
-                       page_size=self.page_size)
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
-    if not match:
-        raise ValueError(f"not an s3:// URI: {uri!r}")
-    return match[1], match[2]
-
 
 # information_schema.columns.data_type (PostgreSQL and Redshift spell them alike) -> neutral name. Only types
 # holding every value of it exactly are mapped (REAL rounds doubles, CHAR pads); others only match themselves.
@@ -158,19 +88,18 @@ def _logical_from_information_schema(data_type: str) -> str:
     return _FROM_INFORMATION_SCHEMA.get(data_type.lower(), data_type)
 
 
-@contextmanager
-def psycopg2_connection(**connect_args: Any):
-    """A ``connect`` factory for production: a psycopg2 connection (e.g. to Redshift, ``sslmode='require'``)
-    closed afterwards; the arguments of dagster-aws' RedshiftClientResource (host, port, user, ...)."""
-    import psycopg2
+MAX_VARCHAR_BYTES = 65535  # Redshift's VARCHAR(MAX): a limit in bytes (an Arabic letter takes two)
 
-    if "database" in connect_args and "dbname" not in connect_args:
-        connect_args["dbname"] = connect_args.pop("database")
-    con = psycopg2.connect(**connect_args)
-    try:
-        yield con
-    finally:
-        con.close()
+
+def reject_oversized_text(table: TableSpec, data: pa.Table) -> None:
+    """A string longer than Redshift can hold would fail the whole COPY with a generic error; say which
+    table and column instead, before anything is staged (the same rule on the PostgreSQL rehearsal)."""
+    for field in data.schema:
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            longest = pc.max(pc.binary_length(data.column(field.name))).as_py() or 0
+            if longest > MAX_VARCHAR_BYTES:
+                raise ValueError(f"{table.qualified}: column {field.name!r} has a value of {longest} bytes; "
+                                 f"Redshift VARCHAR holds at most {MAX_VARCHAR_BYTES}. Nothing was loaded")
 
 
 class RedshiftExporter:
@@ -200,6 +129,7 @@ class RedshiftExporter:
         # Parquet file and go in as NULLs of the stored column's type (key columns may not be all-NULL)
         kinds = {f.name: column_type(f.type) for f in data.schema
                  if not pa.types.is_null(f.type) or f.name in table.primary_key}
+        reject_oversized_text(table, data)
         token = uuid.uuid4().hex
         key = self.staging_key(table, token)
         staging, dedup = f"stg_{token}", f"stg_{token}_dedup"

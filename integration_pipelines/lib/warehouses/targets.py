@@ -18,10 +18,10 @@ from dagster_gcp.bigquery.utils import setup_gcp_creds
 from google.cloud import bigquery
 from pydantic import Field
 
-from integration_pipelines.lib.warehouses.redshift import (
+from integration_pipelines.lib.warehouses.redshift import RedshiftExporter
+from integration_pipelines.lib.warehouses.redshift_loading import (
     PostgresTestLoader,
     RedshiftCopyLoader,
-    RedshiftExporter,
     psycopg2_connection,
 )
 

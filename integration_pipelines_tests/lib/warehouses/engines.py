@@ -217,7 +217,8 @@ class RedshiftEngine(Engine):
     prefix = "staging/raw"
 
     def __init__(self, connect: Callable[[], Any], s3: Any, bucket: str) -> None:
-        from integration_pipelines.lib.warehouses.redshift import PostgresTestLoader, RedshiftExporter
+        from integration_pipelines.lib.warehouses.redshift import RedshiftExporter
+        from integration_pipelines.lib.warehouses.redshift_loading import PostgresTestLoader
 
         self.connect, self.s3, self.bucket = connect, s3, bucket
         self.exporter = RedshiftExporter(connect, s3, bucket, self.prefix, PostgresTestLoader(s3))

@@ -48,7 +48,8 @@ def main(argv: list[str]) -> None:
         import boto3
         import psycopg2
 
-        from integration_pipelines.lib.warehouses.redshift import PostgresTestLoader, RedshiftExporter
+        from integration_pipelines.lib.warehouses.redshift import RedshiftExporter
+        from integration_pipelines.lib.warehouses.redshift_loading import PostgresTestLoader
         from integration_pipelines_tests.fixtures.moto_s3 import CREDENTIALS
 
         dsn, endpoint, bucket, rows, version = args[0], args[1], args[2], int(args[3]), float(args[4])

@@ -24,11 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from integration_pipelines.lib.warehouses.base import LoadResult, TableSpec
-from integration_pipelines.lib.warehouses.redshift import (
-    PostgresTestLoader,
-    RedshiftCopyLoader,
-    RedshiftExporter,
-)
+from integration_pipelines.lib.warehouses.redshift import RedshiftExporter
+from integration_pipelines.lib.warehouses.redshift_loading import PostgresTestLoader, RedshiftCopyLoader
 from integration_pipelines_tests.fixtures.moto_s3 import MotoS3Server
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 from integration_pipelines_tests.lib.warehouses.samples import (
@@ -301,3 +298,16 @@ def test_all_null_columns_stay_out_of_the_staged_parquet(connect: Callable, s3: 
         exporter.upsert(TICKETS, table([row(4, 1, "four", mystery=None)], pa.field("mystery", pa.null())))
     assert fetch(connect, "SELECT * FROM zendesk.tickets ORDER BY id") == snapshot and columns(connect) == described
     assert staging_tables(connect) == [] and objects(s3, bucket) == []
+
+
+def test_text_longer_than_redshift_holds_is_refused_before_staging(exporter: RedshiftExporter, connect: Callable,
+                                                                   s3: Any, bucket: str) -> None:
+    """A 70,000-byte Arabic subject (35,000 letters of 2 bytes; Redshift's VARCHAR stops at 65,535 bytes):
+    ValueError naming table, column and size; the table keeps its 1 row, nothing was staged in S3. A
+    subject of exactly 65,535 bytes still loads."""
+    exporter.upsert(TICKETS, table([row(1, 1, "one")]))
+    with pytest.raises(ValueError, match=r"zendesk\.tickets: column 'subject' has a value of 70000 bytes"):
+        exporter.upsert(TICKETS, table([row(2, 1, "ب" * 35_000)]))
+    assert [r["id"] for r in current(connect)] == [1] and objects(s3, bucket) == []
+    result = exporter.upsert(TICKETS, table([row(2, 1, "ب" * 32_767 + "a", raw="{}")]))
+    assert result.table_rows == 2

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2 import service_account
 
-from integration_pipelines.lib.warehouses.redshift import PostgresTestLoader, RedshiftCopyLoader
+from integration_pipelines.lib.warehouses.redshift_loading import PostgresTestLoader, RedshiftCopyLoader
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
 
 ENDPOINT = "http://127.0.0.1:9"

@@ -37,8 +37,9 @@ from integration_pipelines.lib.warehouses.schema import (
     STRING,
     TIMESTAMP_NTZ,
     TIMESTAMP_TZ,
+    incoming_types,
     logical_type,
-    widened_type,
+    plan_changes,
 )
 
 _DUCKDB_TYPES = {TIMESTAMP_TZ: "TIMESTAMPTZ", TIMESTAMP_NTZ: "TIMESTAMP", INTEGER: "BIGINT",
@@ -131,22 +132,12 @@ class DuckDBExporter:
 
     @staticmethod
     def _plan(table: TableSpec, stored: dict[str, str], schema: pa.Schema) -> tuple[list[str], dict[str, str]]:
-        """Columns to add and columns to widen (name -> neutral type); raises SchemaChangeError (or
-        TypeError for a column type DuckDB cannot hold) before anything is written."""
-        if not stored:
-            for field in schema:
-                duckdb_type(field.type)
-            return [], {}
-        new_columns, widenings = [], {}
+        """``schema.plan_changes``, plus a TypeError for a column type DuckDB cannot hold, before
+        anything is written."""
+        new_columns, widenings = plan_changes(table.qualified, stored, incoming_types(schema), table.primary_key)
         for field in schema:
-            if field.name not in stored:
+            if not stored or field.name in new_columns:
                 duckdb_type(field.type)
-                new_columns.append(field.name)
-            elif not pa.types.is_null(field.type):  # an all-NULL column fits any stored type as it is
-                wide = widened_type(table.qualified, field.name, stored[field.name], logical_type(field.type),
-                                    is_key=field.name in table.primary_key)
-                if wide != stored[field.name]:
-                    widenings[field.name] = wide
         return new_columns, widenings
 
     @staticmethod

@@ -55,7 +55,7 @@ from integration_pipelines.lib.warehouses.schema import (
     TIMESTAMP_NTZ,
     TIMESTAMP_TZ,
     logical_type,
-    widened_type,
+    plan_changes,
 )
 from integration_pipelines.lib.warehouses.schema import (
     SchemaChangeError as SchemaChangeError,  # re-exported: the error this exporter raises lives in schema.py
@@ -253,27 +253,12 @@ class RedshiftExporter:
             key = ", ".join(quote_ident(k) for k in table.primary_key)
             cur.execute(f"CREATE TABLE {target} ({', '.join(columns)}, PRIMARY KEY ({key}))")
             return dict(kinds)
-        new_columns, widenings = self._plan(table, existing, kinds)
+        new_columns, widenings = plan_changes(table.qualified, existing, kinds, table.primary_key)
         for name in new_columns:
             cur.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(name)} {sql_type(kinds[name], d)}")
         for name, wider in widenings.items():
             self._widen(cur, target, name, existing[name], wider)
         return {**existing, **{name: kinds[name] for name in new_columns}, **widenings}
-
-    @staticmethod
-    def _plan(table: TableSpec, stored: dict[str, str],
-              incoming: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-        """Columns to add and columns to widen (per ``schema.widened_type``); raises
-        SchemaChangeError before anything is written."""
-        new_columns, widenings = [], {}
-        for name, kind in incoming.items():
-            if name not in stored:
-                new_columns.append(name)
-                continue
-            wider = widened_type(table.qualified, name, stored[name], kind, is_key=name in table.primary_key)
-            if wider != stored[name]:
-                widenings[name] = wider
-        return new_columns, widenings
 
     def _widen(self, cur: Any, target: str, column: str, old: str, new: str) -> None:
         """Redshift-safe type change inside the transaction: new column, copy with a cast, swap."""

@@ -21,6 +21,8 @@ timestamps, dates <-> timestamps. Primary-key columns are never widened.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import pyarrow as pa
 
 INTEGER, FLOAT, BOOLEAN, STRING, DATE = "INTEGER", "FLOAT", "BOOLEAN", "STRING", "DATE"
@@ -78,3 +80,28 @@ def widened_type(table: str, column: str, stored: str, incoming: str, *, is_key:
     if is_key and result != stored:
         raise SchemaChangeError(table, column, stored, incoming, "primary-key columns are never widened")
     return result
+
+
+def incoming_types(schema: pa.Schema) -> dict[str, str | None]:
+    """Each incoming column's engine-neutral type; None for an all-NULL (Arrow null type) column,
+    which fits any stored type as it is."""
+    return {f.name: None if pa.types.is_null(f.type) else logical_type(f.type) for f in schema}
+
+
+def plan_changes(table: str, stored: Mapping[str, str], incoming: Mapping[str, str | None],
+                 keys: Collection[str]) -> tuple[list[str], dict[str, str]]:
+    """The columns to add and the columns to widen (name -> type) for ``incoming`` against a table
+    holding ``stored``; raises :class:`SchemaChangeError` before anything is changed. An empty
+    ``stored`` (no table yet) plans nothing: the caller creates the table. All-NULL columns (type
+    None) are never widened; a new one is listed for the caller to type or refuse."""
+    if not stored:
+        return [], {}
+    new_columns, widenings = [], {}
+    for column, kind in incoming.items():
+        if column not in stored:
+            new_columns.append(column)
+        elif kind is not None:
+            wide = widened_type(table, column, stored[column], kind, is_key=column in keys)
+            if wide != stored[column]:
+                widenings[column] = wide
+    return new_columns, widenings

@@ -63,12 +63,12 @@ from integration_pipelines.lib.warehouses.schema import (
     STRING,
     TIMESTAMP_NTZ,
     TIMESTAMP_TZ,
+    incoming_types,
     logical_type,
-    widened_type,
+    plan_changes,
 )
 
 STAGING_PREFIX = "IP_STG_"
-_ALL_NULL = "NULL"
 
 _SNOWFLAKE_TYPES = {INTEGER: "NUMBER(38,0)", FLOAT: "FLOAT", BOOLEAN: "BOOLEAN", STRING: "VARCHAR",
                     DATE: "DATE", TIMESTAMP_TZ: "TIMESTAMP_TZ", TIMESTAMP_NTZ: "TIMESTAMP_NTZ"}
@@ -107,11 +107,10 @@ class SnowflakeExporter:
         names = data.column_names
         if len(set(names)) != len(names):
             raise ValueError(f"{table.qualified}: incoming data has duplicate column names")
-        # an all-NULL column (Arrow null type) fits any stored type as it is: never a type change
-        incoming = {f.name: _ALL_NULL if pa.types.is_null(f.type) else logical_type(f.type) for f in data.schema}
         with self.connect() as con:
             stored = self._stored_columns(con, table)
-            new_columns, widenings = self._plan(table, stored, incoming)
+            new_columns, widenings = plan_changes(table.qualified, stored, incoming_types(data.schema),
+                                                  table.primary_key)
             staging_name = f"{STAGING_PREFIX}{uuid.uuid4().hex.upper()}"
             staging = f"{quote_ident(table.schema)}.{quote_ident(staging_name)}"
             # staging column i holds data column i under a name write_pandas cannot mangle
@@ -134,22 +133,6 @@ class SnowflakeExporter:
                              "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
                         [table.schema, table.name])
         return {name: _logical_from_information_schema(data_type, scale) for name, data_type, scale in rows}
-
-    @staticmethod
-    def _plan(table: TableSpec, stored: dict[str, str],
-              incoming: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-        """Columns to add and columns to widen; raises SchemaChangeError before anything is written."""
-        if not stored:
-            return [], {}
-        new_columns = [c for c in incoming if c not in stored]
-        widenings = {}
-        for column, kind in incoming.items():
-            if column in stored and kind != _ALL_NULL:
-                wide = widened_type(table.qualified, column, stored[column], kind,
-                                    is_key=column in table.primary_key)
-                if wide != stored[column]:
-                    widenings[column] = wide
-        return new_columns, widenings
 
     @staticmethod
     def _ensure_schema(con: Any, schema: str) -> None:

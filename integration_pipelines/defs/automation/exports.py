@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from integration_pipelines.defs.exports.assets import export_job
-from integration_pipelines.defs.exports.changes import export_run_requests, stale_partitions
+from integration_pipelines.defs.exports.changes import (
+    export_run_requests,
+    latest_materializations,
+    stale_partitions,
+)
 from integration_pipelines.defs.exports.tables import export_tables
 from integration_pipelines.defs.resources import export_targets
 
@@ -24,7 +28,10 @@ def build_nightly_export_schedule(targets: tuple[str, ...]) -> dg.ScheduleDefini
                  description="Exports every partition whose table changed since it was last exported "
                              "(cron EXPORT_CRON, default 02:00, in EXPORT_TIMEZONE, default UTC).")
     def nightly_export_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
-        stale = {key: stale_partitions(context.instance, key, upstream) for key, upstream in pairs}
+        updated = {upstream: latest_materializations(context.instance, upstream)  # once per table, not per target
+                   for upstream in {upstream for _, upstream in pairs}}
+        stale = {key: stale_partitions(latest_materializations(context.instance, key), updated[upstream])
+                 for key, upstream in pairs}
         stale = {key: partitions for key, partitions in stale.items() if partitions}
         if not stale:
             return dg.SkipReason("no partition changed since its last export")

@@ -15,10 +15,16 @@ from integration_pipelines.lib.partitions import range_tags
 MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
 
 
-def stale_partitions(instance: dg.DagsterInstance, export_key: dg.AssetKey, upstream_key: dg.AssetKey) -> set[str]:
-    """Partitions whose upstream materialization is newer than the export's (or was never exported)."""
-    exported = instance.get_latest_storage_id_by_partition(export_key, MATERIALIZATION)
-    updated = instance.get_latest_storage_id_by_partition(upstream_key, MATERIALIZATION)
+def latest_materializations(instance: dg.DagsterInstance, key: dg.AssetKey,
+                            partitions: Iterable[str] | None = None) -> Mapping[str, int]:
+    """Partition -> storage id of the asset's latest materialization of it (of ``partitions`` only)."""
+    return instance.get_latest_storage_id_by_partition(
+        key, MATERIALIZATION, partitions=None if partitions is None else set(partitions))
+
+
+def stale_partitions(exported: Mapping[str, int], updated: Mapping[str, int]) -> set[str]:
+    """Partitions whose upstream materialization (``updated``) is newer than the export's (``exported``,
+    both from :func:`latest_materializations`), or that were never exported."""
     return {partition for partition, storage_id in updated.items() if storage_id > exported.get(partition, -1)}
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import dagster as dg
 import pyarrow as pa
 
+from integration_pipelines.defs.exports.changes import latest_materializations
 from integration_pipelines.defs.exports.tables import ExportTable, export_tables, schema_prefix
 from integration_pipelines.defs.exports.targets import TARGETS
 from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
@@ -72,9 +73,8 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
 
 def upstream_cursor(context: dg.AssetExecutionContext, table: ExportTable) -> int:
     """The newest storage id among the upstream's materializations of this run's partitions."""
-    latest = context.instance.get_latest_storage_id_by_partition(
-        table.upstream, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=set(context.partition_keys))
-    return max(latest.values(), default=-1)
+    return max(latest_materializations(context.instance, table.upstream, context.partition_keys).values(),
+               default=-1)
 
 
 def export_table(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
@@ -87,24 +87,24 @@ def export_table(context: dg.AssetExecutionContext, exporter: Exporter, table: E
     the export fails and stays due."""
     for attempt in range(1, MAX_PASSES + 1):
         before = upstream_cursor(context, table)
-        result = export_window(context, exporter, table, start, end, target)
+        metadata = export_window(context, exporter, table, start, end, target)
         if upstream_cursor(context, table) == before:
-            return dg.MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, "passes": attempt})
+            return dg.MaterializeResult(asset_key=table.key(target), metadata={**metadata, "passes": attempt})
         context.log.info(f"{table.upstream.to_user_string()} was re-materialized during the export; exporting again")
     raise dg.Failure(f"{table.upstream.to_user_string()} kept changing during {MAX_PASSES} export passes; "
                      f"{table.key(target).to_user_string()} stays due for the next run")
 
 
 def export_window(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
-                  end: datetime, target: str) -> dg.MaterializeResult:
-    """Export [start, end) one day and one chunk at a time; metadata sums the loads."""
+                  end: datetime, target: str) -> dict[str, object]:
+    """Export [start, end) one day and one chunk at a time; returns metadata summing the loads."""
     destination = table.target(schema_prefix())
     began = time.monotonic()
     rows = inserted = matched = chunks = 0
     result = None
     for day in days_in_window(start, end):
         for chunk in read_chunks(context, table.source, day_start(day), day_start(day) + timedelta(days=1)):
-            if chunk.num_rows == 0 and (chunks or result is not None):
+            if chunk.num_rows == 0 and result is not None:
                 continue  # an empty day only matters when it is all there is (it creates the table)
             result = exporter.upsert(destination, chunk)
             chunks += 1
@@ -122,7 +122,7 @@ def export_window(context: dg.AssetExecutionContext, exporter: Exporter, table: 
     }
     if result is not None:
         metadata.update(table_rows=result.table_rows, deleted_rows=result.deleted_rows)
-    return dg.MaterializeResult(asset_key=table.key(target), metadata=metadata)
+    return metadata
 
 
 def read_chunks(context: dg.AssetExecutionContext, spec: TableSpec, start: datetime,

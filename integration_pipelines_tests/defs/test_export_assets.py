@@ -31,7 +31,7 @@ from integration_pipelines.lib.warehouses.targets import BigQueryTarget, Redshif
 from integration_pipelines_tests.fixtures.bigquery import BigQueryEmulator
 from integration_pipelines_tests.fixtures.moto_s3 import CREDENTIALS, MotoS3Server
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
-from integration_pipelines_tests.fixtures.postgres import PostgresInfo
+from integration_pipelines_tests.fixtures.postgres import PostgresInfo, temporary_database
 
 FIRST, LAST = "2026-10-30", "2026-10-31"
 START, END = datetime(2026, 10, 30, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
@@ -43,20 +43,8 @@ TARGETS = ("duckdb", "snowflake", "bigquery", "redshift")
 
 @pytest.fixture(scope="module")
 def redshift_db(postgres_server: PostgresInfo) -> Iterator[PostgresInfo]:
-    dbname = f"export_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server.dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{dbname}"')
-    try:
-        yield PostgresInfo(postgres_server.host, postgres_server.port, postgres_server.user,
-                           postgres_server.password, dbname)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                        "AND pid <> pg_backend_pid()", (dbname,))
-            cur.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
-        admin.close()
+    with temporary_database(postgres_server) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from integration_pipelines.lib.sandbox.world import WorldConfig, build_world
+from vendor_sandbox.world import WorldConfig, build_world
 from integration_pipelines.lib.text.arabic import normalize
 from integration_pipelines.lib.text.preprocess import preprocess_many
 

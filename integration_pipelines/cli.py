@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from integration_pipelines.lib.sandbox import server as sandbox_server
+from vendor_sandbox import server as sandbox_server
 
 
 def build_parser() -> argparse.ArgumentParser:

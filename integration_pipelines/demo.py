@@ -15,7 +15,7 @@ from pathlib import Path
 
 from integration_pipelines.defs.resources import PACING
 from integration_pipelines.lib.partitions import range_tags
-from integration_pipelines.lib.sandbox.process import SandboxProcess
+from vendor_sandbox.process import SandboxProcess
 
 SUMMED_METRICS = ("requests", "retries", "http_429s", "bytes_received", "rate_limit_wait_s")
 UNPACED = 1_000_000_000.0

@@ -20,7 +20,7 @@ from dagster_postgres import (
     PostgresScheduleStorage,
 )
 
-from integration_pipelines.lib.sandbox.process import SandboxProcess
+from vendor_sandbox.process import SandboxProcess
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 

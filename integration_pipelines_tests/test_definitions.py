@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from integration_pipelines.definitions import defs as load_defs
-from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
+from vendor_sandbox.dialects import zendesk as zendesk_sandbox
 
 SOURCES = {
     "zendesk": ("tickets", "users", "organizations", "ticket_comments"),

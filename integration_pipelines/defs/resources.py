@@ -14,16 +14,16 @@ from dagster_duckdb import DuckDBResource
 from dagster_snowflake import SnowflakeResource
 
 from integration_pipelines.defs.exports.targets import parse_targets
-from integration_pipelines.lib.connectors.hubspot import HubSpotResource
-from integration_pipelines.lib.connectors.intercom import IntercomResource
-from integration_pipelines.lib.connectors.salesforce import SalesforceResource
-from integration_pipelines.lib.connectors.zendesk import ZendeskResource
+from integration_pipelines.sources.hubspot import HubSpotResource
+from integration_pipelines.sources.intercom import IntercomResource
+from integration_pipelines.sources.salesforce import SalesforceResource
+from integration_pipelines.sources.zendesk import ZendeskResource
 from integration_pipelines.lib.environment import get_environment, local_home, sandbox_url
 from integration_pipelines.lib.lake import LakeResource
-from integration_pipelines.lib.sandbox.dialects import hubspot as hubspot_sandbox
-from integration_pipelines.lib.sandbox.dialects import intercom as intercom_sandbox
-from integration_pipelines.lib.sandbox.dialects import salesforce_auth as salesforce_sandbox
-from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
+from vendor_sandbox.dialects import hubspot as hubspot_sandbox
+from vendor_sandbox.dialects import intercom as intercom_sandbox
+from vendor_sandbox.dialects import salesforce_auth as salesforce_sandbox
+from vendor_sandbox.dialects import zendesk as zendesk_sandbox
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
 

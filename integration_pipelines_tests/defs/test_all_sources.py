@@ -10,10 +10,10 @@ import duckdb
 import pyarrow.compute as pc
 import pytest
 
-from integration_pipelines.lib.connectors import hubspot, intercom, salesforce, zendesk
+from integration_pipelines.sources import hubspot, intercom, salesforce, zendesk
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
-from integration_pipelines.lib.sandbox.process import SandboxProcess
+from vendor_sandbox.process import SandboxProcess
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 
 FIRST, LAST = date(2026, 10, 29), date(2026, 10, 31)  # the HubSpot import day (10,500 contacts) is inside

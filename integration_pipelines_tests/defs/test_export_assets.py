@@ -24,7 +24,7 @@ from dagster_snowflake import SnowflakeResource
 
 from integration_pipelines.defs.exports.tables import ExportTable, export_tables
 from integration_pipelines.lib.partitions import range_tags
-from integration_pipelines.lib.sandbox.process import SandboxProcess
+from vendor_sandbox.process import SandboxProcess
 from integration_pipelines.lib.warehouses import bigquery as bq
 from integration_pipelines.lib.warehouses.base import quote_ident
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget

@@ -18,7 +18,7 @@ from integration_pipelines.defs.automation.exports import build_nightly_export_s
 from integration_pipelines.defs.exports.changes import contiguous_ranges, export_run_requests
 from integration_pipelines.defs.exports.tables import export_tables
 from integration_pipelines.lib.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
-from integration_pipelines.lib.sandbox.process import SandboxProcess
+from vendor_sandbox.process import SandboxProcess
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 
 ZENDESK_EXPORTS = sorted((t.key("duckdb") for t in export_tables() if t.source.schema == "zendesk"),

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from integration_pipelines.lib.partitions import range_tags
-from integration_pipelines.lib.sandbox.dialects import llm as llm_sandbox
-from integration_pipelines.lib.sandbox.process import SandboxProcess
-from integration_pipelines.lib.sandbox.world import World
+from vendor_sandbox.dialects import llm as llm_sandbox
+from vendor_sandbox.process import SandboxProcess
+from vendor_sandbox.world import World
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets

@@ -19,9 +19,9 @@ import pytest
 from integration_pipelines.defs.ingest.factory import _check_keys
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
-from integration_pipelines.lib.sandbox.dialects import zendesk as zendesk_sandbox
-from integration_pipelines.lib.sandbox.process import SandboxProcess
-from integration_pipelines.lib.sandbox.world import World
+from vendor_sandbox.dialects import zendesk as zendesk_sandbox
+from vendor_sandbox.process import SandboxProcess
+from vendor_sandbox.world import World
 from integration_pipelines.lib.warehouses.base import TableSpec
 from integration_pipelines_tests.fixtures.pipeline import TABLES, deleted_ids, pipeline_definitions, table_rows
 from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets

@@ -12,7 +12,7 @@ import dagster as dg
 
 from integration_pipelines.defs.ingest.factory import table_spec, warehouse_key
 from integration_pipelines.defs.text.tables import feedback_key, feedback_table
-from integration_pipelines.lib.connectors import hubspot, intercom, salesforce, zendesk
+from integration_pipelines.sources import hubspot, intercom, salesforce, zendesk
 from integration_pipelines.lib.warehouses.base import TableSpec
 
 SOURCE_OBJECTS = {"zendesk": zendesk.OBJECTS, "salesforce": salesforce.OBJECTS, "hubspot": hubspot.OBJECTS,

@@ -12,7 +12,7 @@ from datetime import datetime
 import dagster as dg
 import pyarrow.compute as pc
 
-from integration_pipelines.lib.connectors.base import Connector, SourceObject
+from integration_pipelines.sources.base import Connector, SourceObject
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from integration_pipelines.defs.ingest.factory import build_ingest_assets
-from integration_pipelines.lib.connectors.hubspot import OBJECTS
+from integration_pipelines.sources.hubspot import OBJECTS
 
 hubspot_assets = build_ingest_assets("hubspot", list(OBJECTS.values()), resource_key="hubspot", title="HubSpot")
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from integration_pipelines.defs.ingest.factory import build_ingest_assets
-from integration_pipelines.lib.connectors.intercom import OBJECTS
+from integration_pipelines.sources.intercom import OBJECTS
 
 intercom_assets = build_ingest_assets("intercom", list(OBJECTS.values()), resource_key="intercom", title="Intercom")
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from integration_pipelines.defs.ingest.factory import build_ingest_assets
-from integration_pipelines.lib.connectors.salesforce import OBJECTS
+from integration_pipelines.sources.salesforce import OBJECTS
 
 salesforce_assets = build_ingest_assets("salesforce", list(OBJECTS.values()), resource_key="salesforce",
                                         title="Salesforce")

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from integration_pipelines.defs.ingest.factory import build_ingest_assets
-from integration_pipelines.lib.connectors.zendesk import OBJECTS
+from integration_pipelines.sources.zendesk import OBJECTS
 
 zendesk_assets = build_ingest_assets("zendesk", list(OBJECTS.values()), resource_key="zendesk", title="Zendesk")
 

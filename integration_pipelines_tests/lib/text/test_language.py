@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integration_pipelines.lib.sandbox.world import World, WorldConfig, build_world
+from vendor_sandbox.world import World, WorldConfig, build_world
 from integration_pipelines.lib.text.arabic import normalize
 from integration_pipelines.lib.text.language import Detection, detect, tokenize
 from integration_pipelines.lib.text.preprocess import preprocess_many

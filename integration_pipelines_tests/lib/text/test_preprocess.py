@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integration_pipelines.lib.sandbox import texts as sandbox_texts
-from integration_pipelines.lib.sandbox.world import World, WorldConfig, build_world
+from vendor_sandbox import texts as sandbox_texts
+from vendor_sandbox.world import World, WorldConfig, build_world
 from integration_pipelines.lib.text.arabic import NormalizeOptions, normalize
 from integration_pipelines.lib.text.pii import iban_ok
 from integration_pipelines.lib.text.preprocess import Preprocessed, preprocess, preprocess_many

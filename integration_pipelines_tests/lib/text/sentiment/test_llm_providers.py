@@ -22,10 +22,10 @@ import pytest
 
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError
 from integration_pipelines.lib.http.retry import RetryPolicy
-from integration_pipelines.lib.sandbox.dialects.llm import ANTHROPIC_API_KEY, OPENAI_API_KEY
-from integration_pipelines.lib.sandbox.dialects.llm_sentiment import MALFORMED_KINDS, score_text
-from integration_pipelines.lib.sandbox.faults import FaultConfig, FaultInjector
-from integration_pipelines.lib.sandbox.process import SandboxProcess
+from vendor_sandbox.dialects.llm import ANTHROPIC_API_KEY, OPENAI_API_KEY
+from vendor_sandbox.dialects.llm_sentiment import MALFORMED_KINDS, score_text
+from vendor_sandbox.faults import FaultConfig, FaultInjector
+from vendor_sandbox.process import SandboxProcess
 from integration_pipelines.lib.text.sentiment.base import ProviderUsage, SentimentRequest, SentimentResult
 from integration_pipelines.lib.text.sentiment.cache import CachedScore, SentimentCache
 from integration_pipelines.lib.text.sentiment.llm import (

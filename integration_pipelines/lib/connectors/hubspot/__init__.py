@@ -1,7 +1,0 @@
-"""HubSpot CRM connector: contacts, companies, tickets and deals by search (incremental) or list (full)."""
-
-from integration_pipelines.lib.connectors.hubspot.client import HubSpotClient
-from integration_pipelines.lib.connectors.hubspot.objects import OBJECTS, HubSpotObject
-from integration_pipelines.lib.connectors.hubspot.resource import HubSpotResource
-
-__all__ = ["OBJECTS", "HubSpotClient", "HubSpotObject", "HubSpotResource"]

@@ -1,7 +1,0 @@
-"""Intercom connector: conversations, their parts (the messages) and contacts, through the search APIs."""
-
-from integration_pipelines.lib.connectors.intercom.client import IntercomClient, search_bounds
-from integration_pipelines.lib.connectors.intercom.objects import OBJECTS, IntercomObject
-from integration_pipelines.lib.connectors.intercom.resource import IntercomResource
-
-__all__ = ["OBJECTS", "IntercomClient", "IntercomObject", "IntercomResource", "search_bounds"]

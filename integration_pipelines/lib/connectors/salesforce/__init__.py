@@ -1,7 +1,0 @@
-"""Salesforce connector: REST queryAll and Bulk API 2.0 pulls of cases, comments, contacts, accounts, deals."""
-
-from integration_pipelines.lib.connectors.salesforce.client import SalesforceClient
-from integration_pipelines.lib.connectors.salesforce.objects import OBJECTS, SalesforceObject
-from integration_pipelines.lib.connectors.salesforce.resource import SalesforceResource
-
-__all__ = ["OBJECTS", "SalesforceClient", "SalesforceObject", "SalesforceResource"]

@@ -1,0 +1,125 @@
+"""Run the sandbox: in the foreground (CLI), or as a child process for tests and the demo.
+
+A child process keeps the sandbox off the client's interpreter (its own core, its own GIL), and
+``--port 0`` plus the printed ``SANDBOX_URL=`` line lets callers bind a free loopback port safely.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import uvicorn
+
+from vendor_sandbox.app import build_app
+from vendor_sandbox.crm import Crm, build_crm
+from vendor_sandbox.dialect import Dialect
+from vendor_sandbox.faults import FaultConfig, FaultInjector
+from vendor_sandbox.world import World, WorldConfig, build_world
+
+# name → "module:Class", imported only when served
+DIALECTS: dict[str, str] = {
+    "zendesk": "vendor_sandbox.dialects.zendesk:ZendeskDialect",
+    "salesforce": "vendor_sandbox.dialects.salesforce:SalesforceDialect",
+    "hubspot": "vendor_sandbox.dialects.hubspot:HubSpotDialect",
+    "intercom": "vendor_sandbox.dialects.intercom:IntercomDialect",
+    "openai": "vendor_sandbox.dialects.llm:OpenAIDialect",
+    "anthropic": "vendor_sandbox.dialects.llm:AnthropicDialect",
+}
+DEFAULT_DIALECTS = ",".join(DIALECTS)
+READY_PREFIX = "SANDBOX_URL="
+
+
+def parse_rate_limits(value: str) -> float | None:
+    """``vendor`` (published limits), ``off``, or a multiplier such as ``0.5`` or ``10``."""
+    if value == "vendor":
+        return 1.0
+    if value == "off":
+        return None
+    scale = float(value)
+    if scale <= 0:
+        raise argparse.ArgumentTypeError("rate-limit scale must be positive")
+    return scale
+
+
+def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="integration-pipelines sandbox", add_help=add_help,
+        description="Serve fake vendor APIs (same paths, paging, auth, limits, errors) on loopback.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
+    parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
+    parser.add_argument("--dialects", default=DEFAULT_DIALECTS,
+                        help=f"comma-separated vendor APIs to serve, of: {', '.join(DIALECTS)}")
+    parser.add_argument("--seed", type=int, default=7, help="world seed (same seed, same data)")
+    parser.add_argument("--conversations", type=int, default=25_000,
+                        help="conversations in the world, shared among the systems (about 10,500 in Zendesk)")
+    parser.add_argument("--import-leads", type=int, default=12_000,
+                        help="contacts a marketing import touched on one day (exceeds HubSpot's search cap)")
+    parser.add_argument("--days", type=int, default=30, help="days of history before the anchor")
+    parser.add_argument("--anchor", default=None, help="UTC date the history ends at (default: today)")
+    parser.add_argument("--rate-limits", type=parse_rate_limits, default=1.0, metavar="vendor|off|SCALE",
+                        help="vendor's published limits, off, or scaled by a factor")
+    for name in ("429", "500", "503", "slow", "drop", "truncate"):
+        parser.add_argument(f"--fault-{name}", type=float, default=0.0, metavar="RATE",
+                            help=f"probability of a {name} fault per request")
+    parser.add_argument("--slow-seconds", type=float, default=2.0, help="delay of a slow response")
+    parser.add_argument("--log-level", default="warning", help="uvicorn log level")
+    return parser
+
+
+def world_config(args: argparse.Namespace) -> WorldConfig:
+    anchor = None
+    if args.anchor:
+        anchor = datetime.fromisoformat(args.anchor).replace(tzinfo=UTC)
+    return WorldConfig(seed=args.seed, tickets=args.conversations, days=args.days, anchor=anchor)
+
+
+def make_dialects(names: Sequence[str], world: World, crm: Crm) -> list[Dialect]:
+    unknown = [n for n in names if n not in DIALECTS]
+    if unknown:
+        raise SystemExit(f"unknown dialect(s) {unknown}; available: {sorted(DIALECTS)}")
+    dialects = []
+    for name in names:
+        module_name, class_name = DIALECTS[name].split(":")
+        dialect_class: type[Dialect] = getattr(importlib.import_module(module_name), class_name)
+        dialects.append(dialect_class(world, crm))
+    return dialects
+
+
+def serve(argv: Sequence[str] | None = None) -> None:
+    serve_args(build_parser().parse_args(argv))
+
+
+def serve_args(args: argparse.Namespace) -> None:
+    """Build the world and serve until interrupted; prints ``SANDBOX_URL=...`` once listening."""
+    world = build_world(world_config(args))
+    faults = FaultInjector(FaultConfig(
+        rate_429=args.fault_429, rate_500=args.fault_500, rate_503=args.fault_503,
+        rate_slow=args.fault_slow, rate_drop=args.fault_drop, rate_truncate=args.fault_truncate,
+        slow_seconds=args.slow_seconds))
+    names = [n.strip() for n in args.dialects.split(",") if n.strip()]
+    app = build_app(make_dialects(names, world, build_crm(world, leads=args.import_leads)), faults, args.rate_limits)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    host, port = sock.getsockname()[:2]
+    if args.log_level.lower() != "debug":
+        # a dropped-connection fault raises inside the app on purpose; don't print its traceback
+        logging.getLogger("uvicorn.error").addFilter(lambda r: "Exception in ASGI" not in r.getMessage())
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    print(f"{READY_PREFIX}http://{host}:{port}", flush=True)
+    print(f"serving {', '.join(names)} for {len(world.conversations)} conversations "
+          f"(seed {args.seed}, anchor {world.config.anchor:%Y-%m-%d}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    serve()

@@ -14,9 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
 from vendor_sandbox.crm import Crm
-from vendor_sandbox.ratelimits import WindowState
+from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 
 
@@ -32,7 +31,7 @@ class Dialect(ABC):
 
     name: str
     mount: str  # path prefix, may hold path parameters (e.g. "/zendesk/{subdomain}")
-    rate_limits: Mapping[str, RateLimit]
+    rate_limits: Mapping[str, Limit]
 
     def __init__(self, world: World, crm: Crm) -> None:
         self.world = world

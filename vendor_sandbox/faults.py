@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -94,3 +94,13 @@ class FaultInjector:
         if self.config.retry_after_format == "http-date":
             return format_datetime(datetime.now(UTC) + timedelta(seconds=wait), usegmt=True)
         return str(wait)
+
+
+def retry_after_seconds(value: str) -> float:
+    """The wait a Retry-After value written by ``FaultInjector.retry_after`` stands for (seconds or HTTP date).
+
+    Dialects whose vendor reports the wait differently (e.g. Intercom's reset time) convert from it.
+    """
+    if value.isdigit():
+        return float(value)
+    return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())

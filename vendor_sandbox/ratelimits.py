@@ -7,7 +7,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
+
+@dataclass(frozen=True)
+class Limit:
+    """A vendor's published limit, as the sandbox enforces it: ``requests`` per ``per_seconds`` window."""
+
+    requests: int
+    per_seconds: float
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class FixedWindowLimiter:
     ``window_scale`` shortens the windows so tests can watch limits reset in seconds, not minutes.
     """
 
-    def __init__(self, limits: dict[str, RateLimit], scale: float | None = 1.0, window_scale: float = 1.0) -> None:
+    def __init__(self, limits: dict[str, Limit], scale: float | None = 1.0, window_scale: float = 1.0) -> None:
         self._limits = limits
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str], tuple[float, int]] = {}

@@ -21,11 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects import hubspot_render as hs
-from vendor_sandbox.ratelimits import WindowState
+from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 
 ACCESS_TOKEN = "sandbox-hubspot-private-app-token"
@@ -48,8 +47,8 @@ class HubSpotDialect(Dialect):
     name = "hubspot"
     mount = "/hubspot"
     rate_limits = {
-        "search": RateLimit(5, 1),  # CRM search: five requests per second per account
-        "default": RateLimit(190, 10),  # private app on Professional/Enterprise: 190 per ten seconds
+        "search": Limit(5, 1),  # CRM search: five requests per second per account
+        "default": Limit(190, 10),  # private app on Professional/Enterprise: 190 per ten seconds
     }
 
     def __init__(self, world: World, crm: Crm) -> None:

@@ -31,12 +31,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
-from integration_pipelines.lib.http.retry import parse_retry_after
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects import intercom_render as render
-from vendor_sandbox.ratelimits import WindowState
+from vendor_sandbox.faults import retry_after_seconds
+from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 
 ACCESS_TOKEN = "sandbox-intercom-access-token"
@@ -45,7 +44,7 @@ MAX_PER_PAGE = 150
 MAX_FILTERS_PER_GROUP = 15
 MAX_NESTING = 2
 DAY = 86_400
-RATE_LIMIT = RateLimit(1667, 10)  # 10,000 calls/min per app, counted in 10-second windows (10,000 / 6)
+RATE_LIMIT = Limit(1667, 10)  # 10,000 calls/min per app, counted in 10-second windows (10,000 / 6)
 
 OPERATORS = {"date": ("=", "!=", "IN", "NIN", ">", "<"), "str": ("=", "!=", "IN", "NIN", "~", "!~", "^", "$"),
              "bool": ("=", "!=")}
@@ -207,7 +206,7 @@ class IntercomDialect(Dialect):
         return _error(401, "unauthorized", "Access Token Invalid")
 
     def throttled(self, retry_after: str, state: WindowState | None) -> Response:
-        wait = parse_retry_after(retry_after) or 0.0
+        wait = retry_after_seconds(retry_after)
         limit = state.limit if state else int(RATE_LIMIT.requests)
         headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
                    "X-RateLimit-Reset": str(math.ceil(time.time() + wait) if wait else int(time.time()))}

@@ -23,13 +23,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects import llm_sentiment as model
-from vendor_sandbox.ratelimits import WindowState
+from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
-from integration_pipelines.lib.text.sentiment.prompt import parse_items
 
 OPENAI_API_KEY = "sk-sandbox-openai-0123456789abcdef"
 ANTHROPIC_API_KEY = "sk-ant-sandbox-anthropic-0123456789abcdef"
@@ -127,8 +125,8 @@ class _LLMDialect(Dialect):
         if not users:
             raise BadRequest("no user message")
         try:
-            return parse_items(_text_of(users[-1].get("content")))
-        except (ValueError, KeyError, TypeError) as exc:
+            return read_items(_text_of(users[-1].get("content")))
+        except ValueError as exc:
             raise BadRequest(f"the sandbox model reads the sentiment prompt only: {exc}") from None
 
     def _prompt_texts(self, body: dict[str, Any]) -> list[str]:
@@ -142,6 +140,27 @@ class _LLMDialect(Dialect):
 
     def bad_request(self, message: str) -> Response:
         raise NotImplementedError
+
+
+def read_items(content: str) -> list[dict[str, str]]:
+    """The texts a sentiment request asks about, as a model reads its user turn.
+
+    Written from the wire format (``{"items": [{"id": "1", "text": "..."}, ...]}``), not from the
+    client's code, so a client that drifts from it gets a 400 here rather than a matching mistake.
+    """
+    try:
+        data = json.loads(content)
+    except ValueError:
+        raise ValueError("the user message is not JSON") from None
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError('the user message must be {"items": [...]}')
+    read = []
+    for position, item in enumerate(items):
+        if not (isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("text"), str)):
+            raise ValueError(f"item {position} needs a string id and a string text")
+        read.append({"id": item["id"], "text": item["text"]})
+    return read
 
 
 def _text_of(content: object) -> str:
@@ -159,7 +178,7 @@ class OpenAIDialect(_LLMDialect):
     name = "openai"
     mount = "/openai"
     path = "/v1/chat/completions"
-    rate_limits = {"default": RateLimit(500, 60)}  # gpt-4o-mini, usage tier 1: 500 requests/minute
+    rate_limits = {"default": Limit(500, 60)}  # gpt-4o-mini, usage tier 1: 500 requests/minute
 
     def credential(self, request: Request) -> str | None:
         return "api-key" if request.headers.get("authorization") == f"Bearer {OPENAI_API_KEY}" else None
@@ -209,7 +228,7 @@ class AnthropicDialect(_LLMDialect):
     name = "anthropic"
     mount = "/anthropic"
     path = "/v1/messages"
-    rate_limits = {"default": RateLimit(50, 60)}  # usage tier 1: 50 requests/minute
+    rate_limits = {"default": Limit(50, 60)}  # usage tier 1: 50 requests/minute
 
     def preflight(self, request: Request) -> Response | None:
         if "anthropic-version" not in request.headers:

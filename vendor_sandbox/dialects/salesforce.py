@@ -24,7 +24,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects import salesforce_render as render
@@ -36,7 +35,7 @@ from vendor_sandbox.dialects.salesforce_auth import (
     load_public_key,
 )
 from vendor_sandbox.dialects.salesforce_soql import Soql, SoqlError, parse
-from vendor_sandbox.ratelimits import WindowState
+from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "USERNAME", "SalesforceDialect"]  # the sandbox's public test app
@@ -82,7 +81,7 @@ class _State:
 class SalesforceDialect(Dialect):
     name = "salesforce"
     mount = "/salesforce"
-    rate_limits = {"api": RateLimit(DAILY_API_REQUESTS, 86_400)}  # rolling 24 h allowance, per org
+    rate_limits = {"api": Limit(DAILY_API_REQUESTS, 86_400)}  # rolling 24 h allowance, per org
 
     def __init__(self, world: World, crm: Crm) -> None:
         super().__init__(world, crm)

@@ -15,12 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from integration_pipelines.lib.http.ratelimit import RateLimit
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects import zendesk_render as render
 from vendor_sandbox.export_stream import ExportStream, decode_cursor, encode_cursor
-from vendor_sandbox.ratelimits import WindowState
+from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 
 SUBDOMAIN = "sandbox"
@@ -35,8 +34,8 @@ class ZendeskDialect(Dialect):
     name = "zendesk"
     mount = "/zendesk/{subdomain}"
     rate_limits = {
-        "incremental": RateLimit(10, 60),  # incremental exports: 10 requests per minute
-        "default": RateLimit(700, 60),  # Enterprise plan account-wide limit
+        "incremental": Limit(10, 60),  # incremental exports: 10 requests per minute
+        "default": Limit(700, 60),  # Enterprise plan account-wide limit
     }
 
     def __init__(self, world: World, crm: Crm) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
+from vendor_sandbox import compose as C
 from vendor_sandbox import texts as T
 
 DAY = 86_400
@@ -195,7 +196,7 @@ class _Builder:
         rng, out, domains = self.rng, [], set()
         countries = T.COMPANY_COUNTRIES
         for _ in range(max(3, round(self.cfg.tickets / 25))):
-            country = T.pick_weighted(rng, countries)
+            country = C.pick_weighted(rng, countries)
             stem = rng.choice([s for s in T.COMPANY_STEMS if s[3] in (None, country)])
             kind = rng.choice(T.COMPANY_TYPES)
             arabic_name = country not in ("GB", "US") and rng.random() < 0.25
@@ -243,10 +244,10 @@ class _Builder:
         n = max(5, round(self.cfg.tickets / 3))
         total = sum(w for _, w in CUSTOMER_VARIETY)  # stratified: the mix holds even for small worlds
         pool = [v for v, w in CUSTOMER_VARIETY for _ in range(round(n * w / total))]
-        pool += [T.pick_weighted(rng, CUSTOMER_VARIETY) for _ in range(n - len(pool))]
+        pool += [C.pick_weighted(rng, CUSTOMER_VARIETY) for _ in range(n - len(pool))]
         rng.shuffle(pool)
         for variety in pool[:n]:
-            country = T.pick_weighted(rng, T.COUNTRY_BY_VARIETY[variety])
+            country = C.pick_weighted(rng, T.COUNTRY_BY_VARIETY[variety])
             company = rng.choice(by_country[country]) if country in by_country and rng.random() < 0.72 else None
             first, family = self._name(country)
             if company is not None:
@@ -318,15 +319,15 @@ class _Builder:
     def conversation(self, customer: _Pe, agents: list[_Pe], bot: _Pe) -> _Conv:
         rng = self.rng
         created = self.created_at(customer.country)
-        variety = customer.variety if rng.random() < 0.85 else T.neighbor(rng, customer.variety)
+        variety = customer.variety if rng.random() < 0.85 else C.neighbor(rng, customer.variety)
         topic = T.TOPICS[bisect(TOPIC_CW, rng.random() * TOPIC_CW[-1])]
         mood = "happy" if topic == "praise" else ("angry" if rng.random() < 0.5 else "neutral")
         age = (self.end - created) / DAY
         resolved = rng.random() < (0.93 if age > 7 else 0.75 if age > 3 else 0.45 if age > 1 else 0.15)
-        channel = T.pick_weighted(rng, CHANNELS)
+        channel = C.pick_weighted(rng, CHANNELS)
         casual = channel in ("chat", "whatsapp")
         agent = rng.choice(agents)
-        agent_v = T.agent_variety(rng, variety)
+        agent_v = C.agent_variety(rng, variety)
         note_v = "english" if rng.random() < 0.7 else "msa"
         sys_v = "english" if variety in ("english", "arabizi") else "msa"
         currency = T.CURRENCY[customer.country]
@@ -335,7 +336,7 @@ class _Builder:
         order_day = (EPOCH + timedelta(seconds=created - rng.randint(1, 12) * DAY)).date()
         first, family = self._name(customer.country)
         alt_email = f"{self._personal_local(first[0], family)}@{rng.choice(T.PERSONAL_DOMAINS)}"
-        facts = T.Facts(
+        facts = C.Facts(
             order=str(rng.randint(100_000, 9_999_999)),
             invoice=f"INV-{order_day.year}-{rng.randint(1, 99_999):05d}",
             amount=amount, currency=currency, product=rng.randrange(len(T.PRODUCTS_EN)), order_date=order_day,
@@ -355,20 +356,20 @@ class _Builder:
                 break
             is_last_public = all(k in ("a_note", "sys_survey") for k in kinds[i + 1:])
             if kind[0] == "c":
-                v = variety if rng.random() < 0.92 else T.neighbor(rng, variety)
-                body = (T.customer_first(rng, v, topic, facts, mood, casual) if kind == "c_open" else
-                        T.customer_next(rng, v, topic, facts, mood, casual, kind == "c_thanks"))
+                v = variety if rng.random() < 0.92 else C.neighbor(rng, variety)
+                body = (C.customer_first(rng, v, topic, facts, mood, casual) if kind == "c_open" else
+                        C.customer_next(rng, v, topic, facts, mood, casual, kind == "c_thanks"))
                 msgs.append(_Msg(t, "customer", customer, body, True, v))
             elif kind == "a_note":
                 colleague = rng.choice(agents).first if rng.random() < 0.25 else None
-                msgs.append(_Msg(t, "agent", agent, T.agent_note(rng, note_v, facts, colleague), False, note_v))
+                msgs.append(_Msg(t, "agent", agent, C.agent_note(rng, note_v, facts, colleague), False, note_v))
             elif kind[0] == "a":
                 resolving = resolved and is_last_public
-                body = (T.agent_first(rng, agent_v, topic, facts, mood, ask=not resolved and rng.random() < 0.5)
-                        if kind == "a_first" else T.agent_next(rng, agent_v, topic, facts, resolving))
+                body = (C.agent_first(rng, agent_v, topic, facts, mood, ask=not resolved and rng.random() < 0.5)
+                        if kind == "a_first" else C.agent_next(rng, agent_v, topic, facts, resolving))
                 msgs.append(_Msg(t, "agent", agent, body, True, agent_v))
             else:
-                msgs.append(_Msg(t, "system", bot, T.system_text(rng, sys_v, kind[4:]), True, sys_v))
+                msgs.append(_Msg(t, "system", bot, C.system_text(rng, sys_v, kind[4:]), True, sys_v))
         status = self.status(msgs, resolved and not truncated)
         has_agent = any(m.role == "agent" for m in msgs)
         assignee = agent if has_agent or status != "new" or rng.random() < 0.2 else None
@@ -381,7 +382,7 @@ class _Builder:
         if channel == "whatsapp":
             tags.add("whatsapp")
         priority = self.priority(mood, customer.vip)
-        subject = T.subject(rng, variety, topic, facts)
+        subject = C.subject(rng, variety, topic, facts)
         return _Conv(customer, assignee, subject, channel, status, priority, tuple(sorted(tags)), msgs)
 
     def status(self, msgs: list[_Msg], resolved: bool) -> str:

@@ -14,6 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from integration_pipelines.lib.text.sentiment.prompt import (
+    SYSTEM_PROMPT,
+    MalformedOutputError,
+    parse_output,
+    user_message,
+)
 from vendor_sandbox.dialects import llm_sentiment
 from vendor_sandbox.dialects.llm import (
     ANTHROPIC_API_KEY,
@@ -21,12 +27,6 @@ from vendor_sandbox.dialects.llm import (
 )
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
-from integration_pipelines.lib.text.sentiment.prompt import (
-    SYSTEM_PROMPT,
-    MalformedOutputError,
-    parse_output,
-    user_message,
-)
 
 OPENAI_HEADERS = {"Authorization": f"Bearer {OPENAI_API_KEY}"}
 ANTHROPIC_HEADERS = {"x-api-key": ANTHROPIC_API_KEY, "anthropic-version": "2023-06-01"}

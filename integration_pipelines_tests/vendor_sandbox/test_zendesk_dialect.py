@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
 from vendor_sandbox.dialects.zendesk import API_TOKEN, EMAIL, OAUTH_TOKEN, SUBDOMAIN
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World
-from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
 
 BASIC = "Basic " + base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
 BEARER = f"Bearer {OAUTH_TOKEN}"

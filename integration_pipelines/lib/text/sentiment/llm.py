@@ -5,11 +5,13 @@ retries are off so that our loop owns them: the per-run budget, Retry-After paus
 bucket, and, past the budget or after repeatedly malformed answers, handing the batch to the
 fallback provider (the offline model) instead of failing the run. Authentication and configuration
 errors do fail the run: a fallback would hide them. Secrets never reach logs or exception text.
+
+Pricing is in ``llm_pricing`` and the handling of failed calls in ``llm_errors``; their names stay
+importable from here.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -17,12 +19,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
-from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
+from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError
 from integration_pipelines.lib.http.ratelimit import RateLimit, TokenBucket
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy, is_retryable_status, parse_retry_after
+from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.text.sentiment.base import (
     ProviderUsage,
     SentimentProvider,
@@ -30,6 +32,13 @@ from integration_pipelines.lib.text.sentiment.base import (
     SentimentResult,
 )
 from integration_pipelines.lib.text.sentiment.cache import CachedScore, SentimentCache
+from integration_pipelines.lib.text.sentiment.llm_errors import (
+    CallFailure,
+    LLMUnavailableError,
+    classify_failure,
+    retry_after,
+)
+from integration_pipelines.lib.text.sentiment.llm_pricing import DEFAULT_PRICES, ModelPrice, find_price
 from integration_pipelines.lib.text.sentiment.prompt import (
     PROMPT_VERSION,
     SYSTEM_PROMPT,
@@ -39,44 +48,22 @@ from integration_pipelines.lib.text.sentiment.prompt import (
     user_message,
 )
 
+# Re-exported so providers, resources and tests keep importing the whole LLM surface from this module.
+__all__ = [
+    "DEFAULT_PRICES",
+    "CallFailure",
+    "Completion",
+    "LLMOptions",
+    "LLMSentimentProvider",
+    "LLMUnavailableError",
+    "ModelPrice",
+    "classify_failure",
+    "find_price",
+    "per_minute",
+    "retry_after",
+]
+
 logger = logging.getLogger("integration_pipelines.sentiment")
-
-
-@dataclass(frozen=True)
-class ModelPrice:
-    """USD per million tokens."""
-
-    input_per_million: float
-    output_per_million: float
-
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return input_tokens * self.input_per_million / 1e6 + output_tokens * self.output_per_million / 1e6
-
-
-# List prices at the time of writing; override per deployment with ``prices=`` (e.g. from config).
-DEFAULT_PRICES: dict[str, ModelPrice] = {
-    "gpt-4o-mini": ModelPrice(0.15, 0.60),
-    "gpt-4o": ModelPrice(2.50, 10.00),
-    "gpt-4.1-nano": ModelPrice(0.10, 0.40),
-    "gpt-4.1-mini": ModelPrice(0.40, 1.60),
-    "gpt-4.1": ModelPrice(2.00, 8.00),
-    "claude-3-haiku": ModelPrice(0.25, 1.25),
-    "claude-3-5-haiku": ModelPrice(0.80, 4.00),
-    "claude-haiku-4-5": ModelPrice(1.00, 5.00),
-    "claude-sonnet-4": ModelPrice(3.00, 15.00),
-}
-
-
-def find_price(model: str, prices: Mapping[str, ModelPrice]) -> ModelPrice | None:
-    """Exact name, else the longest listed prefix ("gpt-4o-mini-2024-07-18" → "gpt-4o-mini")."""
-    if model in prices:
-        return prices[model]
-    prefixes = [name for name in prices if model.startswith(name)]
-    return prices[max(prefixes, key=len)] if prefixes else None
-
-
-class LLMUnavailableError(IntegrationError):
-    """A batch could not be scored by the LLM and no fallback provider was configured."""
 
 
 class LLMOptions(TypedDict, total=False):
@@ -104,16 +91,6 @@ class Completion:
     output_tokens: int
     model: str | None = None
     truncated: bool = False  # stopped by the output-token limit
-
-
-@dataclass(frozen=True)
-class CallFailure:
-    """How to treat a failed call: retry (after ``wait``), fail the run, or give the batch up."""
-
-    kind: Literal["retry", "auth", "config", "reject"]
-    reason: str  # already redacted
-    wait: float | None = None
-    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,29 +248,8 @@ class LLMSentimentProvider:
     # ------------------------------------------------------------------ errors and usage
 
     def _classify(self, exc: Exception) -> CallFailure:
-        """Map the SDK's exception to our handling; anything that is not an SDK API error re-raises."""
-        sdk = self._sdk
-        if isinstance(exc, sdk.APIStatusError):
-            status = exc.status_code
-            wait = retry_after(exc.response.headers)
-            reason = f"HTTP {status} ({type(exc).__name__})"
-            if status == 429:
-                return CallFailure("retry", reason, wait, throttled=True)
-            if status >= 500 or is_retryable_status(status):
-                return CallFailure("retry", reason, wait)
-            detail = self.redactor.text(str(getattr(exc, "message", ""))[:300])
-            if status in (401, 403):
-                return CallFailure("auth", f"the API key was rejected ({reason}): check the {self.name} "
-                                           f"api_key setting. Response: {detail}")
-            if status == 404:
-                return CallFailure("config", f"{reason}: check the {self.name} base URL and model "
-                                             f"{self.model!r}. Response: {detail}")
-            return CallFailure("reject", f"{reason}: {detail}")
-        if isinstance(exc, sdk.APIConnectionError):  # APITimeoutError is one too
-            return CallFailure("retry", type(exc).__name__)
-        if isinstance(exc, json.JSONDecodeError | sdk.APIResponseValidationError):  # a cut-off 200 body
-            return CallFailure("retry", f"unreadable response body ({type(exc).__name__})")
-        raise exc
+        """A method so a vendor can refine the mapping; anything that is not an SDK API error re-raises."""
+        return classify_failure(exc, self._sdk, self.redactor, self.name, self.model)
 
     def _add_tokens(self, completion: Completion) -> None:
         with self._lock:
@@ -315,17 +271,6 @@ def per_minute(requests_per_minute: float | None) -> RateLimit | None:
         return None
     window = max(1.0, 60.0 / requests_per_minute)
     return RateLimit(requests_per_minute * window / 60.0, window)
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds the server asked us to wait: ``retry-after-ms`` (OpenAI, Anthropic) or ``Retry-After``."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    return parse_retry_after(headers.get("retry-after"))
 
 
 def __getattr__(name: str) -> Any:

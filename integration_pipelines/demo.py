@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from integration_pipelines.defs.resources import PACING
+from integration_pipelines.components.vendor_sync import vendor_components
 from integration_pipelines.lib.partitions import range_tags
 from vendor_sandbox.process import SandboxProcess
 
@@ -24,7 +24,8 @@ UNPACED = 1_000_000_000.0
 def _client_pacing(rate_limits: str) -> dict[str, str]:
     """Pace the clients like the sandbox: the vendors' published limits, scaled, or not at all."""
     scale = UNPACED if rate_limits == "off" else 1.0 if rate_limits == "vendor" else float(rate_limits)
-    return {var: str(min(default * scale, UNPACED)) for fields in PACING.values() for var, default in fields.values()}
+    return {setting.env: str(min(float(setting.default) * scale, UNPACED))
+            for component in vendor_components().values() for setting in component.rate_limits.values()}
 
 
 def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Path:

@@ -1,4 +1,4 @@
-"""One factory for every vendor's ingest assets: ``raw/{system}/{object}`` and ``warehouse/...``.
+"""The assets of one vendor's sync: ``raw/{system}/{object}`` and ``warehouse/...``.
 
 raw: pulls the partition window page by page into the lake (one client per run, so one rate-limit
 budget and one connection pool are shared by all objects of the vendor).
@@ -12,13 +12,13 @@ from datetime import datetime
 import dagster as dg
 import pyarrow.compute as pc
 
-from integration_pipelines.sources.base import Connector, SourceObject
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
 from integration_pipelines.lib.records import arrow_schema
 from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
+from integration_pipelines.sources.base import Connector, Source, SourceObject
 
 
 def raw_key(system: str, obj: SourceObject) -> dg.AssetKey:
@@ -34,9 +34,14 @@ def table_spec(system: str, obj: SourceObject) -> TableSpec:
                      version_column=obj.version_column)
 
 
-def build_ingest_assets(system: str, objects: Sequence[SourceObject], *, resource_key: str,
-                        title: str) -> list[dg.AssetsDefinition]:
-    """Both multi-assets for one vendor; ``resource_key`` names its connector resource."""
+def build_ingest_assets(source: Source, objects: Sequence[SourceObject] | None = None, *,
+                        pool: str | None = None) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
+    """Both multi-assets and the key checks for one vendor (all its objects unless ``objects`` is given).
+
+    The vendor's connector resource is keyed by the vendor's name; ``pool`` (default ``{vendor}_api``)
+    is shared by every step that calls the vendor, so concurrent runs share one rate budget."""
+    system, title, resource_key = source.name, source.title, source.name
+    objects = list(source.objects.values()) if objects is None else list(objects)
     partitions = daily_partitions()
     by_raw_key = {raw_key(system, o): o for o in objects}
     by_wh_key = {warehouse_key(system, o): o for o in objects}
@@ -53,7 +58,7 @@ def build_ingest_assets(system: str, objects: Sequence[SourceObject], *, resourc
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
         required_resource_keys={resource_key, "lake"},
-        pool=f"{system}_api",
+        pool=pool or f"{system}_api",
     )
     def raw_assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         window = context.partition_time_window

@@ -1,16 +1,23 @@
-"""One job over every source, for backfilling several days of everything in one go."""
+"""Jobs across every source: backfill several days of everything, or run the whole pipeline in one go."""
 
 import dagster as dg
 
-SOURCES = ("zendesk", "salesforce", "hubspot", "intercom")
+from integration_pipelines.sources import registry
 
 sync_all_job = dg.define_asset_job(
     "sync_all_job",
-    selection=dg.AssetSelection.groups(*SOURCES),
+    selection=dg.AssetSelection.groups(*registry.names()),
     description="Pull every source for the selected days into the lake and upsert all warehouse tables.",
+)
+
+main_job = dg.define_asset_job(
+    "main_job",
+    selection=dg.AssetSelection.groups(*registry.names(), "feedback", "exports"),
+    description="Pull every source into the lake and warehouse, build the feedback tables with sentiment, then "
+                "export every table to the configured warehouses.",
 )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(jobs=[sync_all_job])
+    return dg.Definitions(jobs=[sync_all_job, main_job])

@@ -3,9 +3,12 @@
 local (default): the sandbox's vendor APIs on ``INTEGRATION_PIPELINES_SANDBOX_URL`` with their public
 test credentials, a lake folder and a DuckDB file under ``INTEGRATION_PIPELINES_HOME``.
 prod: real endpoints; every credential is a ``dg.EnvVar`` so values never enter code or metadata.
+Vendor resources are declared by each vendor's component (``defs/{vendor}/defs.yaml``), which asks
+:func:`source_resource` for the environment's settings; the shared ones are defined here.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -14,34 +17,16 @@ from dagster_duckdb import DuckDBResource
 from dagster_snowflake import SnowflakeResource
 
 from integration_pipelines.defs.exports.targets import parse_targets
-from integration_pipelines.sources.hubspot import HubSpotResource
-from integration_pipelines.sources.intercom import IntercomResource
-from integration_pipelines.sources.salesforce import SalesforceResource
-from integration_pipelines.sources.zendesk import ZendeskResource
 from integration_pipelines.lib.environment import get_environment, local_home, sandbox_url
 from integration_pipelines.lib.lake import LakeResource
-from vendor_sandbox.dialects import hubspot as hubspot_sandbox
-from vendor_sandbox.dialects import intercom as intercom_sandbox
-from vendor_sandbox.dialects import salesforce_auth as salesforce_sandbox
-from vendor_sandbox.dialects import zendesk as zendesk_sandbox
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
-
-# Plan-dependent pacing, the same in both environments: resource field → (environment variable, default).
-# Zendesk: 10 exports/min (30 with the High Volume add-on), 700 requests/min on Enterprise;
-# HubSpot: 100 per 10 s (190 on Professional/Enterprise private apps), search about 5/s;
-# Intercom: 10,000 per minute per app.
-PACING: dict[str, dict[str, tuple[str, float]]] = {
-    "zendesk": {"export_requests_per_minute": ("ZENDESK_EXPORT_REQUESTS_PER_MINUTE", 10.0),
-                "requests_per_minute": ("ZENDESK_REQUESTS_PER_MINUTE", 700.0)},
-    "hubspot": {"requests_per_10s": ("HUBSPOT_REQUESTS_PER_10S", 100.0),
-                "search_requests_per_second": ("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", 4.0)},
-    "intercom": {"requests_per_minute": ("INTERCOM_REQUESTS_PER_MINUTE", 10_000.0)},
-}
+from integration_pipelines.sources.base import Source
 
 
-def _pacing(system: str) -> dict[str, float]:
-    return {field: float(os.environ.get(var, default)) for field, (var, default) in PACING[system].items()}
+def source_resource(source: Source, pacing: Mapping[str, float]) -> dg.ConfigurableResource:
+    """A vendor's connector resource for this environment, paced as its component's settings say."""
+    return source.resource(get_environment(), sandbox_url(), **pacing)
 
 
 def _sentiment(cache_dir: str | None) -> SentimentResource:
@@ -114,28 +99,6 @@ def _local_resources() -> dict[str, object]:
     home = local_home()
     home.mkdir(parents=True, exist_ok=True)
     return {
-        "zendesk": ZendeskResource(
-            subdomain=zendesk_sandbox.SUBDOMAIN,
-            email=zendesk_sandbox.EMAIL,
-            api_token=zendesk_sandbox.API_TOKEN,  # the sandbox's published test token, not a secret
-            base_url=f"{sandbox_url()}/zendesk/{{subdomain}}",
-            **_pacing("zendesk"),
-        ),
-        "salesforce": SalesforceResource(
-            client_id=salesforce_sandbox.CLIENT_ID,
-            client_secret=salesforce_sandbox.CLIENT_SECRET,  # the sandbox's published test secret
-            login_url=f"{sandbox_url()}/salesforce",
-        ),
-        "hubspot": HubSpotResource(
-            access_token=hubspot_sandbox.ACCESS_TOKEN,  # the sandbox's published test token
-            base_url=f"{sandbox_url()}/hubspot",
-            **_pacing("hubspot"),
-        ),
-        "intercom": IntercomResource(
-            access_token=intercom_sandbox.ACCESS_TOKEN,  # the sandbox's published test token
-            base_url=f"{sandbox_url()}/intercom",
-            **_pacing("intercom"),
-        ),
         "sentiment": _sentiment(str(home)),
         "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
         "duckdb": DuckDBResource(database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH",
@@ -144,55 +107,8 @@ def _local_resources() -> dict[str, object]:
     }
 
 
-def _zendesk_prod() -> ZendeskResource:
-    if os.environ.get("ZENDESK_OAUTH_TOKEN"):
-        credentials = {"oauth_token": dg.EnvVar("ZENDESK_OAUTH_TOKEN")}
-    else:
-        credentials = {"email": dg.EnvVar("ZENDESK_EMAIL"), "api_token": dg.EnvVar("ZENDESK_API_TOKEN")}
-    return ZendeskResource(
-        subdomain=dg.EnvVar("ZENDESK_SUBDOMAIN"),
-        **_pacing("zendesk"),
-        **credentials,
-    )
-
-
-def _salesforce_prod() -> SalesforceResource:
-    if os.environ.get("SALESFORCE_PRIVATE_KEY"):  # JWT bearer flow: a connected app's certificate key
-        credentials = {"username": dg.EnvVar("SALESFORCE_USERNAME"),
-                       "private_key": dg.EnvVar("SALESFORCE_PRIVATE_KEY")}
-    else:  # client credentials flow
-        credentials = {"client_secret": dg.EnvVar("SALESFORCE_CLIENT_SECRET")}
-    return SalesforceResource(
-        client_id=dg.EnvVar("SALESFORCE_CLIENT_ID"),
-        login_url=os.environ.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"),
-        **credentials,
-    )
-
-
-def _hubspot_prod() -> HubSpotResource:
-    if os.environ.get("HUBSPOT_REFRESH_TOKEN"):
-        credentials = {name: dg.EnvVar(f"HUBSPOT_{name.upper()}")
-                       for name in ("client_id", "client_secret", "refresh_token")}
-    else:
-        credentials = {"access_token": dg.EnvVar("HUBSPOT_ACCESS_TOKEN")}
-    return HubSpotResource(**_pacing("hubspot"), **credentials)
-
-
-def _intercom_prod() -> IntercomResource:
-    return IntercomResource(
-        access_token=dg.EnvVar("INTERCOM_ACCESS_TOKEN"),
-        base_url=os.environ.get("INTERCOM_BASE_URL", "https://api.intercom.io"),
-        api_version=os.environ.get("INTERCOM_API_VERSION", "2.11"),
-        **_pacing("intercom"),
-    )
-
-
 def _prod_resources() -> dict[str, object]:
     return {
-        "zendesk": _zendesk_prod(),
-        "salesforce": _salesforce_prod(),
-        "hubspot": _hubspot_prod(),
-        "intercom": _intercom_prod(),
         "sentiment": _sentiment(None),
         "lake": LakeResource(url=dg.EnvVar("INTEGRATION_PIPELINES_LAKE_URL")),
         "duckdb": DuckDBResource(database=dg.EnvVar("INTEGRATION_PIPELINES_DUCKDB_PATH")),

@@ -1,17 +1,20 @@
-"""What the ingest asset factory needs from any connector, whatever the vendor."""
+"""What the rest of the project needs from any vendor: its objects, a resource that opens a client, and
+how its messages become feedback rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+import dagster as dg
 import pyarrow as pa
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.records import Column
+from integration_pipelines.lib.text.feedback import FeedbackSource
 
 
 class SourceObject(Protocol):
@@ -47,3 +50,26 @@ class Connector(Protocol):
     def open_client(self) -> AbstractContextManager[SourceClient]: ...
 
 
+
+
+@dataclass(frozen=True)
+class Source:
+    """Everything the rest of the project knows about one vendor; each ``sources/{vendor}`` package
+    exports one as ``SOURCE`` and the registry finds it there, so no other module lists vendors.
+
+    ``local_settings`` receives the sandbox's base URL and returns resource settings for it (the
+    sandbox's published test credentials, which are not secrets); ``prod_settings`` returns settings
+    whose every credential is a ``dg.EnvVar``. Pacing (rate limits) is added by the vendor's
+    component from its ``defs.yaml``."""
+
+    name: str
+    title: str
+    objects: Mapping[str, SourceObject]
+    resource_type: type[dg.ConfigurableResource]
+    local_settings: Callable[[str], dict[str, Any]]
+    prod_settings: Callable[[], dict[str, Any]]
+    feedback: tuple[FeedbackSource, ...] = ()
+
+    def resource(self, environment: str, sandbox_url: str, **pacing: float) -> dg.ConfigurableResource:
+        settings = self.local_settings(sandbox_url) if environment == "local" else self.prod_settings()
+        return self.resource_type(**settings, **pacing)

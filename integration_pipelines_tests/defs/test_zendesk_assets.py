@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from integration_pipelines.defs.ingest.factory import _check_keys
+from integration_pipelines.components.ingest_assets import _check_keys
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
 from vendor_sandbox.dialects import zendesk as zendesk_sandbox

@@ -10,13 +10,11 @@ from dataclasses import dataclass, replace
 
 import dagster as dg
 
-from integration_pipelines.defs.ingest.factory import table_spec, warehouse_key
+from integration_pipelines.components.ingest_assets import table_spec, warehouse_key
 from integration_pipelines.defs.text.tables import feedback_key, feedback_table
-from integration_pipelines.sources import hubspot, intercom, salesforce, zendesk
 from integration_pipelines.lib.warehouses.base import TableSpec
+from integration_pipelines.sources import registry
 
-SOURCE_OBJECTS = {"zendesk": zendesk.OBJECTS, "salesforce": salesforce.OBJECTS, "hubspot": hubspot.OBJECTS,
-                  "intercom": intercom.OBJECTS}
 FEEDBACK_TABLES = ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")
 
 
@@ -35,8 +33,8 @@ class ExportTable:
 
 
 def export_tables() -> list[ExportTable]:
-    tables = [ExportTable(table_spec(system, obj), warehouse_key(system, obj))
-              for system, objects in SOURCE_OBJECTS.items() for obj in objects.values()]
+    tables = [ExportTable(table_spec(source.name, obj), warehouse_key(source.name, obj))
+              for source in registry.sources().values() for obj in source.objects.values()]
     tables += [ExportTable(feedback_table(name), feedback_key(name)) for name in FEEDBACK_TABLES]
     return tables
 

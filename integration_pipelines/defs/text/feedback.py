@@ -5,8 +5,11 @@ import pyarrow as pa
 
 from integration_pipelines.defs.text.tables import feedback_key, store
 from integration_pipelines.lib.partitions import daily_partitions
-from integration_pipelines.lib.text.feedback import SOURCES, feedback_rows
+from integration_pipelines.lib.text.feedback import feedback_rows
 from integration_pipelines.lib.text.preprocess import preprocess_many
+from integration_pipelines.sources import registry
+
+SOURCES = [query for source in registry.sources().values() for query in source.feedback]
 
 UPSTREAM = [dg.AssetKey(["warehouse", *table.split(".")]) for source in SOURCES for table in source.tables]
 
@@ -28,7 +31,7 @@ def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     parent changed that day."""
     window = context.partition_time_window
     with context.resources.duckdb.get_connection() as con:
-        rows, sources = feedback_rows(con, window.start, window.end)
+        rows, sources = feedback_rows(con, SOURCES, window.start, window.end)
     languages = [p.language for p in preprocess_many(rows.column("text").to_pylist())]
     rows = rows.append_column("language", pa.array(languages, pa.string()))
     metadata = dict(store(context, "customer_feedback", rows))

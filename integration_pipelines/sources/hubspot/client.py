@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
-from integration_pipelines.sources.base import ExportPage
-from integration_pipelines.sources.hubspot.objects import OBJECTS, HubSpotObject
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError
 from integration_pipelines.lib.records import parse_timestamp, to_record_batch
+from integration_pipelines.sources.base import ExportPage
+from integration_pipelines.sources.hubspot.objects import OBJECTS, HubSpotObject
 
 INTEGRATION = "hubspot"
 SEARCH_RESULT_CAP = 10_000

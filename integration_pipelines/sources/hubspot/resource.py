@@ -19,7 +19,6 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from integration_pipelines.sources.hubspot.client import INTEGRATION, SEARCH_RESULT_CAP, HubSpotClient
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
@@ -31,6 +30,7 @@ from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.partitions import history_start
+from integration_pipelines.sources.hubspot.client import INTEGRATION, SEARCH_RESULT_CAP, HubSpotClient
 
 OAUTH_SETTINGS = "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN"
 TOKEN_PATH = "/oauth/v1/token"

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from integration_pipelines.sources.base import ExportPage
-from integration_pipelines.sources.intercom.objects import OBJECTS, IntercomObject
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError, ResponseError
 from integration_pipelines.lib.records import parse_timestamp, to_record_batch
+from integration_pipelines.sources.base import ExportPage
+from integration_pipelines.sources.intercom.objects import OBJECTS, IntercomObject
 
 INTEGRATION = "intercom"
 DAY = 86_400

@@ -9,13 +9,13 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from integration_pipelines.sources.intercom.client import INTEGRATION, MAX_PER_PAGE, IntercomClient
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.sources.intercom.client import INTEGRATION, MAX_PER_PAGE, IntercomClient
 
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     limit=("x-ratelimit-limit",),

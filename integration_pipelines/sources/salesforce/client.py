@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.errors import ConfigurationError, IntegrationError
+from integration_pipelines.lib.records import Column, arrow_schema, to_record_batch
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.salesforce.auth import INTEGRATION, Login
 from integration_pipelines.sources.salesforce.bulk import BulkQuery, BulkSettings
@@ -26,9 +29,6 @@ from integration_pipelines.sources.salesforce.objects import (
     from_json,
     select_fields,
 )
-from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.errors import ConfigurationError, IntegrationError
-from integration_pipelines.lib.records import Column, arrow_schema, to_record_batch
 
 Mode = Literal["rest", "bulk"]
 

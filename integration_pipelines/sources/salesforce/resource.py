@@ -16,16 +16,6 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from integration_pipelines.sources.salesforce.auth import (
-    INTEGRATION,
-    TOKEN_PATH,
-    Login,
-    LoginSettings,
-    Session,
-    token_error,
-)
-from integration_pipelines.sources.salesforce.bulk import BulkSettings
-from integration_pipelines.sources.salesforce.client import SalesforceClient
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
@@ -36,6 +26,16 @@ from integration_pipelines.lib.http.errors import (
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitState
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.sources.salesforce.auth import (
+    INTEGRATION,
+    TOKEN_PATH,
+    Login,
+    LoginSettings,
+    Session,
+    token_error,
+)
+from integration_pipelines.sources.salesforce.bulk import BulkSettings
+from integration_pipelines.sources.salesforce.client import SalesforceClient
 
 FLOWS = ("auto", "client_credentials", "jwt_bearer")
 

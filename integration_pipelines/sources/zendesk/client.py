@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from integration_pipelines.sources.base import ExportPage
-from integration_pipelines.sources.zendesk.objects import OBJECTS, ZendeskObject
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError
 from integration_pipelines.lib.records import parse_timestamp, to_record_batch
+from integration_pipelines.sources.base import ExportPage
+from integration_pipelines.sources.zendesk.objects import OBJECTS, ZendeskObject
 
 INTEGRATION = "zendesk"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

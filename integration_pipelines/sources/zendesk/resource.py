@@ -9,7 +9,6 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from integration_pipelines.sources.zendesk.client import INTEGRATION, ZendeskClient
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import (
@@ -21,6 +20,7 @@ from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.partitions import history_start
+from integration_pipelines.sources.zendesk.client import INTEGRATION, ZendeskClient
 
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     limit=("ratelimit-limit", "x-rate-limit"),

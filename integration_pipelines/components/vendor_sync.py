@@ -1,0 +1,115 @@
+"""VendorSync: one vendor's whole sync as a Dagster component, instantiated once per ``defs/{vendor}/defs.yaml``.
+
+Given a vendor (a folder under ``sources/``) and its settings, it yields the raw and warehouse
+assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule`` and the vendor's connector
+resource. Settings that operators change per deployment (cron, rate limits) are named environment
+variables with defaults in the YAML, read when the definitions load, and a malformed value fails
+the load with the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from integration_pipelines.components.ingest_assets import build_ingest_assets
+from integration_pipelines.components.sync_schedule import DEFAULT_SYNC_CRON, build_sync_schedule
+from integration_pipelines.sources import registry
+from integration_pipelines.sources.base import Source, SourceObject
+
+DEFS_FOLDER = Path(__file__).resolve().parent.parent / "defs"
+COMPONENT_TYPE = "integration_pipelines.components.VendorSync"
+
+
+class EnvSetting(dg.Model):
+    """A value an operator sets through an environment variable; ``default`` when it is unset."""
+
+    env: str
+    default: str | float
+
+    def read(self) -> str:
+        return os.environ.get(self.env, str(self.default)).strip()
+
+    def number(self) -> float:
+        value = self.read()
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{self.env} must be a number (e.g. {self.default}), not {value!r}") from None
+        if not number > 0:
+            raise ValueError(f"{self.env} must be greater than 0, not {value!r}")
+        return number
+
+
+class VendorSync(dg.Component, dg.Resolvable, dg.Model):
+    """Pulls one vendor into the lake and the warehouse tables, on a schedule and on demand.
+
+    ``vendor`` names a folder under ``integration_pipelines/sources``; ``objects`` narrows the objects
+    synced (all by default); ``pool`` is the concurrency pool every call to the vendor runs in (one
+    rate budget per account; default ``{vendor}_api``); ``rate_limits`` maps the vendor resource's
+    pacing fields to the variables that set them."""
+
+    vendor: str
+    cron: EnvSetting
+    objects: list[str] | None = None
+    pool: str | None = None
+    rate_limits: dict[str, EnvSetting] = {}
+
+    @property
+    def source(self) -> Source:
+        return registry.get(self.vendor)
+
+    def selected_objects(self) -> Sequence[SourceObject]:
+        source = self.source
+        if self.objects is None:
+            return list(source.objects.values())
+        unknown = sorted(set(self.objects) - set(source.objects))
+        if unknown:
+            raise ValueError(f"{self.vendor} has no object(s) {unknown}; it has {sorted(source.objects)}")
+        return [source.objects[name] for name in self.objects]
+
+    def pacing(self) -> dict[str, float]:
+        """The resource's rate-limit fields as this deployment sets them."""
+        return {field: setting.number() for field, setting in self.rate_limits.items()}
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        from integration_pipelines.defs.resources import source_resource
+
+        source = self.source
+        assets = build_ingest_assets(source, self.selected_objects(), pool=self.pool)
+        job = dg.define_asset_job(
+            f"{source.name}_sync_job", selection=dg.AssetSelection.groups(source.name),
+            description=f"Pull {source.title} changes for the selected days into the lake, then upsert the "
+                        "warehouse tables.")
+        try:
+            schedule = build_sync_schedule(f"{source.name}_sync_schedule", job, self.cron.read(), self.cron.env)
+        except dg.DagsterInvalidDefinitionError as error:
+            raise ValueError(f"{self.cron.env} must be a cron expression (e.g. {DEFAULT_SYNC_CRON!r}), "
+                             f"not {self.cron.read()!r}") from error
+        return dg.Definitions(
+            assets=[a for a in assets if not isinstance(a, dg.AssetChecksDefinition)],
+            asset_checks=[a for a in assets if isinstance(a, dg.AssetChecksDefinition)],
+            jobs=[job], schedules=[schedule],
+            resources={source.name: source_resource(source, self.pacing())})
+
+
+def load_vendor_component(path: Path) -> VendorSync | None:
+    """The VendorSync a ``defs.yaml`` declares (None for another component type), outside a code location."""
+    document = yaml.safe_load(path.read_text())
+    if not isinstance(document, dict) or document.get("type") != COMPONENT_TYPE:
+        return None
+    return VendorSync.from_attributes_dict(attributes=document.get("attributes") or {})
+
+
+def vendor_components(defs_folder: Path = DEFS_FOLDER) -> Mapping[str, VendorSync]:
+    """Every VendorSync instance the code location loads, by vendor (e.g. for the demo's pacing)."""
+    found = {}
+    for path in sorted(defs_folder.glob("*/defs.yaml")):
+        component = load_vendor_component(path)
+        if component is not None:
+            found[component.vendor] = component
+    return found

@@ -17,7 +17,7 @@ import pytest
 from integration_pipelines_tests.fixtures.sandbox import TEST_LEADS
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialects import hubspot as hubspot_sandbox
-from vendor_sandbox.dialects.hubspot_render import hubspot_id
+from vendor_sandbox.dialects.hubspot.render import hubspot_id
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World

@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from vendor_sandbox.crm import Crm
-from vendor_sandbox.dialects import intercom_render as render
-from vendor_sandbox.dialects.intercom import ACCESS_TOKEN, RATE_LIMIT
+from vendor_sandbox.dialects.intercom import ACCESS_TOKEN, RATE_LIMIT, render
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import Conversation, Person, World

@@ -20,11 +20,11 @@ from integration_pipelines.lib.text.sentiment.prompt import (
     parse_output,
     user_message,
 )
-from vendor_sandbox.dialects import llm_sentiment
 from vendor_sandbox.dialects.llm import (
     ANTHROPIC_API_KEY,
     OPENAI_API_KEY,
 )
+from vendor_sandbox.dialects.llm import sentiment as llm_sentiment
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 

@@ -25,12 +25,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialects.salesforce import CLIENT_ID, CLIENT_SECRET, USERNAME
-from vendor_sandbox.dialects.salesforce_render import (
+from vendor_sandbox.dialects.salesforce.render import (
     SObjectTable,
     build_tables,
     sf_id,
 )
-from vendor_sandbox.dialects.salesforce_soql import SoqlError, parse
+from vendor_sandbox.dialects.salesforce.soql import SoqlError, parse
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World

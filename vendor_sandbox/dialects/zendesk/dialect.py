@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
-from vendor_sandbox.dialects import zendesk_render as render
+from vendor_sandbox.dialects.zendesk import render
 from vendor_sandbox.export_stream import ExportStream, decode_cursor, encode_cursor
 from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
-from vendor_sandbox.dialects import hubspot_render as hs
+from vendor_sandbox.dialects.hubspot import render as hs
 from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 

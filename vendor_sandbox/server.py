@@ -7,8 +7,10 @@ A child process keeps the sandbox off the client's interpreter (its own core, it
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import logging
+import pkgutil
 import socket
 import sys
 from collections.abc import Sequence
@@ -16,23 +18,26 @@ from datetime import UTC, datetime
 
 import uvicorn
 
+from vendor_sandbox import dialects as dialect_packages
 from vendor_sandbox.app import build_app
 from vendor_sandbox.crm import Crm, build_crm
 from vendor_sandbox.dialect import Dialect
 from vendor_sandbox.faults import FaultConfig, FaultInjector
 from vendor_sandbox.world import World, WorldConfig, build_world
 
-# name → "module:Class", imported only when served
-DIALECTS: dict[str, str] = {
-    "zendesk": "vendor_sandbox.dialects.zendesk:ZendeskDialect",
-    "salesforce": "vendor_sandbox.dialects.salesforce:SalesforceDialect",
-    "hubspot": "vendor_sandbox.dialects.hubspot:HubSpotDialect",
-    "intercom": "vendor_sandbox.dialects.intercom:IntercomDialect",
-    "openai": "vendor_sandbox.dialects.llm:OpenAIDialect",
-    "anthropic": "vendor_sandbox.dialects.llm:AnthropicDialect",
-}
-DEFAULT_DIALECTS = ",".join(DIALECTS)
 READY_PREFIX = "SANDBOX_URL="
+
+
+@functools.cache
+def available_dialects() -> dict[str, type[Dialect]]:
+    """name → class of every dialect in the ``dialects`` folder: each package lists its own in ``DIALECTS``,
+    so adding a vendor is adding a package, with nothing to register here."""
+    found: dict[str, type[Dialect]] = {}
+    for package in pkgutil.iter_modules(dialect_packages.__path__, f"{dialect_packages.__name__}."):
+        if package.ispkg:
+            for dialect_class in getattr(importlib.import_module(package.name), "DIALECTS", ()):
+                found[dialect_class.name] = dialect_class
+    return found
 
 
 def parse_rate_limits(value: str) -> float | None:
@@ -54,8 +59,9 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
-    parser.add_argument("--dialects", default=DEFAULT_DIALECTS,
-                        help=f"comma-separated vendor APIs to serve, of: {', '.join(DIALECTS)}")
+    names = list(available_dialects())
+    parser.add_argument("--dialects", default=",".join(names),
+                        help=f"comma-separated vendor APIs to serve, of: {', '.join(names)}")
     parser.add_argument("--seed", type=int, default=7, help="world seed (same seed, same data)")
     parser.add_argument("--conversations", type=int, default=25_000,
                         help="conversations in the world, shared among the systems (about 10,500 in Zendesk)")
@@ -81,15 +87,11 @@ def world_config(args: argparse.Namespace) -> WorldConfig:
 
 
 def make_dialects(names: Sequence[str], world: World, crm: Crm) -> list[Dialect]:
-    unknown = [n for n in names if n not in DIALECTS]
+    available = available_dialects()
+    unknown = [n for n in names if n not in available]
     if unknown:
-        raise SystemExit(f"unknown dialect(s) {unknown}; available: {sorted(DIALECTS)}")
-    dialects = []
-    for name in names:
-        module_name, class_name = DIALECTS[name].split(":")
-        dialect_class: type[Dialect] = getattr(importlib.import_module(module_name), class_name)
-        dialects.append(dialect_class(world, crm))
-    return dialects
+        raise SystemExit(f"unknown dialect(s) {unknown}; available: {sorted(available)}")
+    return [available[name](world, crm) for name in names]
 
 
 def serve(argv: Sequence[str] | None = None) -> None:
@@ -108,6 +110,7 @@ def serve_args(args: argparse.Namespace) -> None:
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    sock.listen(2048)  # before announcing the URL: a client may connect before uvicorn is serving
     host, port = sock.getsockname()[:2]
     if args.log_level.lower() != "debug":
         # a dropped-connection fault raises inside the app on purpose; don't print its traceback

@@ -39,7 +39,8 @@ regression. Runtime is pure numpy (`arabic_model.py`); English text is scored by
 ## Data
 ArSarcasm-v2 `{t["data_file"]}` (sha256 `{t["data_sha256"][:16]}...`), {t["rows_total"]} rows; labels
 NEG->negative, NEU->neutral, POS->positive. The sarcasm column is not used (it is not available at runtime).
-The training data is not shipped.
+The training data is in the repository (`sentiment/data/arsarcasm_v2/`, with its licence); it is not
+part of the installed package.
 
 ## Training
 - Held-out split: {t["split"]["holdout_fraction"]:.0%} stratified by sentiment x dialect, seed {t["seed"]}
@@ -56,7 +57,7 @@ The training data is not shipped.
   {max((r["val_macro_f1"] for r in t["search"]["results"]), default="n/a")}), held-out macro-F1
   {t["search"].get("heldout_macro_f1_without_lexicon", "n/a")} (with: {m["macro_f1"]}).
 - Reproduce (from the repository root; versions {json.dumps(t["versions"])}):
-  `python -m integration_pipelines.lib.text.sentiment.train --data ../shared/data/arsarcasm_v2/training_data.csv
+  `python -m integration_pipelines.lib.text.sentiment.train --data integration_pipelines/lib/text/sentiment/data/arsarcasm_v2/training_data.csv
   --out integration_pipelines/lib/text/sentiment/artifacts/`
 
 ## Held-out results (float16 artifact, runtime code)

@@ -1,7 +1,7 @@
 """Reproducible training of the offline Arabic sentiment artifact from ArSarcasm-v2.
 
     python -m integration_pipelines.lib.text.sentiment.train \
-        --data ../shared/data/arsarcasm_v2/training_data.csv --out integration_pipelines/lib/text/sentiment/artifacts/
+        --data integration_pipelines/lib/text/sentiment/data/arsarcasm_v2/training_data.csv --out integration_pipelines/lib/text/sentiment/artifacts/
 
 Split: a stratified (sentiment x dialect) held-out set is removed first and never used for fitting or
 tuning; hyper-parameters are chosen on a validation split carved from the rest, then the model is

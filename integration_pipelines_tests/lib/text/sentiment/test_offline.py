@@ -1,7 +1,7 @@
 """The offline sentiment provider and its Arabic model: artifact, featurizer, training, routing.
 
-The held-out score in the artifact's metadata is recomputed here from the data file, which CI keeps
-beside the repository (``../shared/data/arsarcasm_v2``): a missing file fails, it does not skip.
+The held-out score in the artifact's metadata is recomputed here from the training file, which the
+repository ships (``sentiment/data/arsarcasm_v2``): a missing file fails, it does not skip.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from integration_pipelines.lib.text.sentiment.arabic_model import (
     resolve_normalizer,
 )
 from integration_pipelines.lib.text.sentiment.base import LABELS, SentimentRequest
+from integration_pipelines.lib.text.sentiment.datasets import DATASETS_DIR
 from integration_pipelines.lib.text.sentiment.offline import (
     OfflineSentimentProvider,
     arabizi_to_arabic,
@@ -38,7 +39,7 @@ from integration_pipelines.lib.text.sentiment.offline import (
 )
 
 REPO = Path(__file__).resolve().parents[4]
-DATA_DIR = REPO / ".." / "shared" / "data" / "arsarcasm_v2"
+DATA_DIR = DATASETS_DIR / "arsarcasm_v2"
 DATA = DATA_DIR / "training_data.csv"
 
 TEXT = st.text(
@@ -48,7 +49,7 @@ TEXT = st.text(
 
 
 def _data() -> dict:
-    assert DATA.exists(), f"ArSarcasm-v2 training data not found at {DATA} (CI keeps it beside the repository)"
+    assert DATA.exists(), f"ArSarcasm-v2 training data not found at {DATA} (the repository ships it)"
     return training.load_data(DATA)
 
 

@@ -4,7 +4,9 @@ Arabic goes to the shipped linear model (``arabic_model.py``), English to VADER.
 ("mixed") is split by script and the two opinions are blended by token share (English with no VADER
 polarity, such as brand names, is ignored); Arabizi (Latin-script Arabic) is roughly transliterated
 for the Arabic model and blended half-half with VADER when VADER finds English sentiment words. Arabizi
-is best effort: the model never saw it in training. The label is the argmax of the (blended)
+is best effort: the model never saw it in training. ``routing.route`` decides the path: Arabic with a
+link or an English hashtag stays Arabic, English is not sent to the Arabizi path, and emoji-only
+messages are read from the emoji table (``emoji_lexicon``). The label is the argmax of the (blended)
 probabilities and the score is signed by construction: positive > 0, negative < 0, neutral == 0, so
 the two columns never disagree.
 """
@@ -21,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from integration_pipelines.lib.text.sentiment.arabic_model import ArabicSentimentModel, load_default_model
+from integration_pipelines.lib.text.sentiment.emoji_lexicon import POLAR, emoji_scores
+from integration_pipelines.lib.text.sentiment.routing import route
 from integration_pipelines.lib.text.sentiment.base import (
     LABELS,
     Label,
@@ -31,6 +35,7 @@ from integration_pipelines.lib.text.sentiment.base import (
 
 VADER_THRESHOLD = 0.05  # VADER authors' cut-off for compound polarity
 _EPS = 1e-6
+EMOJI_MODEL = "emoji-sentiment-ranking-1.0"
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Arabizi -> Arabic script: digraphs first, digits as letters, short vowels dropped inside words.
@@ -126,16 +131,8 @@ class OfflineSentimentProvider:
         return f"{self.arabic.version}+{self.vader_model}"
 
     def route(self, request: SentimentRequest) -> str:
-        """empty | arabic | english | mixed | arabizi: the preprocessing language, else the dominant script."""
-        if not request.text.strip():
-            return "empty"
-        language = {"ar": "arabic", "en": "english", "mixed": "mixed", "arabizi": "arabizi"}.get(request.language)
-        if language:
-            return language
-        arabic, latin = len(_ARABIC.findall(request.text)), len(_LATIN.findall(request.text))
-        if arabic and latin:
-            return "mixed"
-        return "english" if latin else "arabic"
+        """empty | emoji | arabic | english | mixed | arabizi: see ``routing.route``."""
+        return route(request.text, request.language)
 
     def score(self, batch: Sequence[SentimentRequest]) -> list[SentimentResult]:
         """One result per request, in order; all Arabic-model rows are scored in one vectorised call."""
@@ -163,11 +160,11 @@ class OfflineSentimentProvider:
         ar_proba = np.zeros((len(batch), 3))
         if need_ar:
             ar_proba[need_ar] = self.arabic.predict_proba([arabic_texts[i] for i in need_ar])
-        models = {"arabic": self.arabic.version, "english": self.vader_model}
+        models = {"arabic": self.arabic.version, "english": self.vader_model, "emoji": EMOJI_MODEL}
         combined = self.model
         results = []
         for i, (request, route) in enumerate(zip(batch, routes, strict=True)):
-            label, score, confidence = self._decide(route, ar_proba[i], ar_weight[i], compounds[i])
+            label, score, confidence = self._decide(route, ar_proba[i], ar_weight[i], compounds[i], request.text)
             results.append(SentimentResult(request.id, label, score, confidence, self.name,
                                            models.get(route, combined)))
         for route in set(routes):
@@ -179,10 +176,12 @@ class OfflineSentimentProvider:
         return float(self.vader.polarity_scores(text)["compound"]) if text.strip() else 0.0
 
     def _decide(self, route: str, ar_proba: np.ndarray, ar_weight: float,
-                compound: float | None) -> tuple[Label, float, float]:
+                compound: float | None, text: str = "") -> tuple[Label, float, float]:
         """(label, score, confidence) from the blend; neutral scores 0 so label and sign always agree."""
         if route == "empty":
             return "neutral", 0.0, 1.0
+        if route == "emoji":
+            return _emoji_decision(emoji_scores(text))
         proba = ar_proba * ar_weight
         if ar_weight < 1.0:
             proba = proba + (1.0 - ar_weight) * vader_distribution(compound or 0.0, self.vader_threshold)
@@ -197,3 +196,12 @@ class OfflineSentimentProvider:
         else:
             score = 0.0
         return label, score, float(proba[k])
+
+
+def _emoji_decision(scores: list[float]) -> tuple[Label, float, float]:
+    """Mean emoji polarity; unknown emoji only (no score) stay neutral."""
+    mean = float(np.mean(scores)) if scores else 0.0
+    if abs(mean) < POLAR:
+        return "neutral", 0.0, 0.6
+    score = float(np.clip(mean * 1.5, -1.0, 1.0))
+    return ("positive" if mean > 0 else "negative"), score, min(0.5 + abs(score) / 2, 0.95)

@@ -1,13 +1,15 @@
 """Which values an alert must never carry, and a redactor that knows every form they travel in.
 
-An error can hold a secret as it is, URL-encoded (a query string) or JSON-escaped (a vendor's error
-body quoted in an exception); the project's :class:`Redactor` knows the first two, this adds the third.
+An error can hold a secret as it is, URL-encoded (a query string, or a path, where ``/`` stays as it is)
+or JSON-escaped (a vendor's error body quoted in an exception); the project's :class:`Redactor` knows the
+raw and fully-quoted forms, this adds the path-quoted and JSON-escaped ones.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from urllib.parse import quote
 
 from integration_pipelines.lib.http.redact import Redactor, is_sensitive_name
 
@@ -40,13 +42,13 @@ def env_vars_in_config(config: object, setting: str = "") -> Iterator[tuple[str,
 
 
 def alert_redactor(secrets: Iterable[str | None]) -> Redactor:
-    """A :class:`Redactor` for ``secrets``, each also in its JSON-escaped forms."""
+    """A :class:`Redactor` for ``secrets``, each also path-quoted and JSON-escaped."""
     redactor = Redactor()
     for secret in secrets:
         if not secret:
             continue
         redactor.add(secret)
-        for escaped in (json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
-            if escaped != secret:
-                redactor.add(escaped)
+        for variant in (quote(secret), json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+            if variant != secret:
+                redactor.add(variant)
     return redactor

@@ -1,15 +1,17 @@
 """The sandbox ASGI app: mounts each dialect behind one guard that applies faults, auth and limits.
 
 Admin endpoints under ``/_sandbox`` let tests and benchmarks change faults and rate limits at run
-time and read what the server did (requests served, faults injected, 429s sent).
+time and read what the server did (requests served, faults injected, 429s sent); the change feed's
+(``changefeed/routes.py``) make changes in the vendors' data and send their webhooks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,6 +19,9 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vendor_sandbox.changefeed.feed import ChangeFeed
+from vendor_sandbox.changefeed.routes import change_routes
+from vendor_sandbox.changefeed.settings import WebhookSettings
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.faults import FaultConfig, FaultInjector
 from vendor_sandbox.ratelimits import FixedWindowLimiter
@@ -132,9 +137,13 @@ class Guard:
 
 
 def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
-              rate_limit_scale: float | None = 1.0) -> Starlette:
-    """Assemble the sandbox for the given dialects; ``rate_limit_scale=None`` disables limits."""
+              rate_limit_scale: float | None = 1.0, webhooks: WebhookSettings | None = None) -> Starlette:
+    """Assemble the sandbox for the given dialects; ``rate_limit_scale=None`` disables limits.
+
+    The change feed is always there (tests pass a receiver URL per request); its background task
+    runs only when ``webhooks.interval`` is set, and only under a server that runs the lifespan."""
     faults = faults or FaultInjector()
+    feed = ChangeFeed(dialects, webhooks or WebhookSettings())
     stats = SandboxStats()
     limiters = {d.name: FixedWindowLimiter(dict(d.rate_limits), rate_limit_scale) for d in dialects}
 
@@ -187,12 +196,28 @@ def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
         Route("/_sandbox/rate-limits", put_rate_limits, methods=["PUT"]),
         Route("/_sandbox/stats", get_stats, methods=["GET"]),
         Route("/_sandbox/stats", delete_stats, methods=["DELETE"]),
+        *change_routes(feed),
         Route("/_sandbox/{dialect}/{action}", dialect_admin, methods=["POST"]),
     ]
     mounts = [
         Mount(d.mount, app=Guard(Router(list(d.routes())), d, faults, limiters[d.name], stats))
         for d in dialects
     ]
-    app = Starlette(routes=admin + mounts)
-    app.state.faults, app.state.stats, app.state.limiters = faults, stats, limiters
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        background = None
+        if feed.settings.interval:
+            background = asyncio.create_task(feed.run_background(feed.settings.interval))
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
+            await feed.sender.close()
+
+    app = Starlette(routes=admin + mounts, lifespan=lifespan)
+    app.state.faults, app.state.stats, app.state.limiters, app.state.feed = faults, stats, limiters, feed
     return app

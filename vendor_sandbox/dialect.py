@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from vendor_sandbox.changefeed.model import VendorFeed
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
@@ -32,6 +34,7 @@ class Dialect(ABC):
     name: str
     mount: str  # path prefix, may hold path parameters (e.g. "/zendesk/{subdomain}")
     rate_limits: Mapping[str, Limit]
+    change_feed: ClassVar[VendorFeed | None] = None  # how the vendor changes its data and sends webhooks
 
     def __init__(self, world: World, crm: Crm) -> None:
         self.world = world

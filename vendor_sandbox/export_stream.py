@@ -22,17 +22,34 @@ class Page:
 
 
 class ExportStream:
-    """An ordered, append-only view of one object type, paged by time or by cursor."""
+    """An ordered view of one object type, paged by time or by cursor.
+
+    ``upsert`` moves a record to its new timestamp, as an update does in a vendor's export: the
+    record is served once, at its latest change, never at both its old and new positions.
+    """
 
     def __init__(self, items: Iterable[tuple[int, int, dict]], lag_seconds: int = 60) -> None:
+        self.lag_seconds = lag_seconds  # the vendor hides the last minute of changes
+        self.load(items)
+
+    def load(self, items: Iterable[tuple[int, int, dict]]) -> None:
+        """Replace every record (in place, so routes holding this stream serve the new ones)."""
         rows = sorted(((ts, rid, json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode())
                        for ts, rid, rec in items), key=lambda r: (r[0], r[1]))
         self._keys = [(ts, rid) for ts, rid, _ in rows]
         self._bodies = [body for _, _, body in rows]
-        self.lag_seconds = lag_seconds  # the vendor hides the last minute of changes
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def upsert(self, ts: int, rid: int, record: dict) -> None:
+        """Put ``record`` at (ts, rid), dropping the record's earlier position if it had one."""
+        old = next((i for i, key in enumerate(self._keys) if key[1] == rid), None)
+        if old is not None:
+            del self._keys[old], self._bodies[old]
+        at = bisect.bisect_right(self._keys, (ts, rid))
+        self._keys.insert(at, (ts, rid))
+        self._bodies.insert(at, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
 
     def _horizon(self) -> int:
         """Index past the last record old enough to be exported now."""

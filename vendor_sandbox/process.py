@@ -1,4 +1,4 @@
-"""Start the sandbox as a child process and talk to its admin API (faults, limits, stats)."""
+"""Start the sandbox as a child process and talk to its admin API (faults, limits, stats, change feed)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -67,6 +68,28 @@ class SandboxProcess:
         response = self._admin.post(f"/_sandbox/{dialect}/{action}", json=payload)
         response.raise_for_status()
         return response.json()
+
+    def make_changes(self, vendor: str, kind: str, count: int = 1, *, deliver: bool = True, url: str | None = None,
+                     at: datetime | None = None, timeout: float = 60.0, **options: Any) -> dict[str, Any]:
+        """Change ``vendor``'s data and send the webhooks (``POST /_sandbox/changes``); returns the changes made
+        (record ids, change times, event ids) and each delivery's outcome. ``options``: e.g. ``object="contacts"``."""
+        payload: dict[str, Any] = {"vendor": vendor, "kind": kind, "count": count, "deliver": deliver, **options}
+        if url is not None:
+            payload["url"] = url
+        if at is not None:
+            payload["at"] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = self._admin.post("/_sandbox/changes", json=payload, timeout=timeout)
+        if response.status_code == 422:
+            raise ValueError(response.json()["error"])
+        response.raise_for_status()
+        return response.json()
+
+    def webhook_stats(self) -> dict[str, Any]:
+        """Deliveries per vendor (delivered, failed, attempts, events) and the latest deliveries."""
+        return self._admin.get("/_sandbox/webhooks").json()
+
+    def reset_webhook_stats(self) -> None:
+        self._admin.delete("/_sandbox/webhooks").raise_for_status()
 
     def stats(self) -> dict[str, dict[str, int]]:
         return self._admin.get("/_sandbox/stats").json()

@@ -20,6 +20,7 @@ import uvicorn
 
 from vendor_sandbox import dialects as dialect_packages
 from vendor_sandbox.app import build_app
+from vendor_sandbox.changefeed.settings import DEFAULT_SECRETS, SECRET_ENV, WebhookSettings, parse_secrets
 from vendor_sandbox.crm import Crm, build_crm
 from vendor_sandbox.dialect import Dialect
 from vendor_sandbox.faults import FaultConfig, FaultInjector
@@ -76,7 +77,40 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
                             help=f"probability of a {name} fault per request")
     parser.add_argument("--slow-seconds", type=float, default=2.0, help="delay of a slow response")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level")
+    add_webhook_arguments(parser)
     return parser
+
+
+def add_webhook_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "change feed", "make changes in the vendors' data and POST their webhooks (admin: POST /_sandbox/changes)")
+    group.add_argument("--webhooks-to", metavar="URL", default=None,
+                       help="receiver base URL; each vendor's webhooks go to URL/{vendor}")
+    group.add_argument("--webhook-interval", type=float, default=None, metavar="SECONDS",
+                       help="make one random change (seeded) every SECONDS and send its webhook")
+    group.add_argument("--webhook-secret", action="append", default=[], metavar="VENDOR=SECRET",
+                       help="signing secret per vendor (repeatable; env " + SECRET_ENV.format(vendor="<VENDOR>")
+                            + "); defaults: " + ", ".join(f"{v}={s}" for v, s in DEFAULT_SECRETS.items() if s))
+    group.add_argument("--webhook-attempts", type=int, default=None, metavar="N",
+                       help="attempts per delivery, first included (default: each vendor's own)")
+    group.add_argument("--webhook-backoff", type=float, default=1.0, metavar="SECONDS",
+                       help="wait before the first retry, doubling after each failure")
+    group.add_argument("--webhook-max-backoff", type=float, default=60.0, metavar="SECONDS")
+    group.add_argument("--webhook-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="a receiver slower than this counts as a failed attempt")
+
+
+def webhook_settings(args: argparse.Namespace) -> WebhookSettings:
+    try:
+        secrets = parse_secrets(args.webhook_secret)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    if args.webhook_attempts is not None and args.webhook_attempts < 1:
+        raise SystemExit("--webhook-attempts must be at least 1")
+    return WebhookSettings(target=args.webhooks_to, secrets=secrets, interval=args.webhook_interval,
+                           max_attempts=args.webhook_attempts, backoff_seconds=args.webhook_backoff,
+                           max_backoff_seconds=args.webhook_max_backoff, timeout_seconds=args.webhook_timeout,
+                           seed=args.seed)
 
 
 def world_config(args: argparse.Namespace) -> WorldConfig:
@@ -106,16 +140,19 @@ def serve_args(args: argparse.Namespace) -> None:
         rate_slow=args.fault_slow, rate_drop=args.fault_drop, rate_truncate=args.fault_truncate,
         slow_seconds=args.slow_seconds))
     names = [n.strip() for n in args.dialects.split(",") if n.strip()]
-    app = build_app(make_dialects(names, world, build_crm(world, leads=args.import_leads)), faults, args.rate_limits)
+    webhooks = webhook_settings(args)
+    app = build_app(make_dialects(names, world, build_crm(world, leads=args.import_leads)), faults, args.rate_limits,
+                    webhooks)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
     sock.listen(2048)  # before announcing the URL: a client may connect before uvicorn is serving
     host, port = sock.getsockname()[:2]
+    webhooks.sandbox_url = f"http://{host}:{port}"
     if args.log_level.lower() != "debug":
         # a dropped-connection fault raises inside the app on purpose; don't print its traceback
         logging.getLogger("uvicorn.error").addFilter(lambda r: "Exception in ASGI" not in r.getMessage())
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off",
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     print(f"{READY_PREFIX}http://{host}:{port}", flush=True)

@@ -21,9 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vendor_sandbox.changefeed.overlay import Overlay
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects.hubspot import render as hs
+from vendor_sandbox.dialects.hubspot.changes import HUBSPOT_FEED
 from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
 
@@ -51,6 +53,8 @@ class HubSpotDialect(Dialect):
         "default": Limit(190, 10),  # private app on Professional/Enterprise: 190 per ten seconds
     }
 
+    change_feed = HUBSPOT_FEED
+
     def __init__(self, world: World, crm: Crm) -> None:
         super().__init__(world, crm)
         self._oauth_tokens: set[str] = set()
@@ -59,7 +63,8 @@ class HubSpotDialect(Dialect):
         self.reset()
 
     def reset(self) -> dict:
-        """(Re)build every object from the world: undoes test mutations (touch, archive, cap)."""
+        """(Re)build every object from the world: undoes test mutations (touch, archive, cap) and changes."""
+        self.overlay = Overlay(self.world, self.name, ())
         self.records = {kind: {r.id: r for r in recs} for kind, recs in hs.build_records(self.world, self.crm).items()}
         self.search_cap = SEARCH_CAP
         for kind in hs.OBJECT_TYPES:

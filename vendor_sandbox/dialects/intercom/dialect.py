@@ -30,9 +30,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vendor_sandbox.changefeed.overlay import Overlay
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects.intercom import render
+from vendor_sandbox.dialects.intercom.changes import INTERCOM_FEED
 from vendor_sandbox.dialects.intercom.search import (
     CONTACT_FIELDS,
     CONVERSATION_FIELDS,
@@ -58,21 +60,38 @@ class IntercomDialect(Dialect):
     mount = "/intercom"
     rate_limits = {"default": RATE_LIMIT}
 
+    change_feed = INTERCOM_FEED
+
     def __init__(self, world: World, crm: Crm) -> None:
         super().__init__(world, crm)
-        archived = set(crm.deleted_people)
-        self.customers = [p for p in world.people if p.role == "customer" and p.id not in archived]
-        self.conversations = {c.id: c for c in crm.conversations(world, "intercom")
-                              if c.deleted_at is None and c.requester_id not in archived}
         bots = {m.author_id for c in world.conversations for m in c.messages if m.author_role == "system"}
         self.admins = [p for p in world.people if p.role == "agent" and p.id not in bots]
-        self.contact_index = SearchIndex(
+        self.contact_index = SearchIndex([], CONTACT_FIELDS, day_granular=True)
+        self.conversation_index = SearchIndex([], CONVERSATION_FIELDS, day_granular=False)
+        self._build()
+
+    def _build(self) -> None:
+        """Contacts and conversations from the seeded world, without the change feed's changes."""
+        archived = set(self.crm.deleted_people)
+        self.customers = [p for p in self.world.people if p.role == "customer" and p.id not in archived]
+        self.conversations = {c.id: c for c in self.crm.conversations(self.world, "intercom")
+                              if c.deleted_at is None and c.requester_id not in archived}
+        self.overlay = Overlay(self.world, self.name, self.conversations.values())
+        self.conversations = self.overlay.conversations  # one dict: a change is what GET /conversations/{id} shows
+        self.contact_index.load(
             [(render.epoch(p.updated_at), p.id, searchable_values(rec, CONTACT_FIELDS), rec)
-             for p in self.customers for rec in (render.contact(p, world),)], CONTACT_FIELDS, day_granular=True)
-        self.conversation_index = SearchIndex(
+             for p in self.customers for rec in (render.contact(p, self.world),)])
+        self.conversation_index.load(
             [(render.epoch(c.updated_at), c.id, searchable_values(rec, CONVERSATION_FIELDS), rec)
-             for c in self.conversations.values() for rec in (render.conversation(c, world),)],
-            CONVERSATION_FIELDS, day_granular=False)
+             for c in self.conversations.values() for rec in (render.conversation(c, self.world),)])
+
+    def admin(self, action: str, payload: dict) -> object:
+        """``reset`` undoes the change feed's changes."""
+        if action == "reset":
+            if self.overlay.dirty:
+                self._build()
+            return {"conversations": len(self.conversations), "contacts": len(self.customers)}
+        return super().admin(action, payload)
 
     def routes(self) -> Sequence[BaseRoute]:
         return [

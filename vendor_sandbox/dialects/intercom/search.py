@@ -7,6 +7,7 @@ and quirks (contacts compared by UTC day) read as one piece.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -35,11 +36,30 @@ class SearchIndex:
     """One searchable object: items sorted by (updated_at, world id), each pre-serialised once."""
 
     def __init__(self, items: list[tuple[int, int, dict, dict]], fields: dict[str, str], day_granular: bool) -> None:
+        self.fields, self.day_granular = fields, day_granular
+        self.load(items)
+
+    def load(self, items: list[tuple[int, int, dict, dict]]) -> None:
+        """Replace every item (in place, so the routes holding this index serve the new ones)."""
         items.sort(key=lambda i: (i[0], i[1]))
         self.keys = [(ts, key) for ts, key, _, _ in items]
         self.values = [values for _, _, values, _ in items]
         self.bodies = [json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() for *_, rec in items]
-        self.fields, self.day_granular = fields, day_granular
+
+    def upsert(self, ts: int, key: int, values: dict, record: dict) -> None:
+        """Index ``record`` at its new ``updated_at``, replacing the entry it had (changes made at run time)."""
+        self.remove(key)
+        at = bisect.bisect_right(self.keys, (ts, key))
+        self.keys.insert(at, (ts, key))
+        self.values.insert(at, values)
+        self.bodies.insert(at, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def remove(self, key: int) -> bool:
+        """Drop ``key`` from the index (deleted or archived: Intercom's search no longer finds it)."""
+        found = next((i for i, (_, k) in enumerate(self.keys) if k == key), None)
+        if found is not None:
+            del self.keys[found], self.values[found], self.bodies[found]
+        return found is not None
 
     def search(self, predicate: Predicate, after: tuple[int, int] | None, per_page: int
                ) -> tuple[list[bytes], int, tuple[int, int] | None]:

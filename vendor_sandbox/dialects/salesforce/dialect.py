@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vendor_sandbox.changefeed.overlay import Overlay
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects.salesforce import render
@@ -30,6 +31,7 @@ from vendor_sandbox.dialects.salesforce.auth import (
     load_public_key,
 )
 from vendor_sandbox.dialects.salesforce.bulk import BulkQueries
+from vendor_sandbox.dialects.salesforce.changes import SALESFORCE_FEED
 from vendor_sandbox.dialects.salesforce.state import (
     DAILY_API_REQUESTS,
     State,
@@ -56,10 +58,13 @@ class SalesforceDialect(BulkQueries, Dialect):
     mount = "/salesforce"
     rate_limits = {"api": Limit(DAILY_API_REQUESTS, 86_400)}  # rolling 24 h allowance, per org
 
+    change_feed = SALESFORCE_FEED
+
     def __init__(self, world: World, crm: Crm) -> None:
         super().__init__(world, crm)
         self.tables = render.build_tables(world, crm)
         self.state = State()
+        self.overlay = Overlay(world, self.name, crm.conversations(world, "salesforce"))
 
     def routes(self) -> Sequence[BaseRoute]:
         data = "/services/data/{version}"
@@ -125,6 +130,9 @@ class SalesforceDialect(BulkQueries, Dialect):
             return {"polls_to_complete": s.polls_to_complete}
         if action == "reset":
             self.state = State()
+            if self.overlay.dirty:  # undo the change feed's changes
+                self.tables = render.build_tables(self.world, self.crm)
+                self.overlay = Overlay(self.world, self.name, self.crm.conversations(self.world, "salesforce"))
             for table in self.tables.values():
                 table.custom.clear()
             return {"ok": True}

@@ -189,6 +189,16 @@ class SObjectTable:
         ordered = sorted(((_modstamp_ms(rec), n, rec) for n, rec in items), key=lambda r: (r[0], r[1]))
         return cls(name, STANDARD_FIELDS[name], [r for _, _, r in ordered], [(ts, n) for ts, n, _ in ordered])
 
+    def upsert(self, number: int, record: dict[str, Any]) -> None:
+        """Put ``record`` (world id ``number``) at its SystemModstamp, replacing its earlier row if any."""
+        old = next((i for i, key in enumerate(self.keys) if key[1] == number), None)
+        if old is not None:
+            del self.keys[old], self.rows[old]
+        key = (_modstamp_ms(record), number)
+        at = bisect.bisect_right(self.keys, key)
+        self.keys.insert(at, key)
+        self.rows.insert(at, record)
+
     @property
     def fields(self) -> list[FieldDef]:
         return [*self.standard, *(f for f, _ in self.custom.values())]

@@ -15,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vendor_sandbox.changefeed.overlay import Overlay
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects.zendesk import render
+from vendor_sandbox.dialects.zendesk.changes import ZENDESK_FEED
 from vendor_sandbox.export_stream import ExportStream, decode_cursor, encode_cursor
 from vendor_sandbox.ratelimits import Limit, WindowState
 from vendor_sandbox.world import World
@@ -38,21 +40,39 @@ class ZendeskDialect(Dialect):
         "default": Limit(700, 60),  # Enterprise plan account-wide limit
     }
 
+    change_feed = ZENDESK_FEED
+    base = f"https://{SUBDOMAIN}.zendesk.com"
+
     def __init__(self, world: World, crm: Crm) -> None:
         super().__init__(world, crm)
-        base = f"https://{SUBDOMAIN}.zendesk.com"
-        conversations = crm.conversations(world, "zendesk")
-        self.tickets = ExportStream(
-            (int(c.updated_at.timestamp()), c.id, render.ticket(c, base)) for c in conversations)
         self.users = ExportStream(
-            (int(p.updated_at.timestamp()), p.id, render.user(p, base)) for p in world.people)
+            (int(p.updated_at.timestamp()), p.id, render.user(p, self.base)) for p in world.people)
         self.organizations = ExportStream(
-            (int(o.updated_at.timestamp()), o.id, render.organization(o, base)) for o in world.companies)
-        self.ticket_events = ExportStream(
-            (int(m.created_at.timestamp()), m.id, render.comment_event(m, c))
-            for c in conversations for m in c.messages)
+            (int(o.updated_at.timestamp()), o.id, render.organization(o, self.base)) for o in world.companies)
+        self.tickets = ExportStream(())
+        self.ticket_events = ExportStream(())
+        self.overlay = Overlay(world, self.name, ())
+        self._build_tickets()
         basic = base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
         self._valid_auth = {f"Basic {basic}": "api-token", f"Bearer {OAUTH_TOKEN}": "oauth"}
+
+    def _build_tickets(self) -> None:
+        """Tickets and their comment events from the seeded world, without the change feed's changes."""
+        conversations = self.crm.conversations(self.world, "zendesk")
+        self.overlay = Overlay(self.world, self.name, conversations)
+        self.tickets.load(  # in place: the routes hold these streams
+            (int(c.updated_at.timestamp()), c.id, render.ticket(c, self.base)) for c in conversations)
+        self.ticket_events.load(
+            (int(m.created_at.timestamp()), m.id, render.comment_event(m, c))
+            for c in conversations for m in c.messages)
+
+    def admin(self, action: str, payload: dict) -> object:
+        """``reset`` undoes the change feed's changes (the rest of Zendesk's data never changes)."""
+        if action == "reset":
+            if self.overlay.dirty:
+                self._build_tickets()
+            return {"tickets": len(self.tickets)}
+        return super().admin(action, payload)
 
     def routes(self) -> Sequence[BaseRoute]:
         return [

@@ -107,6 +107,8 @@ def webhook_settings(args: argparse.Namespace) -> WebhookSettings:
         raise SystemExit(str(exc)) from None
     if args.webhook_attempts is not None and args.webhook_attempts < 1:
         raise SystemExit("--webhook-attempts must be at least 1")
+    if args.webhook_interval is not None and (args.webhook_interval <= 0 or not args.webhooks_to):
+        raise SystemExit("--webhook-interval needs a positive number of seconds and --webhooks-to")
     return WebhookSettings(target=args.webhooks_to, secrets=secrets, interval=args.webhook_interval,
                            max_attempts=args.webhook_attempts, backoff_seconds=args.webhook_backoff,
                            max_backoff_seconds=args.webhook_max_backoff, timeout_seconds=args.webhook_timeout,

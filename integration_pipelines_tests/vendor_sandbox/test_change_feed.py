@@ -344,6 +344,34 @@ def test_an_unreachable_receiver_fails_after_the_configured_attempts(sandbox: Sa
     assert all(outcome == "ConnectError" for outcome in delivery["outcomes"])
 
 
+def test_a_receiver_slower_than_the_timeout_gets_the_event_again(sandbox: SandboxProcess, receiver: Receiver) -> None:
+    receiver.script("/webhooks/zendesk", (200, b"", 3.0))  # the sandbox gives up after 2 seconds
+    result = sandbox.make_changes("zendesk", "new_message")
+    [delivery] = result["deliveries"]
+    assert (delivery["status"], delivery["outcomes"]) == ("delivered", ["timeout", "200"])
+    assert len({json.loads(r.body)["id"] for r in receiver.wait_for("zendesk", 2)}) == 1
+
+
+def test_several_changes_batch_as_the_vendor_batches_them(sandbox: SandboxProcess, receiver: Receiver) -> None:
+    hubspot = sandbox.make_changes("hubspot", "status_change", count=3)
+    salesforce = sandbox.make_changes("salesforce", "status_change", count=2)
+    zendesk_changes = sandbox.make_changes("zendesk", "status_change", count=2)
+    [batch] = receiver.at("hubspot")  # one array of events per request
+    assert [e["eventId"] for e in json.loads(batch.body)] == [int(c["event_id"]) for c in hubspot["changes"]]
+    [message] = receiver.at("salesforce")  # one outbound message, one Notification per change
+    notifications = ET.fromstring(message.body).iter(f"{{{SOAP['om']}}}Notification")
+    ids = [n.findtext("om:Id", namespaces=SOAP) for n in notifications]
+    assert ids == [c["event_id"] for c in salesforce["changes"]]
+    assert len(receiver.at("zendesk")) == len(zendesk_changes["changes"]) == 2  # one event per request
+
+
+def test_unknown_kinds_vendors_and_counts_are_refused(sandbox: SandboxProcess) -> None:
+    served = {"vendor": "zendesk", "kind": "delete"}
+    assert httpx.post(f"{sandbox.url}/_sandbox/changes", json={**served, "kind": "rename"}).status_code == 422
+    assert httpx.post(f"{sandbox.url}/_sandbox/changes", json={**served, "vendor": "acme"}).status_code == 422
+    assert httpx.post(f"{sandbox.url}/_sandbox/changes", json={**served, "count": 0}).status_code == 422
+
+
 def test_reset_brings_the_seeded_world_back_and_replays_the_same_changes(
         sandbox: SandboxProcess, receiver: Receiver, when: datetime) -> None:
     first = {v: sandbox.make_changes(v, "status_change", at=when, deliver=False)["changes"][0] for v in VENDORS}

@@ -29,11 +29,12 @@ class Received:
 
 
 class Receiver:
-    """Records deliveries per path; ``script(path, 500, 500)`` makes the next answers there fail."""
+    """Records deliveries per path; ``script(path, 500, 500)`` makes the next answers there fail, and
+    after them it answers 200 with a SOAP acknowledgement (which the JSON vendors ignore)."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
-        self._scripts: dict[str, deque[tuple[int, bytes]]] = defaultdict(deque)
+        self._scripts: dict[str, deque[tuple[int, bytes, float]]] = defaultdict(deque)
         self._lock = threading.Lock()
         receiver = self
 
@@ -43,7 +44,8 @@ class Receiver:
                 with receiver._lock:
                     receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                     script = receiver._scripts[self.path]
-                    status, answer = script.popleft() if script else (200, SOAP_ACK)
+                    status, answer, delay = script.popleft() if script else (200, SOAP_ACK, 0.0)
+                time.sleep(delay)
                 self.send_response(status)
                 self.send_header("content-length", str(len(answer)))
                 self.end_headers()
@@ -57,9 +59,12 @@ class Receiver:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
-    def script(self, path: str, *answers: int | tuple[int, bytes]) -> None:
+    def script(self, path: str, *answers: int | tuple[int, bytes] | tuple[int, bytes, float]) -> None:
+        """The next answers at ``path``: a status, (status, body) or (status, body, seconds to wait first)."""
         with self._lock:
-            self._scripts[path].extend(a if isinstance(a, tuple) else (a, b"") for a in answers)
+            for answer in answers:
+                status, body, delay = (answer, b"", 0.0) if isinstance(answer, int) else (*answer, 0.0)[:3]
+                self._scripts[path].append((status, body, delay))
 
     def at(self, vendor: str) -> list[Received]:
         with self._lock:

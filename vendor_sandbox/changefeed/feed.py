@@ -48,12 +48,17 @@ class ChangeFeed:
             raise ChangeError(f"count must be from 1 to {MAX_COUNT}")
         return [feed.apply(dialect, kind, at, options or {}) for _ in range(count)]
 
-    async def deliver(self, vendor: str, changes: Sequence[Change], url: str | None = None) -> list[DeliveryResult]:
-        """Announce ``changes`` to ``url`` (default: ``{--webhooks-to}/{vendor}``), retrying as the vendor does."""
-        _, feed = self.feed(vendor)
+    def target(self, vendor: str, url: str | None = None) -> str:
+        """Where ``vendor``'s webhooks go: ``url`` if given, else ``{--webhooks-to}/{vendor}``."""
         target = url or self.settings.url_for(vendor)
         if target is None:
             raise ChangeError("no receiver: start the sandbox with --webhooks-to or pass a url")
+        return target
+
+    async def deliver(self, vendor: str, changes: Sequence[Change], url: str | None = None) -> list[DeliveryResult]:
+        """Announce ``changes`` (see ``target``), retrying as the vendor does."""
+        _, feed = self.feed(vendor)
+        target = self.target(vendor, url)
         context = FeedContext(self.settings.secrets.get(vendor, ""), self.settings.sandbox_url)
         deliveries = feed.deliveries(changes, target, context)
         return list(await asyncio.gather(*(self.sender.send(d) for d in deliveries)))

@@ -45,8 +45,11 @@ def change_routes(feed: ChangeFeed) -> list[Route]:
             if not isinstance(count, int) or isinstance(count, bool):
                 raise ChangeError("count must be an integer")
             options = {k: body[k] for k in OPTION_KEYS if k in body}
+            deliver = bool(body.get("deliver", True))
+            if deliver:
+                feed.target(vendor, body.get("url"))  # no receiver: refuse before changing anything
             changes = feed.apply(vendor, kind, count, _moment(body.get("at")), options)
-            results = await feed.deliver(vendor, changes, body.get("url")) if body.get("deliver", True) else []
+            results = await feed.deliver(vendor, changes, body.get("url")) if deliver else []
         except ValueError as exc:  # ChangeError, bad JSON, bad "at"
             return json_response({"error": str(exc)}, 422)
         return json_response({"vendor": vendor, "kind": kind, "changes": [c.summary() for c in changes],

@@ -51,7 +51,6 @@ class ZendeskDialect(Dialect):
             (int(o.updated_at.timestamp()), o.id, render.organization(o, self.base)) for o in world.companies)
         self.tickets = ExportStream(())
         self.ticket_events = ExportStream(())
-        self.overlay = Overlay(world, self.name, ())
         self._build_tickets()
         basic = base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
         self._valid_auth = {f"Basic {basic}": "api-token", f"Bearer {OAUTH_TOKEN}": "oauth"}

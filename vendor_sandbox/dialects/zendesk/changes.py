@@ -22,8 +22,16 @@ if TYPE_CHECKING:
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 
 
+QUIET_ON_REPLY = ("new", "open", "hold")  # a requester's comment reopens pending and solved tickets
+
+
 def _live(conv: Conversation) -> bool:
     return conv.deleted_at is None and conv.status != "closed"
+
+
+def _replyable(conv: Conversation) -> bool:
+    """Tickets a requester's comment leaves in their status, so one comment is one event."""
+    return conv.deleted_at is None and conv.status in QUIET_ON_REPLY
 
 
 class ZendeskFeed:
@@ -31,7 +39,7 @@ class ZendeskFeed:
 
     def apply(self, dialect: ZendeskDialect, kind: str, at: datetime | None, options: Mapping[str, Any]) -> Change:
         overlay = dialect.overlay
-        conv = overlay.pick(_live, "open ticket")
+        conv = overlay.pick(_replyable if kind == "new_message" else _live, "open ticket")
         event_id = overlay.event_uuid()
         details: dict[str, Any] = {}
         if kind == "new_message":

@@ -2,7 +2,7 @@
 
 import runpy
 
-BENCHMARKS = ("benchmarks.text_preprocessing", "benchmarks.exports")
+BENCHMARKS = ("benchmarks.text_preprocessing", "benchmarks.exports", "benchmarks.webhooks")
 
 for name in BENCHMARKS:
     print(f"\n=== {name}")

@@ -1,4 +1,4 @@
-"""``integration-pipelines``: the demo, the sandbox, and (later) webhooks and status."""
+"""``integration-pipelines``: the demo, the webhook receiver and the sandbox."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from vendor_sandbox import server as sandbox_server
+from integration_pipelines import webhooks_server
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_sandbox: bool = True) -> argparse.ArgumentParser:
+    """Every command; ``with_sandbox=False`` leaves out the sandbox's options, so the webhook receiver
+    (a production process) never imports the fake vendor server."""
     parser = argparse.ArgumentParser(
         prog="integration-pipelines",
         description="Customer conversations from CRM and support tools into warehouse tables.",
@@ -27,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "(default: INTEGRATION_PIPELINES_HOME or ./.local)")
     demo.add_argument("--rate-limits", default="vendor", metavar="vendor|off|SCALE",
                       help="sandbox rate limits: Zendesk's published ones, off, or scaled")
+    webhooks_server.add_commands(commands)
+    if not with_sandbox:
+        return parser
+    from vendor_sandbox import server as sandbox_server
+
     commands.add_parser(
         "sandbox", parents=[sandbox_server.build_parser(add_help=False)],
         help="serve the fake vendor APIs on loopback (for dagster dev, tests, benchmarks)",
@@ -35,10 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(with_sandbox=argv[:1] != ["webhooks"]).parse_args(argv)
     if args.command == "sandbox":
+        from vendor_sandbox import server as sandbox_server
+
         sandbox_server.serve_args(args)
         return 0
+    if args.command == "webhooks":
+        return webhooks_server.run(args)
     if args.command == "demo":
         from integration_pipelines.demo import run_demo
 

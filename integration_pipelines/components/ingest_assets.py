@@ -7,7 +7,7 @@ current row per key. Split in two so a failed load never re-pulls, and a re-pull
 """
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import dagster as dg
 import pyarrow.compute as pc
@@ -15,9 +15,11 @@ import pyarrow.compute as pc
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
-from integration_pipelines.lib.records import arrow_schema
+from integration_pipelines.lib.records import arrow_schema, to_record_batch
 from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
+from integration_pipelines.lib.webhooks.inbox import StoredEvent
+from integration_pipelines.lib.webhooks.planning import tombstones
 from integration_pipelines.sources.base import Connector, Source, SourceObject
 
 
@@ -57,17 +59,19 @@ def build_ingest_assets(source: Source, objects: Sequence[SourceObject] | None =
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
-        required_resource_keys={resource_key, "lake"},
+        required_resource_keys={resource_key, "lake", *(["webhook_inbox"] if source.webhooks else [])},
         pool=pool or f"{system}_api",
     )
     def raw_assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         window = context.partition_time_window
         connector: Connector = getattr(context.resources, resource_key)
         lake = context.resources.lake.lake()
+        deletions = _webhook_deletions(context, source, window.start, window.end)
         with connector.open_client() as client:
             for key, obj in by_raw_key.items():
                 if key in context.selected_asset_keys:
-                    yield _pull(context, client, lake, system, obj, key, window.start, window.end)
+                    yield _pull(context, client, lake, system, obj, key, window.start, window.end,
+                                tombstones(source.webhooks, deletions, obj.name) if deletions else [])
 
     @dg.multi_asset(
         name=f"warehouse_{system}",
@@ -120,9 +124,18 @@ def _check_keys(con, spec: TableSpec, key: dg.AssetKey) -> dg.AssetCheckResult:
                                metadata={"rows": rows, "null_keys": nulls, "duplicate_keys": duplicates})
 
 
+def _webhook_deletions(context: dg.AssetExecutionContext, source: Source, start: datetime,
+                       end: datetime) -> list[StoredEvent]:
+    """The window's webhook events, read once per run: deletions among them become tombstone rows."""
+    if source.webhooks is None:
+        return []
+    return context.resources.webhook_inbox.inbox().between(source.name, start, end)
+
+
 def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, obj: SourceObject,
-          key: dg.AssetKey, start: datetime, end: datetime) -> dg.MaterializeResult:
-    """Stream one object's pages for [start, end) into the lake; metadata counts this object only."""
+          key: dg.AssetKey, start: datetime, end: datetime, deleted: list[dict]) -> dg.MaterializeResult:
+    """Stream one object's pages for [start, end) into the lake, then the deletions only webhooks
+    announced (as rows with is_deleted = true); metadata counts this object only."""
     client.api.metrics = RequestMetrics()
     connector_stats = getattr(client, "stats", None)  # e.g. HubSpot's window splits; counts per object
     if connector_stats is not None:
@@ -139,6 +152,12 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
             if page.batch.num_rows:
                 deletes += int(pc.sum(page.batch.column("is_deleted")).as_py() or 0)
             context.log.info(f"{system}/{obj.name}: page {pages}, {rows} rows so far")
+        if deleted:
+            batch = to_record_batch(deleted, columns, datetime.now(UTC))
+            writer.write(batch)
+            rows += batch.num_rows
+            deletes += int(pc.sum(batch.column("is_deleted")).as_py() or 0)
+            context.log.info(f"{system}/{obj.name}: {batch.num_rows} deletion(s) from webhooks")
         files = writer.commit()
     except BaseException:
         writer.abort()
@@ -147,6 +166,7 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
     metadata = {
         "rows": rows,
         "deletes": deletes,
+        "webhook_deletions": len(deleted),
         "pages": pages,
         "files": len(files),
         "bytes_written": writer.bytes_written,

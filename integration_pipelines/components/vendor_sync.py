@@ -1,10 +1,10 @@
 """VendorSync: one vendor's whole sync as a Dagster component, instantiated once per ``defs/{vendor}/defs.yaml``.
 
 Given a vendor (a folder under ``sources/``) and its settings, it yields the raw and warehouse
-assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule`` and the vendor's connector
-resource. Settings that operators change per deployment (cron, rate limits) are named environment
-variables with defaults in the YAML, read when the definitions load, and a malformed value fails
-the load with the variable's name.
+assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule``, ``{vendor}_webhook_sensor``
+(when the vendor sends webhooks) and the vendor's connector resource. Settings that operators
+change per deployment (cron, rate limits) are named environment variables with defaults in the
+YAML, read when the definitions load, and a malformed value fails the load with the variable's name.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import yaml
 
 from integration_pipelines.components.ingest_assets import build_ingest_assets
 from integration_pipelines.components.sync_schedule import DEFAULT_SYNC_CRON, build_sync_schedule
+from integration_pipelines.components.webhook_sensor import build_webhook_sensor
 from integration_pipelines.sources import registry
 from integration_pipelines.sources.base import Source, SourceObject
 
@@ -58,6 +59,7 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
     objects: list[str] | None = None
     pool: str | None = None
     rate_limits: dict[str, EnvSetting] = {}
+    webhook_sensor_interval_seconds: int = 30
 
     @property
     def source(self) -> Source:
@@ -90,10 +92,12 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
         except dg.DagsterInvalidDefinitionError as error:
             raise ValueError(f"{self.cron.env} must be a cron expression (e.g. {DEFAULT_SYNC_CRON!r}), "
                              f"not {self.cron.read()!r}") from error
+        sensors = [] if source.webhooks is None else [
+            build_webhook_sensor(source, self.selected_objects(), job, self.webhook_sensor_interval_seconds)]
         return dg.Definitions(
             assets=[a for a in assets if not isinstance(a, dg.AssetChecksDefinition)],
             asset_checks=[a for a in assets if isinstance(a, dg.AssetChecksDefinition)],
-            jobs=[job], schedules=[schedule],
+            jobs=[job], schedules=[schedule], sensors=sensors,
             resources={source.name: source_resource(source, self.pacing())})
 
 

@@ -21,6 +21,8 @@ from integration_pipelines.lib.environment import get_environment, local_home, s
 from integration_pipelines.lib.lake import LakeResource
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
+from integration_pipelines.lib.webhooks.resource import WebhookInboxResource
+from integration_pipelines.lib.webhooks.settings import INBOX_URL_VAR, inbox_url
 from integration_pipelines.sources.base import Source
 
 
@@ -100,6 +102,7 @@ def _local_resources() -> dict[str, object]:
     home.mkdir(parents=True, exist_ok=True)
     return {
         "sentiment": _sentiment(str(home)),
+        "webhook_inbox": WebhookInboxResource(url=inbox_url()),
         "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
         "duckdb": DuckDBResource(database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH",
                                                          str(home / "warehouse.duckdb"))),
@@ -110,6 +113,8 @@ def _local_resources() -> dict[str, object]:
 def _prod_resources() -> dict[str, object]:
     return {
         "sentiment": _sentiment(None),
+        "webhook_inbox": WebhookInboxResource(
+            url=dg.EnvVar(INBOX_URL_VAR) if os.environ.get(INBOX_URL_VAR) else inbox_url()),
         "lake": LakeResource(url=dg.EnvVar("INTEGRATION_PIPELINES_LAKE_URL")),
         "duckdb": DuckDBResource(database=dg.EnvVar("INTEGRATION_PIPELINES_DUCKDB_PATH")),
         **_export_resources(export_targets(), None),

@@ -15,6 +15,7 @@ import pyarrow as pa
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.records import Column
 from integration_pipelines.lib.text.feedback import FeedbackSource
+from integration_pipelines.lib.webhooks.events import WebhookHandler
 
 
 class SourceObject(Protocol):
@@ -69,6 +70,7 @@ class Source:
     local_settings: Callable[[str], dict[str, Any]]
     prod_settings: Callable[[], dict[str, Any]]
     feedback: tuple[FeedbackSource, ...] = ()
+    webhooks: WebhookHandler | None = None  # signature check and event mapping, when the vendor sends webhooks
 
     def resource(self, environment: str, sandbox_url: str, **pacing: float) -> dg.ConfigurableResource:
         settings = self.local_settings(sandbox_url) if environment == "local" else self.prod_settings()

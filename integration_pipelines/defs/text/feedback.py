@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, store
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.feedback import feedback_rows
@@ -22,7 +23,7 @@ UPSTREAM = [dg.AssetKey(["warehouse", *table.split(".")]) for source in SOURCES 
     deps=UPSTREAM,
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=FOLLOWS_SYNCS,
 )
 def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """One row per customer-visible message (public comments, conversation parts, case comments,

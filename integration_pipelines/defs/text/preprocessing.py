@@ -5,6 +5,7 @@ import json
 import dagster as dg
 import pyarrow as pa
 
+from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, read_window, store
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.preprocess import preprocess_many
@@ -22,7 +23,7 @@ CARRIED = ("source", "source_object", "message_id", "parent_id", "author_role", 
     deps=[feedback_key("customer_feedback")],
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=FOLLOWS_SYNCS,
 )
 def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Arabic/English normalisation (diacritics, tatweel, letter variants, digits, elongation), language,

@@ -5,6 +5,7 @@ from collections import Counter
 import dagster as dg
 import pyarrow as pa
 
+from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, read_window, store
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.sentiment.base import SentimentRequest
@@ -21,7 +22,7 @@ CARRIED = ("source", "message_id", "parent_id", "author_role", "channel", "langu
     deps=[feedback_key("feedback_preprocessed")],
     required_resource_keys={"duckdb", "lake", "sentiment"},
     kinds={"duckdb"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=FOLLOWS_SYNCS,
 )
 def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """negative / neutral / positive with a score in [-1, 1] and a confidence, per customer message,

@@ -6,8 +6,9 @@ from integration_pipelines.sources.zendesk.client import ZendeskClient
 from integration_pipelines.sources.zendesk.feedback import FEEDBACK
 from integration_pipelines.sources.zendesk.objects import OBJECTS, ZendeskObject
 from integration_pipelines.sources.zendesk.resource import ZendeskResource
+from integration_pipelines.sources.zendesk.webhooks import WEBHOOKS
 
 SOURCE = Source(name="zendesk", title="Zendesk", objects=OBJECTS, resource_type=ZendeskResource,
-                local_settings=settings.local, prod_settings=settings.prod, feedback=(FEEDBACK,))
+                local_settings=settings.local, prod_settings=settings.prod, feedback=(FEEDBACK,), webhooks=WEBHOOKS)
 
 __all__ = ["OBJECTS", "SOURCE", "ZendeskClient", "ZendeskObject", "ZendeskResource"]

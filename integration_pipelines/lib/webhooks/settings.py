@@ -1,0 +1,37 @@
+"""Where the receiver and the pipeline find the inbox and the receiver its secrets: the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from integration_pipelines.lib.environment import local_home
+from integration_pipelines.lib.webhooks.events import WebhookHandler
+from integration_pipelines.lib.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, ReceiverSettings
+from integration_pipelines.lib.webhooks.signatures import secrets_from_environment
+
+INBOX_URL_VAR = "WEBHOOK_INBOX_URL"
+
+
+def inbox_url() -> str:
+    """``WEBHOOK_INBOX_URL`` (e.g. ``postgresql+psycopg2://user:pass@host/db``), else a SQLite file in
+    ``INTEGRATION_PIPELINES_HOME``, which the receiver and Dagster share on one machine."""
+    return os.environ.get(INBOX_URL_VAR) or f"sqlite:///{local_home() / 'webhook_inbox.sqlite'}"
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of bytes above 0, not {value!r}")
+    return int(value)
+
+
+def receiver_settings(handlers: Mapping[str, WebhookHandler]) -> ReceiverSettings:
+    """Secrets per vendor from each handler's variables; limits and the public URL from WEBHOOK_*."""
+    return ReceiverSettings(
+        handlers=handlers,
+        secrets={vendor: secrets_from_environment(h.secret_variables) for vendor, h in handlers.items()},
+        max_body_bytes=_positive_int("WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        public_url=os.environ.get("WEBHOOK_PUBLIC_URL") or None,
+        path_secret=os.environ.get("WEBHOOK_PATH_SECRET") or None,
+    )

@@ -46,6 +46,8 @@ class ChangeFeed:
             raise ChangeError(f"{vendor} does not announce {kind} changes by webhook (it announces {feed.kinds})")
         if not 1 <= count <= MAX_COUNT:
             raise ChangeError(f"count must be from 1 to {MAX_COUNT}")
+        if options and options.get("object", feed.objects[0]) not in feed.objects:
+            raise ChangeError(f"{vendor}'s feed changes {', '.join(feed.objects)}, not {options['object']!r}")
         return [feed.apply(dialect, kind, at, options or {}) for _ in range(count)]
 
     def target(self, vendor: str, url: str | None = None) -> str:
@@ -64,15 +66,17 @@ class ChangeFeed:
         return list(await asyncio.gather(*(self.sender.send(d) for d in deliveries)))
 
     async def run_background(self, interval: float) -> None:
-        """One random change every ``interval`` seconds (seeded choice of vendor and kind), until cancelled."""
+        """One random change every ``interval`` seconds (seeded choice of vendor, kind and object), until
+        cancelled; a draw the vendor cannot make (e.g. a new HubSpot contact message) is skipped."""
         while True:
             await asyncio.sleep(interval)
             vendor = self._rng.choice(sorted(self.dialects))
-            kind = self._rng.choice(sorted(self.dialects[vendor].change_feed.kinds))  # type: ignore[union-attr]
+            _, feed = self.feed(vendor)
+            kind, target = self._rng.choice(list(feed.kinds)), self._rng.choice(list(feed.objects))
             try:
-                changes = self.apply(vendor, kind)
+                changes = self.apply(vendor, kind, options={"object": target})
                 await self.deliver(vendor, changes)
             except ChangeError as exc:
-                log.warning("change feed skipped a %s %s: %s", vendor, kind, exc)
+                log.info("change feed skipped a %s %s of %s: %s", vendor, kind, target, exc)
             except Exception:  # the feed must outlive one bad change
-                log.exception("change feed failed on a %s %s", vendor, kind)
+                log.exception("change feed failed on a %s %s of %s", vendor, kind, target)

@@ -81,6 +81,8 @@ class VendorFeed(Protocol):
     """A vendor's part of the feed (``dialects/{vendor}/changes.py`` + ``webhooks.py``)."""
 
     kinds: Sequence[str]
+    objects: Sequence[str]  # what ``object`` may name; the first is the default
+
 
     def apply(self, dialect: Dialect, kind: str, at: datetime, options: Mapping[str, Any]) -> Change:
         """Make one change of ``kind`` in the dialect's data, at ``at`` or just after the record's last change."""

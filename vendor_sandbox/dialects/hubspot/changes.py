@@ -33,6 +33,7 @@ def _moment(epoch_ms: int) -> datetime:
 
 class HubSpotFeed:
     kinds = KINDS
+    objects = ("tickets", "contacts")
 
     def apply(self, dialect: HubSpotDialect, kind: str, at: datetime | None, options: Mapping[str, Any]) -> Change:
         kind_of_object = str(options.get("object", "tickets"))

@@ -28,6 +28,7 @@ STATE_TOPIC = {"closed": "conversation.admin.closed", "snoozed": "conversation.a
 
 class IntercomFeed:
     kinds = KINDS
+    objects = ("conversations", "contacts")
 
     def apply(self, dialect: IntercomDialect, kind: str, at: datetime | None, options: Mapping[str, Any]) -> Change:
         target = options.get("object", "conversations")

@@ -27,6 +27,7 @@ def _open(conv: Conversation) -> bool:
 
 class SalesforceFeed:
     kinds = ("new_message", "status_change")
+    objects = ("Case",)
 
     def apply(self, dialect: SalesforceDialect, kind: str, at: datetime | None,
               options: Mapping[str, Any]) -> Change:

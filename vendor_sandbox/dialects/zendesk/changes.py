@@ -36,6 +36,7 @@ def _replyable(conv: Conversation) -> bool:
 
 class ZendeskFeed:
     kinds = KINDS
+    objects = ("tickets",)
 
     def apply(self, dialect: ZendeskDialect, kind: str, at: datetime | None, options: Mapping[str, Any]) -> Change:
         overlay = dialect.overlay

@@ -56,16 +56,20 @@ def serve(inbox, host: str, port: int, log_level: str) -> int:
 
     import uvicorn
 
+    from integration_pipelines.lib.environment import get_environment
     from integration_pipelines.lib.webhooks.receiver import build_app
     from integration_pipelines.lib.webhooks.settings import receiver_settings
+    from integration_pipelines.lib.webhooks.signatures import secrets_from_environment
     from integration_pipelines.sources import registry
 
     handlers = {name: s.webhooks for name, s in registry.sources().items() if s.webhooks is not None}
-    settings = receiver_settings(handlers)
+    settings = receiver_settings(handlers, local=get_environment() == "local")
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for vendor in sorted(handlers):  # names of variables only, never values
         needed = " or ".join(handlers[vendor].secret_variables)
-        state = "configured" if settings.secrets[vendor] else f"OFF (set {needed})"
+        from_env = bool(secrets_from_environment(handlers[vendor].secret_variables))
+        state = ("configured" if from_env else "sandbox secret (local)") if settings.secrets[vendor] else (
+            f"OFF (set {needed})")
         logging.getLogger("integration_pipelines.webhooks").info("route /webhooks/%s: %s", vendor, state)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

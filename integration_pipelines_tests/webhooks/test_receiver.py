@@ -142,7 +142,7 @@ def test_health_and_metrics(receiver: ReceiverProcess) -> None:
 
 
 def test_no_secret_configured_means_the_route_refuses(tmp_path: Path) -> None:
-    env = {"INTERCOM_WEBHOOK_SECRETS": "", "INTERCOM_CLIENT_SECRET": ""}
+    env = {"INTERCOM_WEBHOOK_SECRETS": "", "INTERCOM_CLIENT_SECRET": "", "INTEGRATION_PIPELINES_ENV": "prod"}
     with ReceiverProcess(f"sqlite:///{tmp_path / 'inbox.sqlite'}", tmp_path, env=env) as process:
         body, headers = deliveries.intercom("notif_off", "contact.deleted", {"id": "c1"}, datetime.now(UTC))
         response = httpx.post(f"{process.url}/webhooks/intercom", content=body, headers=headers)

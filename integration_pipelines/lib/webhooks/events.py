@@ -74,6 +74,8 @@ class WebhookHandler(Protocol):
 
     vendor: str
     secret_variables: tuple[str, ...]  # environment variables holding its secrets (comma-separated for rotation)
+    sandbox_secrets: tuple[str, ...]  # the sandbox's published ones, accepted in the local environment only
+    settle_seconds: int  # how old a change must be before the vendor's REST API shows it
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], now: datetime) -> None:
         """Raise ``Rejected`` unless the delivery is authentic and fresh."""

@@ -26,11 +26,14 @@ def _positive_int(name: str, default: int) -> int:
     return int(value)
 
 
-def receiver_settings(handlers: Mapping[str, WebhookHandler]) -> ReceiverSettings:
-    """Secrets per vendor from each handler's variables; limits and the public URL from WEBHOOK_*."""
+def receiver_settings(handlers: Mapping[str, WebhookHandler], local: bool = False) -> ReceiverSettings:
+    """Secrets per vendor from each handler's variables (in the local environment, the sandbox's
+    published ones when none is set); limits and the public URL from WEBHOOK_*."""
+    secrets = {vendor: secrets_from_environment(h.secret_variables) or (list(h.sandbox_secrets) if local else [])
+               for vendor, h in handlers.items()}
     return ReceiverSettings(
         handlers=handlers,
-        secrets={vendor: secrets_from_environment(h.secret_variables) for vendor, h in handlers.items()},
+        secrets=secrets,
         max_body_bytes=_positive_int("WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         public_url=os.environ.get("WEBHOOK_PUBLIC_URL") or None,
         path_secret=os.environ.get("WEBHOOK_PATH_SECRET") or None,

@@ -15,6 +15,7 @@ from datetime import datetime
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
 from integration_pipelines.lib.webhooks.payloads import epoch_time, json_body, require
 from integration_pipelines.lib.webhooks.signatures import b64, hmac_digest, require_fresh, require_signature
+from integration_pipelines.sources.hubspot import settings
 
 SIGNATURE = "X-HubSpot-Signature-v3"
 TIMESTAMP = "X-HubSpot-Request-Timestamp"
@@ -33,6 +34,8 @@ def signed_uri(url: str) -> str:
 
 class HubSpotWebhooks:
     vendor = "hubspot"
+    settle_seconds = 0  # a change shows in the REST API at once
+    sandbox_secrets = (settings.SANDBOX_WEBHOOK_SECRET,)  # accepted locally when no variable is set
     secret_variables = ("HUBSPOT_WEBHOOK_SECRETS", "HUBSPOT_CLIENT_SECRET")
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], now: datetime) -> None:

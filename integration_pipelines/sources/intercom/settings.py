@@ -7,6 +7,7 @@ import dagster as dg
 
 SANDBOX_ACCESS_TOKEN = "sandbox-intercom-access-token"  # the sandbox's published test token
 
+SANDBOX_WEBHOOK_SECRET = "sandbox-intercom-client-secret"  # the sandbox app's published client secret
 
 def local(sandbox_url: str) -> dict[str, Any]:
     return {"access_token": SANDBOX_ACCESS_TOKEN, "base_url": f"{sandbox_url}/intercom"}

@@ -18,6 +18,7 @@ from datetime import datetime
 from integration_pipelines.lib.webhooks.events import Change, SignedRequest, WebhookEvent
 from integration_pipelines.lib.webhooks.payloads import epoch_time, json_body, require
 from integration_pipelines.lib.webhooks.signatures import require_signature
+from integration_pipelines.sources.intercom import settings
 
 SIGNATURE = "X-Hub-Signature"
 DELETED = {"conversation.deleted": "deleted", "contact.deleted": "deleted", "contact.archived": "archived"}
@@ -25,6 +26,8 @@ DELETED = {"conversation.deleted": "deleted", "contact.deleted": "deleted", "con
 
 class IntercomWebhooks:
     vendor = "intercom"
+    settle_seconds = 0  # a change shows in the REST API at once
+    sandbox_secrets = (settings.SANDBOX_WEBHOOK_SECRET,)  # accepted locally when no variable is set
     secret_variables = ("INTERCOM_WEBHOOK_SECRETS", "INTERCOM_CLIENT_SECRET")
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], now: datetime) -> None:

@@ -9,6 +9,7 @@ import dagster as dg
 SANDBOX_CLIENT_ID = "3MVG9sandbox.salesforce.connected.app.client.id"
 SANDBOX_CLIENT_SECRET = "sandbox-salesforce-client-secret"
 
+SANDBOX_ORGANIZATION_ID = "00D5g0000000001EAA"  # the sandbox org, named in its outbound messages
 
 def local(sandbox_url: str) -> dict[str, Any]:
     return {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET,

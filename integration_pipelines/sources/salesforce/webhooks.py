@@ -20,6 +20,7 @@ from defusedxml.common import DefusedXmlException
 
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
 from integration_pipelines.lib.webhooks.payloads import iso_time
+from integration_pipelines.sources.salesforce import settings
 
 OUTBOUND = "{http://soap.sforce.com/2005/09/outbound}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -48,6 +49,8 @@ def _notifications(body: bytes) -> Element:
 
 class SalesforceWebhooks:
     vendor = "salesforce"
+    settle_seconds = 0  # a change shows in the REST API at once
+    sandbox_secrets = (settings.SANDBOX_ORGANIZATION_ID,)  # accepted locally when no variable is set
     secret_variables = ("SALESFORCE_WEBHOOK_ORGANIZATION_IDS",)
 
     def verify(self, request: SignedRequest, secrets: Sequence[str], now: datetime) -> None:

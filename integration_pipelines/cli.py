@@ -27,6 +27,9 @@ def build_parser(with_sandbox: bool = True) -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="sandbox world seed")
     demo.add_argument("--home", default=None, help="where the lake, DuckDB and Dagster instance live "
                                                    "(default: INTEGRATION_PIPELINES_HOME or ./.local)")
+    demo.add_argument("--live", action="store_true",
+                      help="instead: start the webhook receiver and the sandbox's change feed, and follow one new "
+                           "message and one deletion from webhook to DuckDB and sentiment, with latencies")
     demo.add_argument("--rate-limits", default="vendor", metavar="vendor|off|SCALE",
                       help="sandbox rate limits: Zendesk's published ones, off, or scaled")
     webhooks_server.add_commands(commands)
@@ -51,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "webhooks":
         return webhooks_server.run(args)
+    if args.command == "demo" and args.live:
+        from integration_pipelines.demo_live import run_live_demo
+
+        return run_live_demo(conversations=args.conversations, seed=args.seed, home=args.home)
     if args.command == "demo":
         from integration_pipelines.demo import run_demo
 

@@ -75,14 +75,21 @@ class Inbox:
 
     def add(self, vendor: str, events: Sequence[WebhookEvent], now: datetime | None = None) -> int:
         """Store the events in one transaction; returns how many were new (the rest were already here)."""
-        if not events:
-            return 0
+        return self.add_batches([(vendor, events)], now)[0]
+
+    def add_batches(self, batches: Sequence[tuple[str, Sequence[WebhookEvent]]],
+                    now: datetime | None = None) -> list[int]:
+        """Several deliveries in one transaction (one commit, however many requests wait on it); returns
+        the new events per delivery. All or nothing: a failure stores none of them."""
         received = now or datetime.now(UTC)
-        rows = [{"vendor": vendor, "event_key": e.key, "topic": e.topic, "occurred_at": e.occurred_at,
-                 "received_at": received, "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True)}
-                for e in events]
+        counts = []
         with self._write_lock, self.engine.begin() as con:
-            return sum(con.execute(self._insert, row).rowcount for row in rows)
+            for vendor, events in batches:
+                counts.append(sum(con.execute(self._insert, {
+                    "vendor": vendor, "event_key": e.key, "topic": e.topic, "occurred_at": e.occurred_at,
+                    "received_at": received, "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
+                }).rowcount for e in events))
+        return counts
 
     def after(self, vendor: str, after_id: int, limit: int = 10_000) -> list[StoredEvent]:
         """The vendor's events stored after ``after_id``, oldest first (a sensor's cursor reads here)."""

@@ -1,12 +1,14 @@
 """The webhook receiver: an ASGI app with one route per vendor, ``/healthz`` and ``/metrics``.
 
 Order of work per delivery: size (while reading), signature, parse, store, answer. The 2xx goes out
-only after the events are committed to the inbox; a rejected request stores nothing but a counter
-and one log line naming the vendor and the reason (never a secret, never the body).
+only after the events are committed to the inbox (deliveries arriving together share a commit); a
+rejected request stores nothing but a counter and one log line naming the vendor and the reason (never
+a secret, never the body).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from integration_pipelines.lib.webhooks.events import Rejected, SignedRequest, WebhookHandler
+from integration_pipelines.lib.webhooks.events import Rejected, SignedRequest, WebhookEvent, WebhookHandler
 from integration_pipelines.lib.webhooks.inbox import Inbox
 from integration_pipelines.lib.webhooks.metrics import ReceiverMetrics
 
@@ -59,8 +61,42 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class GroupCommit:
+    """Deliveries that arrive while a commit is under way share the next one: each request still gets
+    its answer only after its own events are committed, but a burst costs one commit, not one each."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+        self._pending: list[tuple[str, list[WebhookEvent], asyncio.Future[int]]] = []
+        self._flushing = False
+
+    async def add(self, vendor: str, events: list[WebhookEvent]) -> int:
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((vendor, events, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    counts = await run_in_threadpool(self._inbox.add_batches, [(v, e) for v, e, _ in batch])
+                except Exception as error:  # every waiting request fails: none of them is acknowledged
+                    for _, _, future in batch:
+                        future.set_exception(error)
+                else:
+                    for (_, _, future), count in zip(batch, counts, strict=True):
+                        future.set_result(count)
+        finally:
+            self._flushing = False
+
+
 def build_app(settings: ReceiverSettings, inbox: Inbox) -> Starlette:
     metrics = ReceiverMetrics(lambda: inbox)
+    commits = GroupCommit(inbox)
 
     def reject(vendor: str, reason: str, message: str, status: int) -> Response:
         metrics.rejected.labels(vendor=vendor, reason=reason).inc()
@@ -85,7 +121,7 @@ def build_app(settings: ReceiverSettings, inbox: Inbox) -> Starlette:
             events = handler.events(signed)
         except Rejected as rejected:
             return reject(vendor, rejected.reason, str(rejected), rejected.status)
-        stored = await run_in_threadpool(inbox.add, vendor, events)
+        stored = await commits.add(vendor, events)
         metrics.accepted.labels(vendor=vendor).inc(stored)
         metrics.duplicates.labels(vendor=vendor).inc(len(events) - stored)
         content, media_type = handler.acknowledge(events)

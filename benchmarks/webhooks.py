@@ -14,12 +14,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from integration_pipelines.lib.webhooks.inbox import Inbox
-from integration_pipelines.webhooks_server import READY_PREFIX
+from integration_pipelines.webhooks_server import READY_PREFIX, launch, receiver_command
 
 SECRET = "benchmark-intercom-secret"
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,23 +38,10 @@ uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/webhooks/intercom", ok, 
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log.open("w"), text=True, env=env, cwd=ROOT)
-    found: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(READY_PREFIX):
-                found.append(line[len(READY_PREFIX):].strip())
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(60)
-    if not found:
-        proc.kill()
-        raise RuntimeError(f"{command[:4]} did not start: {log.read_text()[-2000:]}")
-    return proc, found[0]
+    try:
+        return launch(command, env, log.open("w"))
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}: {log.read_text()[-2000:]}") from None
 
 
 def drive(url: str, events: int, concurrency: int, prefix: str, processes: int = 2) -> dict:
@@ -87,8 +73,7 @@ def main() -> None:
             baseline = drive(bare_url, args.events, args.concurrency, "base")
         finally:
             bare.terminate()
-        receiver, url = start([sys.executable, "-m", "integration_pipelines.cli", "webhooks", "serve", "--port", "0",
-                               "--inbox-url", inbox_url, "--log-level", "critical"], env,
+        receiver, url = start(receiver_command("--inbox-url", inbox_url, "--log-level", "critical"), env,
                               Path(folder) / "receiver.log")
         try:
             warm = drive(url, min(500, args.events), args.concurrency, "warm")

@@ -12,34 +12,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
-from integration_pipelines.webhooks_server import READY_PREFIX
+from integration_pipelines.webhooks_server import launch, receiver_command
 
 
 def _start_receiver(home: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "INTEGRATION_PIPELINES_ENV": "local", "INTEGRATION_PIPELINES_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "integration_pipelines.cli", "webhooks", "serve", "--port", "0",
-                             "--log-level", "warning"], stdout=subprocess.PIPE, text=True, env=env)
-    found: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(READY_PREFIX):
-                found.append(line[len(READY_PREFIX):].strip())
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(60)
-    if not found:
-        proc.kill()
-        raise RuntimeError("the webhook receiver did not start")
-    return proc, found[0]
+    return launch(receiver_command("--log-level", "warning"), env)
 
 
 def run_live_demo(*, conversations: int, seed: int, home: str | None) -> int:

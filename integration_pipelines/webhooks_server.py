@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 READY_PREFIX = "WEBHOOKS_URL="
@@ -80,3 +82,30 @@ def serve(inbox, host: str, port: int, log_level: str) -> int:
                             timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def launch(command: list[str], env: dict[str, str] | None = None, stderr=None,
+           timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Start a server process that prints ``WEBHOOKS_URL=...`` once it listens; returns it and the URL
+    (the receiver itself for the demo and the tests, or a baseline server for the benchmark)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+    found: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith(READY_PREFIX):
+                found.append(line[len(READY_PREFIX):].strip())
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not found:
+        proc.kill()
+        raise RuntimeError(f"{' '.join(command[:5])} did not start within {timeout:.0f}s")
+    return proc, found[0]
+
+
+def receiver_command(*options: str) -> list[str]:
+    return [sys.executable, "-m", "integration_pipelines.cli", "webhooks", "serve", "--port", "0", *options]

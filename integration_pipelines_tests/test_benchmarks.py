@@ -26,3 +26,10 @@ def test_export_benchmark_prints_each_engine_against_its_bulk_load() -> None:
 def test_preprocessing_benchmark_runs() -> None:
     out = run("benchmarks.text_preprocessing", "--tickets", "200", "--docs", "2000")
     assert "docs/s" in out
+
+
+def test_webhook_benchmark_prints_the_receiver_against_a_bare_server() -> None:
+    out = run("benchmarks.webhooks", "--events", "200", "--concurrency", "4")
+    ratios = re.findall(r"([\d.]+)x baseline$", out, re.M)
+    assert len(ratios) == 2 and float(ratios[0]) == 1.0 and float(ratios[1]) > 0
+    assert re.search(r"acknowledged 200, stored 200, lost 0, errors 0", out), out

@@ -19,6 +19,13 @@ SOURCES = {
 }
 EXPECTED_ASSETS = {f"{layer}/{system}/{obj}" for layer in ("raw", "warehouse")
                    for system, objects in SOURCES.items() for obj in objects}
+FEEDBACK_TABLES = ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")
+MARTS = {f"marts/{name}" for name in ("fct_customer_feedback", "dim_customer", "agg_sentiment_daily",
+                                        "fct_conversation")}
+# the dbt models the marts are built from: one staging model per exported table, two intermediate ones
+DBT_MODELS = MARTS | {f"staging/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects} | {
+    f"staging/feedback/{name}" for name in FEEDBACK_TABLES} | {
+    "intermediate/int_customer_identities", "intermediate/int_message_authors"}
 
 
 def error_chain(error: BaseException | None) -> list[str]:
@@ -60,9 +67,9 @@ def test_definitions_load_and_everything_resolves(local_env: Path) -> None:
     exports = {f"export/duckdb/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects} | {
         f"export/duckdb/{key}" for key in feedback}
     assert {k.to_user_string() for k in main.asset_layer.executable_asset_keys} == (
-        EXPECTED_ASSETS | feedback | exports)
+        EXPECTED_ASSETS | feedback | exports | DBT_MODELS)
     export_job = defs.resolve_job_def("export_job")
-    assert {k.to_user_string() for k in export_job.asset_layer.executable_asset_keys} == exports
+    assert {k.to_user_string() for k in export_job.asset_layer.executable_asset_keys} == exports | DBT_MODELS
     assert defs.resolve_schedule_def("nightly_export_schedule").job_name == "export_job"
     assert defs.resources["export_duckdb"].database == str(local_env / "export.duckdb")
     assert "sentiment" in defs.resources and defs.resources["sentiment"].provider == "offline"
@@ -147,7 +154,9 @@ def test_prod_export_targets_take_every_secret_from_env_vars(monkeypatch: pytest
     assert redshift.iam_role == "arn:aws:iam::123456789012:role/redshift-load" and redshift.sslmode == "require"
     assert redshift.load_statement == "copy"
     job = defs.resolve_job_def("export_job")
-    assert {k.path[1] for k in job.asset_layer.executable_asset_keys} == {"snowflake", "bigquery", "redshift"}
+    assert {k.path[1] for k in job.asset_layer.executable_asset_keys if k.path[0] == "export"} == {
+        "snowflake", "bigquery", "redshift"}
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys if k.path[0] != "export"} == DBT_MODELS
 
 
 def test_unknown_export_target_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, local_env: Path) -> None:

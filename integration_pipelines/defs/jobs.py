@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from integration_pipelines.lib.dbt.project import DBT_GROUPS
 from integration_pipelines.sources import registry
 
 sync_all_job = dg.define_asset_job(
@@ -12,9 +13,9 @@ sync_all_job = dg.define_asset_job(
 
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.groups(*registry.names(), "feedback", "exports"),
-    description="Pull every source into the lake and warehouse, build the feedback tables with sentiment, then "
-                "export every table to the configured warehouses.",
+    selection=dg.AssetSelection.groups(*registry.names(), "feedback", "exports", *DBT_GROUPS),
+    description="Pull every source into the lake and warehouse, build the feedback tables with sentiment, "
+                "export every table to the configured warehouses, then build and test the dbt models and marts.",
 )
 
 

@@ -1,5 +1,6 @@
 """The nightly export: at 02:00 (EXPORT_TIMEZONE, default UTC) export every partition changed since its
-last export, one run per range of consecutive days."""
+last export, one run per range of consecutive days, each ending with the dbt models and marts (when the
+code location has them), so the marts a dashboard reads in the morning include last night's export."""
 
 import os
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from integration_pipelines.defs.exports.changes import (
 )
 from integration_pipelines.defs.exports.tables import export_tables
 from integration_pipelines.defs.resources import export_targets
+from integration_pipelines.lib.dbt.project import DBT_GROUPS
 
 DEFAULT_EXPORT_CRON = "0 2 * * *"
 
@@ -36,9 +38,30 @@ def build_nightly_export_schedule(targets: tuple[str, ...]) -> dg.ScheduleDefini
         if not stale:
             return dg.SkipReason("no partition changed since its last export")
         stamp = (context.scheduled_execution_time or datetime.now(UTC)).isoformat(timespec="minutes")
-        return export_run_requests(stale, stamp)
+        return with_dbt_models(export_run_requests(stale, stamp), _repository(context))
 
     return nightly_export_schedule
+
+
+def _repository(context: dg.ScheduleEvaluationContext) -> dg.RepositoryDefinition | None:
+    """The code location's definitions; a context built by hand (tests) may have none."""
+    try:
+        return context.repository_def
+    except dg.DagsterInvariantViolationError:
+        return None
+
+
+def with_dbt_models(requests: list[dg.RunRequest],
+                    repository: dg.RepositoryDefinition | None) -> list[dg.RunRequest]:
+    """Each export run also selects the dbt models, which dbt builds after the exports they read."""
+    if repository is None:
+        return requests
+    models = sorted(dg.AssetSelection.groups(*DBT_GROUPS).resolve(repository.asset_graph),
+                    key=lambda k: k.to_user_string())
+    if not models:
+        return requests
+    return [dg.RunRequest(run_key=r.run_key, asset_selection=[*(r.asset_selection or []), *models],
+                          partition_key=r.partition_key, tags=r.tags) for r in requests]
 
 
 @dg.definitions

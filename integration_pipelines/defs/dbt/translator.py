@@ -1,0 +1,44 @@
+"""How dbt's nodes appear in Dagster: sources are the export assets they read, models keep our
+``[layer, system, object]`` keys, and each layer is a group (the marts in ``marts``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+STAGING_NAME = re.compile(r"stg_(?P<system>[a-z0-9_]+?)__(?P<object>[a-z0-9_]+)")
+
+
+class ExportedWarehouseTranslator(DagsterDbtTranslator):
+    """A dbt source ``zendesk.tickets`` is ``export/{export_target}/zendesk/tickets``, the asset that
+    writes it, so lineage runs from ``raw/...`` through the export into every model. Staging models
+    are ``staging/{system}/{object}``; the others ``{layer}/{model}`` (``marts/dim_customer``)."""
+
+    def __init__(self, export_target: str) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self.export_target = export_target
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        name = dbt_resource_props["name"]
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["export", self.export_target, dbt_resource_props["source_name"], name])
+        layer = layer_of(dbt_resource_props)
+        staging = STAGING_NAME.fullmatch(name)
+        if layer == "staging" and staging:
+            return dg.AssetKey(["staging", staging["system"], staging["object"]])
+        return dg.AssetKey([layer, name])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return None  # the export assets have their own group
+        return layer_of(dbt_resource_props)
+
+
+def layer_of(dbt_resource_props: Mapping[str, Any]) -> str:
+    """The folder under ``models/`` (staging, intermediate, marts): fqn is [project, folder, ..., name]."""
+    fqn = dbt_resource_props.get("fqn") or []
+    return fqn[1] if len(fqn) > 2 else "dbt"

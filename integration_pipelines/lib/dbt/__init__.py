@@ -1,0 +1,1 @@
+"""Plain helpers for the dbt project at ``dbt_project/``: where it is, which target reads which export."""

@@ -1,6 +1,8 @@
 """The no-credentials demo: sandbox → main_job (Zendesk, Salesforce, HubSpot, Intercom → lake + DuckDB →
 customer_feedback → feedback_preprocessed → feedback_sentiment → export to the local warehouse file
-``export.duckdb``), then sentiment by source and language.
+``export.duckdb`` → the dbt models and marts built and tested in that file), then sentiment by source and
+language, the last days of ``agg_sentiment_daily`` and the five customers in ``dim_customer`` with the most
+negative messages.
 
 Runs land in a local Dagster instance (``{home}/dagster_home``), so ``dagster dev`` pointed at the
 same home shows them, with the same lake and DuckDB file.
@@ -8,12 +10,15 @@ same home shows them, with the same lake and DuckDB file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from integration_pipelines.components.vendor_sync import vendor_components
+from integration_pipelines.lib.dbt.marts import last_days_of_sentiment, most_negative_customers
+from integration_pipelines.lib.dbt.project import DBT_GROUPS
 from integration_pipelines.lib.partitions import range_tags
 from vendor_sandbox.process import SandboxProcess
 
@@ -60,12 +65,15 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
 
         job = defs().resolve_job_def("main_job")
         print(f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path}, then "
-              "building the feedback tables with sentiment (progress below) ...", flush=True)
+              "building the feedback tables with sentiment, exporting them and building the dbt marts (progress "
+              "below) ...", flush=True)
         if rate_limits == "vendor":
             print("Each client paces itself to its vendor's published limits, as in production: Zendesk allows "
                   "10 incremental-export requests per minute, so its sync waits for a second window "
                   "(--rate-limits off skips the waits).", flush=True)
-        with dg.DagsterInstance.get() as instance:
+        # dagster-dbt echoes every line of dbt's log to stdout; it goes to a file so the progress stays readable
+        with dg.DagsterInstance.get() as instance, open(home_path / "dbt.log", "w") as dbt_log, \
+                contextlib.redirect_stdout(dbt_log):
             result = job.execute_in_process(
                 instance=instance,
                 tags=range_tags(first.isoformat(), last.isoformat()),
@@ -77,6 +85,7 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
     _print_summary(result, elapsed, served, home_path, dagster_home, seed, conversations)
     if result.success:
         _print_sentiment(home_path / "warehouse.duckdb")
+        _print_marts(home_path / "export.duckdb")
     return 0 if result.success else 1
 
 
@@ -100,6 +109,26 @@ def _print_sentiment(duckdb_path: Path) -> None:
               f"{score:>11.2f}")
 
 
+def _print_marts(export_path: Path) -> None:
+    """What the dbt marts answer first: sentiment of the last days, and who is most unhappy."""
+    prefix = os.environ.get("EXPORT_SCHEMA_PREFIX", "")
+    print(f"\nLast days of marts.agg_sentiment_daily ({export_path}), per day and source:")
+    print(f"  {'day':<10} {'source':<11} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
+          f"{'mean score':>11}")
+    share = lambda value: "" if value is None else f"{value:.0%}"  # noqa: E731
+    for row in last_days_of_sentiment(export_path, prefix=prefix):
+        score = "" if row.mean_score is None else f"{row.mean_score:.2f}"
+        print(f"  {row.day.isoformat():<10} {row.source:<11} {row.messages:>8} {share(row.negative):>9} "
+              f"{share(row.neutral):>8} {share(row.positive):>9} {score:>11}")
+    print("\nThe five customers with the most negative messages (marts.dim_customer, one row per person "
+          "across systems):")
+    print(f"  {'customer':<40} {'systems':<28} {'messages':>8} {'negative':>8}  last seen")
+    for customer in most_negative_customers(export_path, prefix=prefix):
+        seen = customer.last_seen_at.strftime("%Y-%m-%d %H:%M") if customer.last_seen_at else ""
+        print(f"  {customer.label[:40]:<40} {','.join(customer.systems):<28} {customer.messages:>8} "
+              f"{customer.negative_messages:>8}  {seen}")
+
+
 def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_home: Path, seed: int,
                    conversations: int) -> None:
     totals = dict.fromkeys(SUMMED_METRICS, 0.0)
@@ -111,10 +140,13 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
         return (key.path[0] == "feedback", key.path[-2], key.path[0], key.path[-1])
 
     exports: dict[str, list[float]] = {}  # target -> [tables, rows exported, seconds]
+    models = 0
     for key, mat in sorted(latest.items(), key=lambda item: order(item[0])):
         meta = {k: v.value for k, v in mat.metadata.items()}
         name = "/".join(key.path)
-        if key.path[0] == "export":
+        if key.path[0] in DBT_GROUPS:
+            models += 1
+        elif key.path[0] == "export":
             totals_for_target = exports.setdefault(meta["target"], [0, 0, 0.0])
             totals_for_target[0] += 1
             totals_for_target[1] += meta["rows_exported"]
@@ -139,6 +171,11 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
     for target, (tables, rows, seconds) in exports.items():
         where = f" ({home / 'export.duckdb'})" if target == "duckdb" else ""
         print(f"  exported {tables:.0f} tables, {rows:.0f} rows to {target}{where} in {seconds:.1f}s")
+    if models:
+        tests = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[0] in DBT_GROUPS]
+        print(f"  dbt built {models} models (staging, intermediate, marts) and ran {len(tests)} tests as asset "
+              f"checks: {sum(1 for e in tests if e.passed)} passed, {sum(1 for e in tests if not e.passed)} failed "
+              f"(dbt's log: {home / 'dbt.log'})")
     print(f"\nLake: {home / 'lake'}\nDuckDB: {home / 'warehouse.duckdb'}")
     print("\nOpen the Dagster UI on the same data (two terminals):\n"
           f"  .venv/bin/integration-pipelines sandbox --port 8765 --conversations {conversations} --seed {seed}\n"

@@ -58,7 +58,22 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     exported = re.search(r"exported 19 tables, (\d+) rows to duckdb", out)
     with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
         in_warehouse = sum(con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0] for schema, name in
-                           con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall())
+                           con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                                       "WHERE table_schema NOT IN ('staging', 'intermediate', 'marts')").fetchall())
     assert exported and int(exported.group(1)) == in_warehouse > 0
+    # the run ends with the dbt marts, whose tests all pass, and the demo reads two of them back
+    assert re.search(r"dbt built 25 models \(staging, intermediate, marts\) and ran (\d+) tests as asset checks: "
+                     r"\1 passed, 0 failed", out)
+    assert "Last days of marts.agg_sentiment_daily" in out
+    days = re.findall(r"^  (\d{4}-\d{2}-\d{2}) (?:zendesk|salesforce|hubspot|intercom)\s+(\d+)\s", out, re.M)
+    with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
+        per_day = dict(con.execute("SELECT CAST(message_date AS VARCHAR), sum(messages) FROM marts.agg_sentiment_daily "
+                                   "GROUP BY 1").fetchall())
+        most_negative = con.execute("SELECT max(negative_messages) FROM marts.dim_customer").fetchone()[0]
+    assert days and {day for day, _ in days} <= set(per_day)
+    for day in {day for day, _ in days}:
+        assert sum(int(n) for d, n in days if d == day) == per_day[day], day
+    customers = out.split("The five customers with the most negative messages", 1)[1].splitlines()[2:7]
+    assert len(customers) == 5 and int(customers[0].split()[-3]) == most_negative > 0
     assert "dagster dev" in out and str(tmp_path / "dagster_home") in out
     assert (tmp_path / "dagster_home" / "history" / "runs.db").exists()  # the run is in the local instance

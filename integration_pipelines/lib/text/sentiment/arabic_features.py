@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from integration_pipelines.lib.text.sentiment.arabic_normalize import resolve_normalizer
+from integration_pipelines.lib.text.sentiment.dense_features import dense, width
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts"
 LEXICON_FILE = "arabic_lexicon.json"
@@ -90,14 +91,19 @@ class FeatureConfig:
     lexicon_weight: float = 1.0
     normalizer: str = DEFAULT_NORMALIZER
     hash_version: int = 1
+    dense: tuple[str, ...] = ()  # ``dense_features.BLOCKS`` appended after the lexicon, unnormalised
 
     @property
     def n_hashed(self) -> int:
         return (1 << self.char_bits) + (1 << self.word_bits)
 
     @property
-    def n_features(self) -> int:
+    def dense_start(self) -> int:
         return self.n_hashed + (2 if self.lexicon else 0)
+
+    @property
+    def n_features(self) -> int:
+        return self.dense_start + width(self.dense)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +112,7 @@ class FeatureConfig:
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
         data = dict(data)
         data["char_ngram"], data["word_ngram"] = tuple(data["char_ngram"]), tuple(data["word_ngram"])
+        data["dense"] = tuple(data.get("dense", ()))
         return cls(**data)
 
 
@@ -175,7 +182,8 @@ class HashedFeaturizer:
     def counts(self, texts: Sequence[str]) -> SparseRows:
         """Raw term counts (before tf/idf/L2), so idf can be fitted on exactly these features."""
         cfg, norm = self.config, self.normalize
-        docs = [f" {d} " if d else "" for d in map(norm, texts)]  # type: ignore[arg-type]
+        normalized = list(map(norm, texts))  # type: ignore[arg-type]
+        docs = [f" {d} " if d else "" for d in normalized]
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         c, prefix, sp, sub_hash = self._encode(docs)
         n = len(c)
@@ -214,17 +222,28 @@ class HashedFeaturizer:
         n_feat = cfg.n_features
         flat = np.concatenate([d * n_feat + k for d, k in zip(docs_of, keys, strict=True)] or [np.zeros(0, np.int64)])
         uniq, cnt = np.unique(flat, return_counts=True)
-        return SparseRows(uniq // n_feat, uniq % n_feat, cnt.astype(np.float64), (len(docs), n_feat))
+        rows, cols, values = uniq // n_feat, uniq % n_feat, cnt.astype(np.float64)
+        if cfg.dense:  # appended per row after the (sorted) sparse part, then re-sorted by (row, col)
+            extra = dense(cfg.dense, texts, normalized)
+            r, c = np.nonzero(extra)
+            rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c + cfg.dense_start])
+            values = np.concatenate([values, extra[r, c]])
+            order = np.argsort(rows * n_feat + cols, kind="stable")
+            rows, cols, values = rows[order], cols[order], values[order]
+        return SparseRows(rows, cols, values, (len(docs), n_feat))
 
     def weight(self, counts: SparseRows, idf: np.ndarray | None) -> SparseRows:
-        """tf (sublinear) x idf, L2 per block (chars, words); lexicon hits stay unnormalised; blocks scaled."""
+        """tf (sublinear) x idf, L2 per block (chars, words); lexicon hits and dense values stay unnormalised."""
         cfg, cols = self.config, counts.cols
-        block = (cols >= (1 << cfg.char_bits)).astype(np.int64) + (cols >= cfg.n_hashed)
-        v = 1.0 + np.log(counts.values) if cfg.sublinear_tf else counts.values.copy()
+        block = (cols >= (1 << cfg.char_bits)).astype(np.int64) + (cols >= cfg.n_hashed) + (cols >= cfg.dense_start)
+        v = counts.values.copy()
+        if cfg.sublinear_tf:
+            v = np.where(block < 3, 1.0 + np.log(np.where(block < 3, v, 1.0)), v)
         if cfg.use_idf and idf is not None:
             v *= np.where(block < 2, idf[np.minimum(cols, len(idf) - 1)], 1.0)
-        seg = counts.rows * 3 + block
-        norms = np.sqrt(np.bincount(seg, weights=v * v, minlength=3 * counts.shape[0]))
-        norms[2::3] = 1.0
-        v = v / norms[seg] * np.array([1.0, cfg.word_weight, cfg.lexicon_weight])[block]
+        seg = counts.rows * 4 + block
+        norms = np.sqrt(np.bincount(seg, weights=v * v, minlength=4 * counts.shape[0]))
+        norms[2::4] = norms[3::4] = 1.0
+        norms[norms == 0] = 1.0
+        v = v / norms[seg] * np.array([1.0, cfg.word_weight, cfg.lexicon_weight, 1.0])[block]
         return SparseRows(counts.rows, cols, v, counts.shape)

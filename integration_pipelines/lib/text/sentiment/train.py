@@ -1,4 +1,7 @@
-"""Reproducible training of the offline Arabic sentiment artifact from ArSarcasm-v2.
+"""Single-corpus training of an Arabic sentiment model from ArSarcasm-v2 (the previous shipped recipe).
+
+The shipped artifact is now trained from several corpora by ``train_corpora`` and validated by
+``validate``; this trainer stays for single-file experiments and as the reference it was measured against.
 
     python -m integration_pipelines.lib.text.sentiment.train \
         --data integration_pipelines/lib/text/sentiment/data/arsarcasm_v2/training_data.csv --out integration_pipelines/lib/text/sentiment/artifacts/

@@ -24,7 +24,7 @@ def fit_idf(counts: SparseRows) -> np.ndarray:
 
 
 def fit(counts: SparseRows, y: np.ndarray, config: FeatureConfig, params: dict[str, Any], seed: int,
-        lexicon_dir: Path = ARTIFACT_DIR) -> ArabicSentimentModel:
+        lexicon_dir: Path = ARTIFACT_DIR, sample_weight: np.ndarray | None = None) -> ArabicSentimentModel:
     """Multinomial logistic regression (lbfgs: deterministic) on the runtime featurizer's features."""
     from sklearn.linear_model import LogisticRegression
 
@@ -32,9 +32,9 @@ def fit(counts: SparseRows, y: np.ndarray, config: FeatureConfig, params: dict[s
     idf = fit_idf(counts) if config.use_idf else None
     model = ArabicSentimentModel(np.zeros((counts.shape[1], len(LABELS))), np.zeros(len(LABELS)), config, LABELS,
                                  idf, {}, directory=lexicon_dir)
-    clf = LogisticRegression(C=params["C"], class_weight=params["class_weight"], max_iter=3000, tol=1e-5,
-                             random_state=seed)
-    clf.fit(model.featurizer.weight(counts, idf).to_scipy(), y)
+    clf = LogisticRegression(C=params["C"], class_weight=params["class_weight"], max_iter=3000,
+                             tol=params.get("tol", 1e-5), random_state=seed)
+    clf.fit(model.featurizer.weight(counts, idf).to_scipy(), y, sample_weight=sample_weight)
     model.coef, model.intercept = clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float64)
     return model
 

@@ -73,3 +73,18 @@ def test_emoji_table_is_rebuilt_from_the_ranking_with_its_licence(tmp_path) -> N
     licence = emoji_lexicon.ARTIFACT.parent / "LICENSE-emoji-sentiment-ranking"
     assert licence.read_bytes() == (DATASETS_DIR / "emoji_sentiment_ranking" / "LICENSE").read_bytes()
     assert shipped["scores"]["😍"] > 0.5 and shipped["scores"]["😭"] < 0
+
+
+def test_dense_features_read_script_emoji_vader_and_cues() -> None:
+    from integration_pipelines.lib.text.sentiment.arabic_normalize import basic_normalize
+    from integration_pipelines.lib.text.sentiment.dense_features import dense, width
+
+    texts = ["شكرا على لا شيء", "يا سلام على الخدمة الرائعة، ثلاث ساعات انتظار 👏", "great service 😍",
+             "الخدمة ممتازة", "the order is late 😡"]
+    x = dense(("script", "emoji", "vader", "cues"), texts, [basic_normalize(t) for t in texts])
+    assert x.shape == (5, width(("script", "emoji", "vader", "cues"))) == (5, 8)
+    assert x[:, 0].tolist() == [0, 0, 1, 0, 1]  # Latin only
+    assert x[2, 2] > 0.5 and x[4, 3] > 0 and x[3, 2:4].tolist() == [0, 0]  # emoji polarity
+    assert x[2, 4] > 0 and x[4, 5] == 0 and x[0, 4:6].tolist() == [0, 0]  # VADER only on Latin words
+    assert x[1, 6] == 1 and x[3, 6] == 0  # praise next to a complaint fact
+    assert x[0, 7] == 1 and x[3, 7] == 0  # "thanks for nothing"

@@ -189,7 +189,8 @@ def test_planted_bad_rows_fail_their_asset_checks(exported_copy: Path) -> None:
             f"UPDATE feedback.feedback_sentiment SET label = 'furious' WHERE source = 'zendesk' "
             f"AND message_id = '{other}'",
             f"UPDATE zendesk.ticket_comments SET author_id = NULL WHERE id = {int(message_id)}")
-    result = materialize_dbt(exported_copy, FIRST, "marts/fct_customer_feedback")
+    result = materialize_dbt(exported_copy, FIRST, "intermediate/int_message_authors",
+                             "intermediate/int_customer_identities", "marts/fct_customer_feedback")
     assert not result.success
     checks = checks_by_name(result)
     assert checks["negative_messages_have_a_customer"] is False

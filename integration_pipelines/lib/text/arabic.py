@@ -151,6 +151,9 @@ def _folder(options: NormalizeOptions) -> _Folder:
     return _Folder(options)
 
 
+_DEFAULT_FOLDER = _folder(DEFAULT_OPTIONS)
+
+
 _ZWJ_STRAY = re.compile(f"(?<![{EMOJI_BASE}{EMOJI_MOD}])\u200d|\u200d(?![{EMOJI_BASE}])")
 _AR_LETTER = "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06fa-\u06ff\u0750-\u077f"
 # Latin letters except i/v/x (Roman numerals "III", masks "XXXX") and w ("www.").
@@ -176,7 +179,8 @@ def fold(text: str, options: NormalizeOptions | None = None) -> str:
     """Character-level normalisation that is safe to run *before* PII redaction (see module doc)."""
     if text.isascii():
         return " ".join(text.split())
-    f = _folder(options or DEFAULT_OPTIONS)
+    # the default options skip the lru_cache: hashing and comparing the frozen dataclass costs Python calls
+    f = _DEFAULT_FOLDER if options is None or options is DEFAULT_OPTIONS else _folder(options)
     text = f.regex.sub(f.repl, text)
     if "\u200d" in text:
         text = _ZWJ_STRAY.sub("", text)

@@ -138,6 +138,8 @@ def tokenize(text: str) -> list[str]:
 def _arabizi_score(words: list[str]) -> int:
     """Lexicon hits, plus 2 per word with an Arabizi digit inside letters (3ayez, 7abibi, a3raf)."""
     score = len(ARABIZI.intersection(words))
+    if not _AZ_DIGIT.search(" ".join(words)):  # one scan instead of a loop: most texts have no such word
+        return score
     for w in words:
         if not w.isalpha() and _AZ_DIGIT.search(w) and not _NOT_ARABIZI.fullmatch(w):
             letters = len(w.translate(_NO_DIGITS))

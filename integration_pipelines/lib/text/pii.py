@@ -223,7 +223,7 @@ def redact_parts(text: str) -> tuple[str, dict[str, int], tuple[tuple[str, int, 
     what an earlier one claimed (an email's digits are never a phone, nor an IBAN's).  Texts without
     an ``@`` and without 8 digits close together skip every pass (most messages).
     """
-    counts = dict.fromkeys(PII_TYPES, 0)
+    counts = {"email": 0, "phone": 0, "card": 0, "iban": 0}  # PII_TYPES; a literal is twice as fast
     has_at = "@" in text
     if not has_at and not _HAS_8_DIGITS.search(text):
         return text, counts, ()

@@ -1,10 +1,11 @@
 # Two entry points for a fresh machine: `make demo` and `make test`.
-# Both create .venv if missing and (re)install when pyproject.toml changes.
+# Both create .venv if missing and (re)install when requirements.lock or pyproject.toml changes.
+# requirements.lock pins every package (the dev extra included); `make lock` refreshes it.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
 PYTEST_ARGS ?=
 
 # The BigQuery emulator (tests only) lives in its own virtualenv: its sqlglot pin conflicts with
@@ -15,14 +16,15 @@ BQ_REQUIREMENTS := bqemulator==1.4.0 duckdb==1.5.5 duckdb-extension-spatial==1.5
 	pyarrow==26.0.1 numpy==2.4.6
 BQ_STAMP := $(BQ_VENV)/.installed-$(shell echo '$(BQ_REQUIREMENTS)' | sha256sum | cut -c1-16)
 
-.PHONY: demo test install bqemulator sandbox dev lint bench
+.PHONY: demo test install bqemulator sandbox webhooks dev lint format lock bench
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -44,11 +46,14 @@ $(BQ_STAMP):
 demo: $(STAMP)
 	$(BIN)/integration-pipelines demo
 
-test: $(STAMP) $(BQ_STAMP)
+test: $(STAMP) $(BQ_STAMP) lint
 	BQ_VENV=$(abspath $(BQ_VENV)) $(BIN)/pytest $(PYTEST_ARGS)
 
 sandbox: $(STAMP)
 	$(BIN)/integration-pipelines sandbox --port 8765
+
+webhooks: $(STAMP)
+	INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local $(BIN)/integration-pipelines webhooks serve --port 8900
 
 dev: $(STAMP)
 	@mkdir -p .local/dagster_home
@@ -59,5 +64,18 @@ dev: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+LINTED := integration_pipelines vendor_sandbox integration_pipelines_tests benchmarks
+
 lint: $(STAMP)
-	$(BIN)/ruff check integration_pipelines integration_pipelines_tests
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
+# Exact versions for every install: resolve pyproject.toml (with the dev extra) again after changing it.
+lock:
+	@test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --upgrade -q \
+		--custom-compile-command "make lock" -o requirements.lock

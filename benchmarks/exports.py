@@ -30,23 +30,32 @@ from integration_pipelines.lib.records import TIMESTAMP
 from integration_pipelines.lib.warehouses.base import TableSpec
 
 TICKETS = TableSpec("bench", "tickets", ("id",))
-TEXTS = ("الطلب لم يصل حتى الآن، أرجو المساعدة", "Thanks, the refund arrived today!", "ممكن تغيير العنوان؟",
-         "App crashes when I open my invoices", "الخدمة ممتازة والموظف كان متعاون جداً")
+TEXTS = (
+    "الطلب لم يصل حتى الآن، أرجو المساعدة",
+    "Thanks, the refund arrived today!",
+    "ممكن تغيير العنوان؟",
+    "App crashes when I open my invoices",
+    "الخدمة ممتازة والموظف كان متعاون جداً",
+)
 
 
 def tickets(rows: int) -> pa.Table:
     t0, extracted = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 5, tzinfo=UTC)
     ids = list(range(1, rows + 1))
     subjects = [TEXTS[i % len(TEXTS)] for i in ids]
-    return pa.table({
-        "id": pa.array(ids, pa.int64()),
-        "updated_at": pa.array([t0 + timedelta(seconds=i) for i in ids], TIMESTAMP),
-        "is_deleted": pa.array([i % 50 == 0 for i in ids], pa.bool_()),
-        "subject": pa.array(subjects, pa.string()),
-        "_extracted_at": pa.array([extracted] * rows, TIMESTAMP),
-        "_raw": pa.array([json.dumps({"id": i, "subject": s}, ensure_ascii=False)
-                          for i, s in zip(ids, subjects, strict=True)], pa.string()),
-    })
+    return pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "updated_at": pa.array([t0 + timedelta(seconds=i) for i in ids], TIMESTAMP),
+            "is_deleted": pa.array([i % 50 == 0 for i in ids], pa.bool_()),
+            "subject": pa.array(subjects, pa.string()),
+            "_extracted_at": pa.array([extracted] * rows, TIMESTAMP),
+            "_raw": pa.array(
+                [json.dumps({"id": i, "subject": s}, ensure_ascii=False) for i, s in zip(ids, subjects, strict=True)],
+                pa.string(),
+            ),
+        }
+    )
 
 
 def best_of(repeat: int, fresh: Callable[[], Any], work: Callable[[Any], object]) -> float:
@@ -94,8 +103,11 @@ def duckdb_engine(data: pa.Table, repeat: int) -> dict[str, float]:
         first(connect)
         return connect
 
-    return {"bulk load": best_of(repeat, fresh, bulk), "exporter, first load": best_of(repeat, fresh, first),
-            "exporter, same rows again": best_of(repeat, loaded, first)}
+    return {
+        "bulk load": best_of(repeat, fresh, bulk),
+        "exporter, first load": best_of(repeat, fresh, first),
+        "exporter, same rows again": best_of(repeat, loaded, first),
+    }
 
 
 def snowflake_engine(data: pa.Table, repeat: int) -> dict[str, float]:
@@ -126,8 +138,13 @@ def snowflake_engine(data: pa.Table, repeat: int) -> dict[str, float]:
             con.cursor().execute('CREATE SCHEMA "bench"')
             con.cursor().execute('USE SCHEMA "bench"')
             snowflake.connector.pandas_tools.write_pandas(
-                con, data.to_pandas(types_mapper=pd.ArrowDtype), "tickets", auto_create_table=True,
-                quote_identifiers=True, use_logical_type=True)
+                con,
+                data.to_pandas(types_mapper=pd.ArrowDtype),
+                "tickets",
+                auto_create_table=True,
+                quote_identifiers=True,
+                use_logical_type=True,
+            )
 
     def first(connect: Callable) -> None:
         SnowflakeExporter(connect).upsert(TICKETS, data)
@@ -138,9 +155,11 @@ def snowflake_engine(data: pa.Table, repeat: int) -> dict[str, float]:
         return connect
 
     with fakesnow.patch():
-        return {"bulk load (write_pandas)": best_of(repeat, fresh, bulk),
-                "exporter, first load": best_of(repeat, fresh, first),
-                "exporter, same rows again": best_of(repeat, loaded, first)}
+        return {
+            "bulk load (write_pandas)": best_of(repeat, fresh, bulk),
+            "exporter, first load": best_of(repeat, fresh, first),
+            "exporter, same rows again": best_of(repeat, loaded, first),
+        }
 
 
 ENGINES = {"duckdb": duckdb_engine, "snowflake": snowflake_engine}
@@ -157,8 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     for engine in (e.strip() for e in args.engines.split(",") if e.strip()):
         timings = ENGINES[engine](data, args.repeat)
         baseline = next(iter(timings.values()))
-        print(f"\n{engine} (on this machine; fakesnow is DuckDB underneath, so Snowflake numbers show the "
-              "exporter's overhead, not Snowflake's speed)" if engine == "snowflake" else f"\n{engine}")
+        print(
+            f"\n{engine} (on this machine; fakesnow is DuckDB underneath, so Snowflake numbers show the "
+            "exporter's overhead, not Snowflake's speed)"
+            if engine == "snowflake"
+            else f"\n{engine}"
+        )
         for name, seconds in timings.items():
             print(f"  {name:<28} {args.rows / seconds:>12,.0f} rows/s   {baseline / seconds:>5.2f}x baseline")
     return 0

@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from vendor_sandbox.world import WorldConfig, build_world
 from integration_pipelines.lib.text.arabic import normalize
 from integration_pipelines.lib.text.preprocess import preprocess_many
+from vendor_sandbox.world import WorldConfig, build_world
 
 TARGET_DOCS_PER_S = 50_000
 SENTIMENT_TARGET_DOCS_PER_S = 5_000
@@ -66,9 +66,10 @@ def preprocess_and_score(texts: list[str]) -> list[object]:
     provider = OfflineSentimentProvider()
     results: list[object] = []
     for start in range(0, len(texts), 512):
-        done = preprocess_many(texts[start:start + 512])
-        results += provider.score([SentimentRequest(str(i), p.normalized, p.language, p.dialect)
-                                   for i, p in enumerate(done)])
+        done = preprocess_many(texts[start : start + 512])
+        results += provider.score(
+            [SentimentRequest(str(i), p.normalized, p.language, p.dialect) for i, p in enumerate(done)]
+        )
     return results
 
 
@@ -93,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     texts = corpus(args.tickets, args.docs)
     unique = len(set(texts))
-    print(f"corpus: {len(texts):,} docs ({unique:,} distinct sandbox messages, "
-          f"mean {sum(map(len, texts)) / len(texts):.0f} chars), built in {time.perf_counter() - t0:.1f}s")
+    print(
+        f"corpus: {len(texts):,} docs ({unique:,} distinct sandbox messages, "
+        f"mean {sum(map(len, texts)) / len(texts):.0f} chars), built in {time.perf_counter() - t0:.1f}s"
+    )
 
     rows: list[tuple[str, float]] = [
         ("(a) normalize", best_of(lambda xs: [normalize(x) for x in xs], texts)),
@@ -115,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.sentiment:
         scored = best_of(preprocess_and_score, texts[:20_000])
         verdict = "MET" if scored >= SENTIMENT_TARGET_DOCS_PER_S else "NOT met"
-        print(f"(d) preprocess + offline sentiment: {scored:,.0f} docs/s per core on {min(len(texts), 20_000):,} docs; "
-              f"target >= {SENTIMENT_TARGET_DOCS_PER_S:,}: {verdict}")
+        print(
+            f"(d) preprocess + offline sentiment: {scored:,.0f} docs/s per core on {min(len(texts), 20_000):,} docs; "
+            f"target >= {SENTIMENT_TARGET_DOCS_PER_S:,}: {verdict}"
+        )
     print(f"total wall time {time.perf_counter() - t0:.1f}s")
     return 0
 

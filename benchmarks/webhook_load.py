@@ -22,9 +22,15 @@ import httpx
 
 def notification(index: int, prefix: str) -> tuple[str, bytes]:
     event_id = f"{prefix}-{index}"
-    body = json.dumps({"type": "notification_event", "id": event_id, "topic": "conversation.user.replied",
-                       "created_at": int(time.time()), "data": {"type": "notification_event_data",
-                                                                "item": {"type": "conversation", "id": str(index)}}})
+    body = json.dumps(
+        {
+            "type": "notification_event",
+            "id": event_id,
+            "topic": "conversation.user.replied",
+            "created_at": int(time.time()),
+            "data": {"type": "notification_event_data", "item": {"type": "conversation", "id": str(index)}},
+        }
+    )
     return event_id, body.encode()
 
 
@@ -55,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             signature = "sha1=" + hmac.new(args.secret.encode(), body, hashlib.sha1).hexdigest()
             started = time.perf_counter()
             try:
-                response = await client.post(args.url, content=body, headers={
-                    "X-Hub-Signature": signature, "Content-Type": "application/json"})
+                response = await client.post(
+                    args.url, content=body, headers={"X-Hub-Signature": signature, "Content-Type": "application/json"}
+                )
             except httpx.HTTPError:
                 errors[0] += 1
                 continue
@@ -79,10 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     if acks:
         acks.close()
     ordered = sorted(latencies) or [0.0]
-    print(json.dumps({"acknowledged": len(latencies), "errors": errors[0], "seconds": round(wall, 3),
-                      "events_per_second": round(len(latencies) / wall, 1) if wall else 0.0,
-                      "p50_ms": round(statistics.median(ordered) * 1000, 2),
-                      "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2)}))
+    print(
+        json.dumps(
+            {
+                "acknowledged": len(latencies),
+                "errors": errors[0],
+                "seconds": round(wall, 3),
+                "events_per_second": round(len(latencies) / wall, 1) if wall else 0.0,
+                "p50_ms": round(statistics.median(ordered) * 1000, 2),
+                "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            }
+        )
+    )
     return 0
 
 

@@ -47,16 +47,40 @@ def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subproces
 def drive(url: str, events: int, concurrency: int, prefix: str, processes: int = 2) -> dict:
     """``processes`` generators at once (one Python client alone cannot saturate the server)."""
     started = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "benchmarks.webhook_load", f"{url}/webhooks/intercom",
-                               "--secret", SECRET, "--events", str(events // processes), "--concurrency",
-                               str(concurrency), "--seconds", "300", "--prefix", f"{prefix}{i}"],
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for i in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.webhook_load",
+                f"{url}/webhooks/intercom",
+                "--secret",
+                SECRET,
+                "--events",
+                str(events // processes),
+                "--concurrency",
+                str(concurrency),
+                "--seconds",
+                "300",
+                "--prefix",
+                f"{prefix}{i}",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for i in range(processes)
+    ]
     results = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
     wall = time.perf_counter() - started
     acknowledged = sum(r["acknowledged"] for r in results)
-    return {"acknowledged": acknowledged, "errors": sum(r["errors"] for r in results),
-            "events_per_second": acknowledged / wall, "p50_ms": max(r["p50_ms"] for r in results),
-            "p99_ms": max(r["p99_ms"] for r in results)}
+    return {
+        "acknowledged": acknowledged,
+        "errors": sum(r["errors"] for r in results),
+        "events_per_second": acknowledged / wall,
+        "p50_ms": max(r["p50_ms"] for r in results),
+        "p99_ms": max(r["p99_ms"] for r in results),
+    }
 
 
 def main() -> None:
@@ -73,8 +97,9 @@ def main() -> None:
             baseline = drive(bare_url, args.events, args.concurrency, "base")
         finally:
             bare.terminate()
-        receiver, url = start(receiver_command("--inbox-url", inbox_url, "--log-level", "critical"), env,
-                              Path(folder) / "receiver.log")
+        receiver, url = start(
+            receiver_command("--inbox-url", inbox_url, "--log-level", "critical"), env, Path(folder) / "receiver.log"
+        )
         try:
             warm = drive(url, min(500, args.events), args.concurrency, "warm")
             measured = drive(url, args.events, args.concurrency, "bench")
@@ -83,12 +108,18 @@ def main() -> None:
         stored = Inbox(inbox_url).count("intercom") - warm["acknowledged"]
     lost = measured["acknowledged"] - stored
     ratio = measured["events_per_second"] / baseline["events_per_second"] if baseline["events_per_second"] else 0
-    print(f"webhook receiver, {args.events} signed Intercom events, {args.concurrency} concurrent senders, "
-          f"SQLite inbox (WAL)")
-    print(f"  bare uvicorn+Starlette 200 (baseline)  {baseline['events_per_second']:>9,.0f} events/s  "
-          f"p50 {baseline['p50_ms']:.1f} ms  p99 {baseline['p99_ms']:.1f} ms  1.00x baseline")
-    print(f"  receiver: verify + store + ack         {measured['events_per_second']:>9,.0f} events/s  "
-          f"p50 {measured['p50_ms']:.1f} ms  p99 {measured['p99_ms']:.1f} ms  {ratio:.2f}x baseline")
+    print(
+        f"webhook receiver, {args.events} signed Intercom events, {args.concurrency} concurrent senders, "
+        f"SQLite inbox (WAL)"
+    )
+    print(
+        f"  bare uvicorn+Starlette 200 (baseline)  {baseline['events_per_second']:>9,.0f} events/s  "
+        f"p50 {baseline['p50_ms']:.1f} ms  p99 {baseline['p99_ms']:.1f} ms  1.00x baseline"
+    )
+    print(
+        f"  receiver: verify + store + ack         {measured['events_per_second']:>9,.0f} events/s  "
+        f"p50 {measured['p50_ms']:.1f} ms  p99 {measured['p99_ms']:.1f} ms  {ratio:.2f}x baseline"
+    )
     print(f"  acknowledged {measured['acknowledged']}, stored {stored}, lost {lost}, errors {measured['errors']}")
     goal = measured["events_per_second"] >= 1000 and lost == 0
     print(f"  goal >= 1,000 events/s with 0 lost: {'met' if goal else 'NOT met'}")

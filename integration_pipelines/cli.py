@@ -18,29 +18,47 @@ def build_parser(with_sandbox: bool = True) -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
-        "demo", help="sync the last days of the sandbox's four vendors into the lake and DuckDB, no credentials",
+        "demo",
+        help="sync the last days of the sandbox's four vendors into the lake and DuckDB, no credentials",
         description="Start the sandbox on a free loopback port, run sync_all_job for the last DAYS "
-                    "complete UTC days into the local lake and DuckDB, and print a summary.")
+        "complete UTC days into the local lake and DuckDB, and print a summary.",
+    )
     demo.add_argument("--days", type=int, default=7, help="complete UTC days to sync, ending yesterday")
-    demo.add_argument("--conversations", type=int, default=25_000,
-                      help="size of the sandbox world (about 10,500 of them are Zendesk tickets)")
+    demo.add_argument(
+        "--conversations",
+        type=int,
+        default=25_000,
+        help="size of the sandbox world (about 10,500 of them are Zendesk tickets)",
+    )
     demo.add_argument("--seed", type=int, default=7, help="sandbox world seed")
-    demo.add_argument("--home", default=None, help="where the lake, DuckDB and Dagster instance live "
-                                                   "(default: INTEGRATION_PIPELINES_HOME or ./.local)")
-    demo.add_argument("--live", action="store_true",
-                      help="instead: start the webhook receiver and the sandbox's change feed, and follow one new "
-                           "message and one deletion from webhook to DuckDB and sentiment, with latencies")
-    demo.add_argument("--rate-limits", default="vendor", metavar="vendor|off|SCALE",
-                      help="sandbox rate limits: Zendesk's published ones, off, or scaled")
+    demo.add_argument(
+        "--home",
+        default=None,
+        help="where the lake, DuckDB and Dagster instance live (default: INTEGRATION_PIPELINES_HOME or ./.local)",
+    )
+    demo.add_argument(
+        "--live",
+        action="store_true",
+        help="instead: start the webhook receiver and the sandbox's change feed, and follow one new "
+        "message and one deletion from webhook to DuckDB and sentiment, with latencies",
+    )
+    demo.add_argument(
+        "--rate-limits",
+        default="vendor",
+        metavar="vendor|off|SCALE",
+        help="sandbox rate limits: Zendesk's published ones, off, or scaled",
+    )
     webhooks_server.add_commands(commands)
     if not with_sandbox:
         return parser
     from vendor_sandbox import server as sandbox_server
 
     commands.add_parser(
-        "sandbox", parents=[sandbox_server.build_parser(add_help=False)],
+        "sandbox",
+        parents=[sandbox_server.build_parser(add_help=False)],
         help="serve the fake vendor APIs on loopback (for dagster dev, tests, benchmarks)",
-        description=sandbox_server.build_parser().description)
+        description=sandbox_server.build_parser().description,
+    )
     return parser
 
 
@@ -61,8 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from integration_pipelines.demo import run_demo
 
-        return run_demo(days=args.days, conversations=args.conversations, seed=args.seed, home=args.home,
-                        rate_limits=args.rate_limits)
+        return run_demo(
+            days=args.days,
+            conversations=args.conversations,
+            seed=args.seed,
+            home=args.home,
+            rate_limits=args.rate_limits,
+        )
     return 2
 
 

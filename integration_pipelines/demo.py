@@ -29,8 +29,11 @@ UNPACED = 1_000_000_000.0
 def _client_pacing(rate_limits: str) -> dict[str, str]:
     """Pace the clients like the sandbox: the vendors' published limits, scaled, or not at all."""
     scale = UNPACED if rate_limits == "off" else 1.0 if rate_limits == "vendor" else float(rate_limits)
-    return {setting.env: str(min(float(setting.default) * scale, UNPACED))
-            for component in vendor_components().values() for setting in component.rate_limits.values()}
+    return {
+        setting.env: str(min(float(setting.default) * scale, UNPACED))
+        for component in vendor_components().values()
+        for setting in component.rate_limits.values()
+    }
 
 
 def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Path:
@@ -39,13 +42,15 @@ def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Pa
     instance_config = dagster_home / "dagster.yaml"
     if not instance_config.exists():  # a local instance: SQLite storage in this folder
         instance_config.write_text("telemetry:\n  enabled: false\n")
-    os.environ.update({
-        "INTEGRATION_PIPELINES_ENV": "local",
-        "INTEGRATION_PIPELINES_HOME": str(home),
-        "INTEGRATION_PIPELINES_SANDBOX_URL": sandbox_url,
-        "DAGSTER_HOME": str(dagster_home),
-        **_client_pacing(rate_limits),
-    })
+    os.environ.update(
+        {
+            "INTEGRATION_PIPELINES_ENV": "local",
+            "INTEGRATION_PIPELINES_HOME": str(home),
+            "INTEGRATION_PIPELINES_SANDBOX_URL": sandbox_url,
+            "DAGSTER_HOME": str(dagster_home),
+            **_client_pacing(rate_limits),
+        }
+    )
     return dagster_home
 
 
@@ -53,27 +58,38 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
     home_path = Path(home or os.environ.get("INTEGRATION_PIPELINES_HOME", ".local")).resolve()
     today = datetime.now(UTC).date()
     first, last = today - timedelta(days=days), today - timedelta(days=1)
-    print(f"Starting the sandbox ({conversations} conversations, seed {seed}, rate limits: {rate_limits}) ...",
-          flush=True)
+    print(
+        f"Starting the sandbox ({conversations} conversations, seed {seed}, rate limits: {rate_limits}) ...", flush=True
+    )
     started = time.perf_counter()
-    with SandboxProcess(["--conversations", str(conversations), "--seed", str(seed),
-                         "--rate-limits", rate_limits]) as sandbox:
+    with SandboxProcess(
+        ["--conversations", str(conversations), "--seed", str(seed), "--rate-limits", rate_limits]
+    ) as sandbox:
         dagster_home = _configure_environment(home_path, sandbox.url, rate_limits)
         import dagster as dg
 
         from integration_pipelines.definitions import defs
 
         job = defs().resolve_job_def("main_job")
-        print(f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path}, then "
-              "building the feedback tables with sentiment, exporting them and building the dbt marts (progress "
-              "below) ...", flush=True)
+        print(
+            f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path}, then "
+            "building the feedback tables with sentiment, exporting them and building the dbt marts (progress "
+            "below) ...",
+            flush=True,
+        )
         if rate_limits == "vendor":
-            print("Each client paces itself to its vendor's published limits, as in production: Zendesk allows "
-                  "10 incremental-export requests per minute, so its sync waits for a second window "
-                  "(--rate-limits off skips the waits).", flush=True)
+            print(
+                "Each client paces itself to its vendor's published limits, as in production: Zendesk allows "
+                "10 incremental-export requests per minute, so its sync waits for a second window "
+                "(--rate-limits off skips the waits).",
+                flush=True,
+            )
         # dagster-dbt echoes every line of dbt's log to stdout; it goes to a file so the progress stays readable
-        with dg.DagsterInstance.get() as instance, open(home_path / "dbt.log", "w") as dbt_log, \
-                contextlib.redirect_stdout(dbt_log):
+        with (
+            dg.DagsterInstance.get() as instance,
+            open(home_path / "dbt.log", "w") as dbt_log,
+            contextlib.redirect_stdout(dbt_log),
+        ):
             result = job.execute_in_process(
                 instance=instance,
                 tags=range_tags(first.isoformat(), last.isoformat()),
@@ -102,40 +118,54 @@ def _print_sentiment(duckdb_path: Path) -> None:
             FROM feedback.feedback_sentiment WHERE NOT is_deleted
             GROUP BY ALL ORDER BY source, messages DESC""").fetchall()
     print("\nSentiment of customer messages (feedback.feedback_sentiment):")
-    print(f"  {'source':<11} {'language':<9} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
-          f"{'mean score':>11}")
+    print(
+        f"  {'source':<11} {'language':<9} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
+        f"{'mean score':>11}"
+    )
     for source, language, messages, negative, neutral, positive, score in rows:
-        print(f"  {source:<11} {language:<9} {messages:>8} {negative:>9.0%} {neutral:>8.0%} {positive:>9.0%} "
-              f"{score:>11.2f}")
+        print(
+            f"  {source:<11} {language:<9} {messages:>8} {negative:>9.0%} {neutral:>8.0%} {positive:>9.0%} "
+            f"{score:>11.2f}"
+        )
 
 
 def _print_marts(export_path: Path) -> None:
     """What the dbt marts answer first: sentiment of the last days, and who is most unhappy."""
     prefix = os.environ.get("EXPORT_SCHEMA_PREFIX", "")
     print(f"\nLast days of marts.agg_sentiment_daily ({export_path}), per day and source:")
-    print(f"  {'day':<10} {'source':<11} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
-          f"{'mean score':>11}")
+    print(
+        f"  {'day':<10} {'source':<11} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
+        f"{'mean score':>11}"
+    )
     share = lambda value: "" if value is None else f"{value:.0%}"  # noqa: E731
     for row in last_days_of_sentiment(export_path, prefix=prefix):
         score = "" if row.mean_score is None else f"{row.mean_score:.2f}"
-        print(f"  {row.day.isoformat():<10} {row.source:<11} {row.messages:>8} {share(row.negative):>9} "
-              f"{share(row.neutral):>8} {share(row.positive):>9} {score:>11}")
-    print("\nThe five customers with the most negative messages (marts.dim_customer, one row per person "
-          "across systems):")
+        print(
+            f"  {row.day.isoformat():<10} {row.source:<11} {row.messages:>8} {share(row.negative):>9} "
+            f"{share(row.neutral):>8} {share(row.positive):>9} {score:>11}"
+        )
+    print(
+        "\nThe five customers with the most negative messages (marts.dim_customer, one row per person across systems):"
+    )
     print(f"  {'customer':<40} {'systems':<28} {'messages':>8} {'negative':>8}  last seen")
     for customer in most_negative_customers(export_path, prefix=prefix):
         seen = customer.last_seen_at.strftime("%Y-%m-%d %H:%M") if customer.last_seen_at else ""
-        print(f"  {customer.label[:40]:<40} {','.join(customer.systems):<28} {customer.messages:>8} "
-              f"{customer.negative_messages:>8}  {seen}")
+        print(
+            f"  {customer.label[:40]:<40} {','.join(customer.systems):<28} {customer.messages:>8} "
+            f"{customer.negative_messages:>8}  {seen}"
+        )
 
 
-def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_home: Path, seed: int,
-                   conversations: int) -> None:
+def _print_summary(
+    result, elapsed: float, served: dict, home: Path, dagster_home: Path, seed: int, conversations: int
+) -> None:
     totals = dict.fromkeys(SUMMED_METRICS, 0.0)
     lines = []
     # a multi-day run reports the same run-wide metadata on each day's materialization: one per asset
-    latest = {event.materialization.asset_key: event.materialization
-              for event in result.get_asset_materialization_events()}
+    latest = {
+        event.materialization.asset_key: event.materialization for event in result.get_asset_materialization_events()
+    }
+
     def order(key) -> tuple:  # by source (raw before warehouse), the feedback tables last
         return (key.path[0] == "feedback", key.path[-2], key.path[0], key.path[-1])
 
@@ -156,29 +186,39 @@ def _print_summary(result, elapsed: float, served: dict, home: Path, dagster_hom
         elif key.path[0] == "raw":
             for metric in SUMMED_METRICS:
                 totals[metric] += float(meta.get(metric, 0))
-            lines.append(f"  {name:<38} {meta['rows']:>8} rows pulled  {meta['deletes']:>6} deletes  "
-                         f"{meta['requests']:>5} requests  p95 {meta['latency_p95_ms']:.0f} ms")
+            lines.append(
+                f"  {name:<38} {meta['rows']:>8} rows pulled  {meta['deletes']:>6} deletes  "
+                f"{meta['requests']:>5} requests  p95 {meta['latency_p95_ms']:.0f} ms"
+            )
         else:
-            lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB "
-                         f"{meta.get('deleted_rows', 0):>6} deleted  ({meta['table']})")
+            lines.append(
+                f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB "
+                f"{meta.get('deleted_rows', 0):>6} deleted  ({meta['table']})"
+            )
     status = "succeeded" if result.success else "FAILED"
     print(f"\nmain_job {status} in {elapsed:.1f}s (run {result.run_id})")
     print("\n".join(lines))
     served_total = sum(counts.get("requests", 0) for counts in served.values())
-    print(f"  requests {totals['requests']:.0f}, retries {totals['retries']:.0f}, 429s {totals['http_429s']:.0f}, "
-          f"{totals['bytes_received'] / 1e6:.1f} MB received, {totals['rate_limit_wait_s']:.0f}s spent pacing to "
-          f"the vendors' rate limits; the sandbox served {served_total} requests")
+    print(
+        f"  requests {totals['requests']:.0f}, retries {totals['retries']:.0f}, 429s {totals['http_429s']:.0f}, "
+        f"{totals['bytes_received'] / 1e6:.1f} MB received, {totals['rate_limit_wait_s']:.0f}s spent pacing to "
+        f"the vendors' rate limits; the sandbox served {served_total} requests"
+    )
     for target, (tables, rows, seconds) in exports.items():
         where = f" ({home / 'export.duckdb'})" if target == "duckdb" else ""
         print(f"  exported {tables:.0f} tables, {rows:.0f} rows to {target}{where} in {seconds:.1f}s")
     if models:
         tests = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[0] in DBT_GROUPS]
-        print(f"  dbt built {models} models (staging, intermediate, marts) and ran {len(tests)} tests as asset "
-              f"checks: {sum(1 for e in tests if e.passed)} passed, {sum(1 for e in tests if not e.passed)} failed "
-              f"(dbt's log: {home / 'dbt.log'})")
+        print(
+            f"  dbt built {models} models (staging, intermediate, marts) and ran {len(tests)} tests as asset "
+            f"checks: {sum(1 for e in tests if e.passed)} passed, {sum(1 for e in tests if not e.passed)} failed "
+            f"(dbt's log: {home / 'dbt.log'})"
+        )
     print(f"\nLake: {home / 'lake'}\nDuckDB: {home / 'warehouse.duckdb'}")
-    print("\nOpen the Dagster UI on the same data (two terminals):\n"
-          f"  .venv/bin/integration-pipelines sandbox --port 8765 --conversations {conversations} --seed {seed}\n"
-          f"  DAGSTER_HOME={dagster_home} INTEGRATION_PIPELINES_HOME={home} "
-          ".venv/bin/dagster dev -w workspace.yaml\n"
-          "then browse http://127.0.0.1:3000")
+    print(
+        "\nOpen the Dagster UI on the same data (two terminals):\n"
+        f"  .venv/bin/integration-pipelines sandbox --port 8765 --conversations {conversations} --seed {seed}\n"
+        f"  DAGSTER_HOME={dagster_home} INTEGRATION_PIPELINES_HOME={home} "
+        ".venv/bin/dagster dev -w workspace.yaml\n"
+        "then browse http://127.0.0.1:3000"
+    )

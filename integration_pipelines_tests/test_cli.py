@@ -20,9 +20,11 @@ CLI = [sys.executable, "-m", "integration_pipelines.cli"]
 def test_help_lists_the_options(command: list[str]) -> None:
     out = subprocess.run([*CLI, *command, "--help"], capture_output=True, text=True, check=True).stdout
     assert "usage: integration-pipelines" in out
-    expected = {(): ["demo", "sandbox"], ("demo",): ["--days", "--rate-limits", "--home"],
-                ("sandbox",): ["--port", "--conversations", "--fault-429", "--fault-drop", "--rate-limits"],
-                }[tuple(command)]
+    expected = {
+        (): ["demo", "sandbox"],
+        ("demo",): ["--days", "--rate-limits", "--home"],
+        ("sandbox",): ["--port", "--conversations", "--fault-429", "--fault-drop", "--rate-limits"],
+    }[tuple(command)]
     for option in expected:
         assert option in out
 
@@ -36,13 +38,26 @@ def test_sandbox_rate_limit_option_is_validated() -> None:
 def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     """The demo with a small world and no pacing: every table is filled and the summary says so."""
     env = {**os.environ, "DAGSTER_HOME": "", "INTEGRATION_PIPELINES_HOME": ""}
-    proc = subprocess.run([*CLI, "demo", "--conversations", "2000", "--days", "3", "--rate-limits", "off",
-                           "--home", str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [*CLI, "demo", "--conversations", "2000", "--days", "3", "--rate-limits", "off", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "main_job succeeded" in out
-    tables = ["zendesk.tickets", "zendesk.ticket_comments", "salesforce.cases", "salesforce.case_comments",
-              "hubspot.contacts", "hubspot.tickets", "intercom.conversations", "intercom.conversation_parts"]
+    tables = [
+        "zendesk.tickets",
+        "zendesk.ticket_comments",
+        "salesforce.cases",
+        "salesforce.case_comments",
+        "hubspot.contacts",
+        "hubspot.tickets",
+        "intercom.conversations",
+        "intercom.conversation_parts",
+    ]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         for table in tables:
             count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -57,18 +72,28 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     assert scored > 0 and sum(printed) == scored
     exported = re.search(r"exported 19 tables, (\d+) rows to duckdb", out)
     with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
-        in_warehouse = sum(con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0] for schema, name in
-                           con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                                       "WHERE table_schema NOT IN ('staging', 'intermediate', 'marts')").fetchall())
+        in_warehouse = sum(
+            con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
+            for schema, name in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema NOT IN ('staging', 'intermediate', 'marts')"
+            ).fetchall()
+        )
     assert exported and int(exported.group(1)) == in_warehouse > 0
     # the run ends with the dbt marts, whose tests all pass, and the demo reads two of them back
-    assert re.search(r"dbt built 25 models \(staging, intermediate, marts\) and ran (\d+) tests as asset checks: "
-                     r"\1 passed, 0 failed", out)
+    assert re.search(
+        r"dbt built 25 models \(staging, intermediate, marts\) and ran (\d+) tests as asset checks: "
+        r"\1 passed, 0 failed",
+        out,
+    )
     assert "Last days of marts.agg_sentiment_daily" in out
     days = re.findall(r"^  (\d{4}-\d{2}-\d{2}) (?:zendesk|salesforce|hubspot|intercom)\s+(\d+)\s", out, re.M)
     with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
-        per_day = dict(con.execute("SELECT CAST(message_date AS VARCHAR), sum(messages) FROM marts.agg_sentiment_daily "
-                                   "GROUP BY 1").fetchall())
+        per_day = dict(
+            con.execute(
+                "SELECT CAST(message_date AS VARCHAR), sum(messages) FROM marts.agg_sentiment_daily GROUP BY 1"
+            ).fetchall()
+        )
         most_negative = con.execute("SELECT max(negative_messages) FROM marts.dim_customer").fetchone()[0]
     assert days and {day for day, _ in days} <= set(per_day)
     for day in {day for day, _ in days}:

@@ -20,9 +20,9 @@ from dagster_postgres import (
     PostgresScheduleStorage,
 )
 
-from vendor_sandbox.process import SandboxProcess
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
+from vendor_sandbox.process import SandboxProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PARTITION_KEY = "2026-10-30"  # a day inside the test sandbox's world
@@ -78,9 +78,11 @@ def test_materialization_lands_in_postgres(
         cur.execute("SELECT count(*) FROM event_logs WHERE run_id = %s", (result.run_id,))
         assert cur.fetchone()[0] > 20  # the whole run's event stream, not just materializations
     conn.close()
-    assert counts == {dg.AssetKey([layer, "zendesk", obj]).to_string(): 1
-                      for layer in ("raw", "warehouse")
-                      for obj in ("tickets", "users", "organizations", "ticket_comments")}
+    assert counts == {
+        dg.AssetKey([layer, "zendesk", obj]).to_string(): 1
+        for layer in ("raw", "warehouse")
+        for obj in ("tickets", "users", "organizations", "ticket_comments")
+    }
 
     latest = instance.get_latest_materialization_event(asset_key)
     assert latest is not None

@@ -17,15 +17,23 @@ SOURCES = {
     "hubspot": ("contacts", "companies", "tickets", "deals"),
     "intercom": ("conversations", "conversation_parts", "contacts"),
 }
-EXPECTED_ASSETS = {f"{layer}/{system}/{obj}" for layer in ("raw", "warehouse")
-                   for system, objects in SOURCES.items() for obj in objects}
+EXPECTED_ASSETS = {
+    f"{layer}/{system}/{obj}"
+    for layer in ("raw", "warehouse")
+    for system, objects in SOURCES.items()
+    for obj in objects
+}
 FEEDBACK_TABLES = ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")
-MARTS = {f"marts/{name}" for name in ("fct_customer_feedback", "dim_customer", "agg_sentiment_daily",
-                                        "fct_conversation")}
+MARTS = {
+    f"marts/{name}" for name in ("fct_customer_feedback", "dim_customer", "agg_sentiment_daily", "fct_conversation")
+}
 # the dbt models the marts are built from: one staging model per exported table, two intermediate ones
-DBT_MODELS = MARTS | {f"staging/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects} | {
-    f"staging/feedback/{name}" for name in FEEDBACK_TABLES} | {
-    "intermediate/int_customer_identities", "intermediate/int_message_authors"}
+DBT_MODELS = (
+    MARTS
+    | {f"staging/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects}
+    | {f"staging/feedback/{name}" for name in FEEDBACK_TABLES}
+    | {"intermediate/int_customer_identities", "intermediate/int_message_authors"}
+)
 
 
 def error_chain(error: BaseException | None) -> list[str]:
@@ -59,15 +67,18 @@ def test_definitions_load_and_everything_resolves(local_env: Path) -> None:
     for system in SOURCES:
         job = defs.resolve_job_def(f"{system}_sync_job")
         assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
-            key for key in EXPECTED_ASSETS if key.split("/")[1] == system}
+            key for key in EXPECTED_ASSETS if key.split("/")[1] == system
+        }
     everything = defs.resolve_job_def("sync_all_job")
     assert {k.to_user_string() for k in everything.asset_layer.executable_asset_keys} == EXPECTED_ASSETS
     feedback = {f"feedback/{name}" for name in ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")}
     main = defs.resolve_job_def("main_job")
     exports = {f"export/duckdb/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects} | {
-        f"export/duckdb/{key}" for key in feedback}
+        f"export/duckdb/{key}" for key in feedback
+    }
     assert {k.to_user_string() for k in main.asset_layer.executable_asset_keys} == (
-        EXPECTED_ASSETS | feedback | exports | DBT_MODELS)
+        EXPECTED_ASSETS | feedback | exports | DBT_MODELS
+    )
     export_job = defs.resolve_job_def("export_job")
     assert {k.to_user_string() for k in export_job.asset_layer.executable_asset_keys} == exports | DBT_MODELS
     assert defs.resolve_schedule_def("nightly_export_schedule").job_name == "export_job"
@@ -109,18 +120,23 @@ def test_unknown_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> Non
     assert any("INTEGRATION_PIPELINES_ENV must be 'local' or 'prod'" in text for text in error_chain(excinfo.value))
 
 
-@pytest.mark.parametrize(("tick", "partitions"), [
-    (datetime(2026, 11, 21, 0, 0, tzinfo=UTC), ["2026-11-20", "2026-11-21"]),
-    (datetime(2026, 11, 21, 13, 0, tzinfo=UTC), ["2026-11-21"]),
-])
-def test_sync_schedule_targets_today_and_after_midnight_yesterday(local_env: Path, tick: datetime,
-                                                                  partitions: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("tick", "partitions"),
+    [
+        (datetime(2026, 11, 21, 0, 0, tzinfo=UTC), ["2026-11-20", "2026-11-21"]),
+        (datetime(2026, 11, 21, 13, 0, tzinfo=UTC), ["2026-11-21"]),
+    ],
+)
+def test_sync_schedule_targets_today_and_after_midnight_yesterday(
+    local_env: Path, tick: datetime, partitions: list[str]
+) -> None:
     defs = load_defs()
     schedule = defs.resolve_schedule_def("zendesk_sync_schedule")
     assert schedule.cron_schedule == "0 * * * *"
     with dg.DagsterInstance.ephemeral() as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick,
-                                            repository_def=defs.get_repository_def())
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+        )
         result = schedule.evaluate_tick(context)
     assert [r.partition_key for r in result.run_requests or []] == partitions
     assert len({r.run_key for r in result.run_requests or []}) == len(partitions)
@@ -155,7 +171,10 @@ def test_prod_export_targets_take_every_secret_from_env_vars(monkeypatch: pytest
     assert redshift.load_statement == "copy"
     job = defs.resolve_job_def("export_job")
     assert {k.path[1] for k in job.asset_layer.executable_asset_keys if k.path[0] == "export"} == {
-        "snowflake", "bigquery", "redshift"}
+        "snowflake",
+        "bigquery",
+        "redshift",
+    }
     assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys if k.path[0] != "export"} == DBT_MODELS
 
 

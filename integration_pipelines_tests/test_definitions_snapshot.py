@@ -26,17 +26,32 @@ def dg_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     home.mkdir(exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EXPORT_", "INTEGRATION_PIPELINES_"))}
-    return {**env, "DAGSTER_HOME": str(home), "INTEGRATION_PIPELINES_ENV": "local",
-            "INTEGRATION_PIPELINES_HOME": str(tmp_path / "home"), **extra}
+    return {
+        **env,
+        "DAGSTER_HOME": str(home),
+        "INTEGRATION_PIPELINES_ENV": "local",
+        "INTEGRATION_PIPELINES_HOME": str(tmp_path / "home"),
+        **extra,
+    }
 
 
 def listed(tmp_path: Path) -> dict[str, list]:
-    out = subprocess.run([DG, "list", "defs", "--json"], cwd=ROOT, env=dg_env(tmp_path), capture_output=True,
-                         text=True, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [DG, "list", "defs", "--json"],
+        cwd=ROOT,
+        env=dg_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     defs = json.loads(out)
     return {  # one line per definition, so a review diff reads as a list of what changed
-        "assets": sorted(f"{a['asset_key']} group={a['group_name']} kinds={','.join(sorted(a['kinds']))} "
-                         f"deps={','.join(sorted(a['dependency_keys']))}" for a in defs["assets"]),
+        "assets": sorted(
+            f"{a['asset_key']} group={a['group_name']} kinds={','.join(sorted(a['kinds']))} "
+            f"deps={','.join(sorted(a['dependency_keys']))}"
+            for a in defs["assets"]
+        ),
         "asset_checks": sorted(c["key"] for c in defs["asset_checks"]),
         "jobs": sorted(j["name"] for j in defs["jobs"]),
         "schedules": sorted(f"{s['name']} cron={s['cron_schedule']}" for s in defs["schedules"]),
@@ -47,8 +62,9 @@ def listed(tmp_path: Path) -> dict[str, list]:
 
 @pytest.mark.slow
 def test_dg_check_defs_passes(tmp_path: Path) -> None:
-    proc = subprocess.run([DG, "check", "defs"], cwd=ROOT, env=dg_env(tmp_path), capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [DG, "check", "defs"], cwd=ROOT, env=dg_env(tmp_path), capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr
 
@@ -56,8 +72,14 @@ def test_dg_check_defs_passes(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_dg_check_defs_fails_on_a_malformed_setting(tmp_path: Path) -> None:
     """A mistyped variable stops the load with its name, rather than surfacing in the first run."""
-    proc = subprocess.run([DG, "check", "defs"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env=dg_env(tmp_path, INTERCOM_REQUESTS_PER_MINUTE="ten thousand"))
+    proc = subprocess.run(
+        [DG, "check", "defs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dg_env(tmp_path, INTERCOM_REQUESTS_PER_MINUTE="ten thousand"),
+    )
     assert proc.returncode != 0
     assert "INTERCOM_REQUESTS_PER_MINUTE must be a number" in proc.stdout + proc.stderr
 
@@ -70,15 +92,25 @@ def test_definitions_match_the_reviewed_snapshot(tmp_path: Path) -> None:
     expected = json.loads(SNAPSHOT.read_text())
     for part in expected:
         assert current[part] == expected[part], (
-            f"the definitions' {part} changed; if intended, refresh with UPDATE_SNAPSHOTS=1 (see module docstring)")
+            f"the definitions' {part} changed; if intended, refresh with UPDATE_SNAPSHOTS=1 (see module docstring)"
+        )
     assert set(current) == set(expected)
 
 
 def test_loading_the_definitions_never_imports_the_sandbox(tmp_path: Path) -> None:
     """Production code does not depend on the fake vendor server, in either environment."""
-    script = ("import sys, integration_pipelines.definitions as d; d.defs(); "
-              "print(sorted(m for m in sys.modules if m == 'vendor_sandbox' or m.startswith('vendor_sandbox.')))")
+    script = (
+        "import sys, integration_pipelines.definitions as d; d.defs(); "
+        "print(sorted(m for m in sys.modules if m == 'vendor_sandbox' or m.startswith('vendor_sandbox.')))"
+    )
     for environment in ("prod", "local"):
-        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                             check=True, env=dg_env(tmp_path, INTEGRATION_PIPELINES_ENV=environment)).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            env=dg_env(tmp_path, INTEGRATION_PIPELINES_ENV=environment),
+        ).stdout
         assert out.strip().splitlines()[-1] == "[]", environment

@@ -59,8 +59,9 @@ class SandboxStats:
 class Guard:
     """ASGI middleware around one dialect: faults first, then account, auth and rate limit."""
 
-    def __init__(self, app: ASGIApp, dialect: Dialect, faults: FaultInjector,
-                 limiter: FixedWindowLimiter, stats: SandboxStats) -> None:
+    def __init__(
+        self, app: ASGIApp, dialect: Dialect, faults: FaultInjector, limiter: FixedWindowLimiter, stats: SandboxStats
+    ) -> None:
         self.app, self.dialect, self.faults, self.limiter, self.stats = app, dialect, faults, limiter, stats
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,8 +106,9 @@ class Guard:
         extra = self.dialect.limit_headers(state) if state is not None else {}
         await self._respond(scope, receive, send, extra, fault)
 
-    async def _respond(self, scope: Scope, receive: Receive, send: Send,
-                       extra_headers: dict[str, str], fault: str | None) -> None:
+    async def _respond(
+        self, scope: Scope, receive: Receive, send: Send, extra_headers: dict[str, str], fault: str | None
+    ) -> None:
         """Run the dialect's handler, buffering its response so faults can damage it."""
         start: Message | None = None
         chunks: list[bytes] = []
@@ -136,8 +138,12 @@ class Guard:
         await send({"type": "http.response.body", "body": body})
 
 
-def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
-              rate_limit_scale: float | None = 1.0, webhooks: WebhookSettings | None = None) -> Starlette:
+def build_app(
+    dialects: Sequence[Dialect],
+    faults: FaultInjector | None = None,
+    rate_limit_scale: float | None = 1.0,
+    webhooks: WebhookSettings | None = None,
+) -> Starlette:
     """Assemble the sandbox for the given dialects; ``rate_limit_scale=None`` disables limits.
 
     The change feed is always there (tests pass a receiver URL per request); its background task
@@ -186,8 +192,7 @@ def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
         return json_response(result)
 
     async def health(request: Request) -> Response:
-        return json_response({"status": "ok", "dialects": [d.name for d in dialects],
-                              "in_flight": stats.in_flight})
+        return json_response({"status": "ok", "dialects": [d.name for d in dialects], "in_flight": stats.in_flight})
 
     admin = [
         Route("/_sandbox/health", health),
@@ -199,10 +204,7 @@ def build_app(dialects: Sequence[Dialect], faults: FaultInjector | None = None,
         *change_routes(feed),
         Route("/_sandbox/{dialect}/{action}", dialect_admin, methods=["POST"]),
     ]
-    mounts = [
-        Mount(d.mount, app=Guard(Router(list(d.routes())), d, faults, limiters[d.name], stats))
-        for d in dialects
-    ]
+    mounts = [Mount(d.mount, app=Guard(Router(list(d.routes())), d, faults, limiters[d.name], stats)) for d in dialects]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -96,7 +96,7 @@ def agent_variety(rng: random.Random, customer_variety: str) -> str:
 def format_phone(rng: random.Random, e164: str, country: str) -> str:
     """Render an E.164 number the way people type it: local, spaced or international."""
     cc = PHONE_PLANS[country][0]
-    national = e164[1 + len(cc):]
+    national = e164[1 + len(cc) :]
     local = ("0" + national) if country in TRUNK_ZERO else national
     r = rng.random()
     if r < 0.3:
@@ -170,8 +170,9 @@ class _Slots(dict):
             text = f"{d.day}/{d.month}" if rng.random() < 0.6 else f"{d.day}/{d.month}/{d.year}"
             return self._digits(text)
         wd = d.weekday()
-        name = (WEEKDAYS_EN if self.variety == "english" else WEEKDAYS_ARABIZI if self.variety == "arabizi"
-                else WEEKDAYS_AR)[wd]
+        name = (
+            WEEKDAYS_EN if self.variety == "english" else WEEKDAYS_ARABIZI if self.variety == "arabizi" else WEEKDAYS_AR
+        )[wd]
         return rng.choice(DATE_WORDS[self.variety]).format(wd=name)
 
     def _email(self) -> str:
@@ -201,9 +202,7 @@ def _join(rng: random.Random, parts: list[str], arabic: bool) -> str:
     return out
 
 
-
-def customer_first(rng: random.Random, variety: str, topic: str, facts: Facts, mood: str,
-                   casual: bool) -> str:
+def customer_first(rng: random.Random, variety: str, topic: str, facts: Facts, mood: str, casual: bool) -> str:
     """Opening message: greeting + problem + optional detail/contact/ask/closing."""
     slots = _Slots(rng, variety, facts)
     parts = [rng.choice(GREETINGS[variety])] if rng.random() < 0.65 else []
@@ -222,8 +221,9 @@ def customer_first(rng: random.Random, variety: str, topic: str, facts: Facts, m
     return decorate(rng, text, variety, mood, casual)
 
 
-def customer_next(rng: random.Random, variety: str, topic: str, facts: Facts, mood: str,
-                  casual: bool, thanks: bool) -> str:
+def customer_next(
+    rng: random.Random, variety: str, topic: str, facts: Facts, mood: str, casual: bool, thanks: bool
+) -> str:
     """A chase-up or a thank-you, with references so replies are not all identical."""
     slots = _Slots(rng, variety, facts)
     parts = [rng.choice(GREETINGS[variety])] if rng.random() < 0.2 else []

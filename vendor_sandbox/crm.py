@@ -14,11 +14,29 @@ from datetime import datetime, timedelta
 from vendor_sandbox.world import Conversation, World
 
 SYSTEMS = ("zendesk", "salesforce", "hubspot", "intercom")
-DEAL_STAGES = ("appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
-               "contractsent", "closedwon", "closedlost")
-CURRENCIES = {"SA": "SAR", "AE": "AED", "KW": "KWD", "QA": "QAR", "BH": "BHD", "OM": "OMR", "EG": "EGP",
-              "GB": "GBP", "US": "USD"}
+DEAL_STAGES = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+    "closedwon",
+    "closedlost",
+)
+CURRENCIES = {
+    "SA": "SAR",
+    "AE": "AED",
+    "KW": "KWD",
+    "QA": "QAR",
+    "BH": "BHD",
+    "OM": "OMR",
+    "EG": "EGP",
+    "GB": "GBP",
+    "US": "USD",
+}
 IMPORT_DAY_OFFSET = 2  # the marketing import happened two days before the anchor
+
+DEAL_KINDS = ("renewal", "expansion", "pilot", "new branch", "annual plan")
 
 
 @dataclass(frozen=True)
@@ -97,13 +115,21 @@ def build_crm(world: World, leads: int | None = None) -> Crm:
             updated = moment_after(created) if rng.random() < 0.7 else created
             stage = rng.choice(DEAL_STAGES)
             contacts = contacts_by_company.get(company.id)
-            deals.append(Deal(
-                id=next_id, company_id=company.id, contact_id=rng.choice(contacts) if contacts else None,
-                name=f"{company.name} — {rng.choice(('renewal', 'expansion', 'pilot', 'new branch', 'annual plan'))}",
-                amount=round(rng.uniform(2_000, 250_000), 2), currency=CURRENCIES.get(company.country, "USD"),
-                stage=stage, created_at=created, updated_at=updated,
-                close_date=updated if stage.startswith("closed") else None,
-                deleted_at=moment_after(updated) if rng.random() < 0.03 else None))
+            deals.append(
+                Deal(
+                    id=next_id,
+                    company_id=company.id,
+                    contact_id=rng.choice(contacts) if contacts else None,
+                    name=f"{company.name} — {rng.choice(DEAL_KINDS)}",
+                    amount=round(rng.uniform(2_000, 250_000), 2),
+                    currency=CURRENCIES.get(company.country, "USD"),
+                    stage=stage,
+                    created_at=created,
+                    updated_at=updated,
+                    close_date=updated if stage.startswith("closed") else None,
+                    deleted_at=moment_after(updated) if rng.random() < 0.03 else None,
+                )
+            )
             next_id += 1
     import_day = (config.anchor - timedelta(days=IMPORT_DAY_OFFSET)).replace(hour=0, minute=0, second=0)
     first_lead_id = 10_000_000
@@ -111,12 +137,51 @@ def build_crm(world: World, leads: int | None = None) -> Crm:
     for n in range(12_000 if leads is None else leads):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         moment = import_day + timedelta(seconds=rng.randint(0, 86_399))
-        lead_rows.append(Lead(first_lead_id + n, first, last, f"{first.lower()}.{last.lower()}{n}@leads.example.com",
-                              moment, moment))
+        lead_rows.append(
+            Lead(first_lead_id + n, first, last, f"{first.lower()}.{last.lower()}{n}@leads.example.com", moment, moment)
+        )
     return Crm(systems, deals, deleted_people, deleted_companies, lead_rows, import_day)
 
 
-_FIRST = ("Ahmed", "Mona", "Khalid", "Sara", "Omar", "Laila", "Youssef", "Huda", "Faisal", "Nour", "Tariq", "Reem",
-          "Hassan", "Dina", "Majid", "Aisha", "Karim", "Yasmin", "Salem", "Hala", "James", "Emma")
-_LAST = ("Alharbi", "Hassan", "Mostafa", "Alotaibi", "Elsayed", "Alqahtani", "Ibrahim", "Alshamsi", "Fathy",
-         "Almutairi", "Saleh", "Abdelrahman", "Aldosari", "Naguib", "Alkuwari", "Smith")
+_FIRST = (
+    "Ahmed",
+    "Mona",
+    "Khalid",
+    "Sara",
+    "Omar",
+    "Laila",
+    "Youssef",
+    "Huda",
+    "Faisal",
+    "Nour",
+    "Tariq",
+    "Reem",
+    "Hassan",
+    "Dina",
+    "Majid",
+    "Aisha",
+    "Karim",
+    "Yasmin",
+    "Salem",
+    "Hala",
+    "James",
+    "Emma",
+)
+_LAST = (
+    "Alharbi",
+    "Hassan",
+    "Mostafa",
+    "Alotaibi",
+    "Elsayed",
+    "Alqahtani",
+    "Ibrahim",
+    "Alshamsi",
+    "Fathy",
+    "Almutairi",
+    "Saleh",
+    "Abdelrahman",
+    "Aldosari",
+    "Naguib",
+    "Alkuwari",
+    "Smith",
+)

@@ -24,8 +24,9 @@ from vendor_sandbox.world import World
 def json_response(payload: object, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """A compact UTF-8 JSON response (Arabic stays readable, not \\u-escaped)."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status_code, headers=dict(headers or {}),
-                    media_type="application/json; charset=utf-8")
+    return Response(
+        body, status_code=status_code, headers=dict(headers or {}), media_type="application/json; charset=utf-8"
+    )
 
 
 class Dialect(ABC):
@@ -74,5 +75,8 @@ class Dialect(ABC):
         raise KeyError(action)
 
     def limit_headers(self, state: WindowState) -> dict[str, str]:
-        return {"RateLimit-Limit": str(state.limit), "RateLimit-Remaining": str(state.remaining),
-                "RateLimit-Reset": str(state.reset_after)}
+        return {
+            "RateLimit-Limit": str(state.limit),
+            "RateLimit-Remaining": str(state.remaining),
+            "RateLimit-Reset": str(state.reset_after),
+        }

@@ -34,8 +34,10 @@ class ExportStream:
 
     def load(self, items: Iterable[tuple[int, int, dict]]) -> None:
         """Replace every record (in place, so routes holding this stream serve the new ones)."""
-        rows = sorted(((ts, rid, json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode())
-                       for ts, rid, rec in items), key=lambda r: (r[0], r[1]))
+        rows = sorted(
+            ((ts, rid, json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode()) for ts, rid, rec in items),
+            key=lambda r: (r[0], r[1]),
+        )
         self._keys = [(ts, rid) for ts, rid, _ in rows]
         self._bodies = [body for _, _, body in rows]
 

@@ -23,7 +23,7 @@ def _tatweel(rng: random.Random, word: str) -> str:
     if not spots:
         return word
     i = rng.choice(spots)
-    return word[: i + 1] + "ـ" * rng.randint(2, 6) + word[i + 1:]
+    return word[: i + 1] + "ـ" * rng.randint(2, 6) + word[i + 1 :]
 
 
 def tashkeel(rng: random.Random, word: str) -> str:
@@ -36,11 +36,12 @@ def _elongate(rng: random.Random, word: str) -> str:
     vowels = "اوي" if "\u0600" <= word[0] <= "\u06ff" else "aeiouy"
     spots = [i for i in range(1, len(word)) if word[i] in vowels] or [len(word) - 1]
     i = rng.choice(spots)
-    return word[: i + 1] + word[i] * rng.randint(2, 5) + word[i + 1:]
+    return word[: i + 1] + word[i] * rng.randint(2, 5) + word[i + 1 :]
 
 
-def touch_word(rng: random.Random, text: str, test: Callable[[str], bool],
-               change: Callable[[random.Random, str], str]) -> str:
+def touch_word(
+    rng: random.Random, text: str, test: Callable[[str], bool], change: Callable[[random.Random, str], str]
+) -> str:
     words = text.split(" ")
     idx = [i for i, w in enumerate(words) if test(w)]
     if idx:
@@ -62,11 +63,11 @@ def decorate(rng: random.Random, text: str, variety: str, mood: str, casual: boo
         for _ in range(rng.randint(1, 2)):
             text = touch_word(rng, text, is_arabic_word, tashkeel)
     if rng.random() < ELONGATE_RATE[mood] * (0.3 if variety == "msa" else 1.0):
-        test = is_arabic_word if arabic and variety != "code_switched" else \
-            (lambda w: is_arabic_word(w) or _latin_word(w))
+        test = (
+            is_arabic_word if arabic and variety != "code_switched" else (lambda w: is_arabic_word(w) or _latin_word(w))
+        )
         text = touch_word(rng, text, test, _elongate)
     if rng.random() < EMOJI_RATE[variety] * (1.5 if casual else 1.0):
         emoji = rng.choice(EMOJI[mood])
         text += (" " if rng.random() < 0.7 else "") + emoji * rng.choice((1, 1, 2, 3))
     return text
-

@@ -32,7 +32,7 @@ class SandboxProcess:
             assert self._proc.stdout is not None
             for line in self._proc.stdout:
                 if line.startswith(READY_PREFIX):
-                    found.append(line[len(READY_PREFIX):].strip())
+                    found.append(line[len(READY_PREFIX) :].strip())
                     return
 
         reader = threading.Thread(target=read, daemon=True)
@@ -52,8 +52,7 @@ class SandboxProcess:
 
     def set_rate_limits(self, scale: float | None, window_scale: float = 1.0) -> None:
         """Scale the vendor limits (None: off); ``window_scale`` < 1 shortens their windows."""
-        self._admin.put("/_sandbox/rate-limits", json={"scale": scale, "window_scale": window_scale}
-                        ).raise_for_status()
+        self._admin.put("/_sandbox/rate-limits", json={"scale": scale, "window_scale": window_scale}).raise_for_status()
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until no request is being answered, so one test's stragglers don't count in the next."""
@@ -69,8 +68,18 @@ class SandboxProcess:
         response.raise_for_status()
         return response.json()
 
-    def make_changes(self, vendor: str, kind: str, count: int = 1, *, deliver: bool = True, url: str | None = None,
-                     at: datetime | None = None, timeout: float = 60.0, **options: Any) -> dict[str, Any]:
+    def make_changes(
+        self,
+        vendor: str,
+        kind: str,
+        count: int = 1,
+        *,
+        deliver: bool = True,
+        url: str | None = None,
+        at: datetime | None = None,
+        timeout: float = 60.0,
+        **options: Any,
+    ) -> dict[str, Any]:
         """Change ``vendor``'s data and send the webhooks (``POST /_sandbox/changes``); returns the changes made
         (record ids, change times, event ids) and each delivery's outcome. ``options``: e.g. ``object="contacts"``."""
         payload: dict[str, Any] = {"vendor": vendor, "kind": kind, "count": count, "deliver": deliver, **options}

@@ -32,12 +32,12 @@ def warehouse_key(system: str, obj: SourceObject) -> dg.AssetKey:
 
 
 def table_spec(system: str, obj: SourceObject) -> TableSpec:
-    return TableSpec(schema=system, name=obj.name, primary_key=(obj.primary_key,),
-                     version_column=obj.version_column)
+    return TableSpec(schema=system, name=obj.name, primary_key=(obj.primary_key,), version_column=obj.version_column)
 
 
-def build_ingest_assets(source: Source, objects: Sequence[SourceObject] | None = None, *,
-                        pool: str | None = None) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
+def build_ingest_assets(
+    source: Source, objects: Sequence[SourceObject] | None = None, *, pool: str | None = None
+) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     """Both multi-assets and the key checks for one vendor (all its objects unless ``objects`` is given).
 
     The vendor's connector resource is keyed by the vendor's name; ``pool`` (default ``{vendor}_api``)
@@ -50,12 +50,17 @@ def build_ingest_assets(source: Source, objects: Sequence[SourceObject] | None =
 
     @dg.multi_asset(
         name=f"raw_{system}",
-        specs=[dg.AssetSpec(
-            key, group_name=system, kinds={"python", "parquet"},
-            description=f"Every {obj.name} record {title} changed in the partition's UTC day, as pulled "
-                        "(one Parquet file per pull in the lake; deletes flagged in is_deleted).",
-            metadata={"primary_key": obj.primary_key, "version_column": obj.version_column})
-            for key, obj in by_raw_key.items()],
+        specs=[
+            dg.AssetSpec(
+                key,
+                group_name=system,
+                kinds={"python", "parquet"},
+                description=f"Every {obj.name} record {title} changed in the partition's UTC day, as pulled "
+                "(one Parquet file per pull in the lake; deletes flagged in is_deleted).",
+                metadata={"primary_key": obj.primary_key, "version_column": obj.version_column},
+            )
+            for key, obj in by_raw_key.items()
+        ],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
@@ -70,17 +75,32 @@ def build_ingest_assets(source: Source, objects: Sequence[SourceObject] | None =
         with connector.open_client() as client:
             for key, obj in by_raw_key.items():
                 if key in context.selected_asset_keys:
-                    yield _pull(context, client, lake, system, obj, key, window.start, window.end,
-                                tombstones(source.webhooks, deletions, obj.name) if deletions else [])
+                    yield _pull(
+                        context,
+                        client,
+                        lake,
+                        system,
+                        obj,
+                        key,
+                        window.start,
+                        window.end,
+                        tombstones(source.webhooks, deletions, obj.name) if deletions else [],
+                    )
 
     @dg.multi_asset(
         name=f"warehouse_{system}",
-        specs=[dg.AssetSpec(
-            key, group_name=system, kinds={"duckdb"}, deps=[raw_key(system, obj)],
-            description=f"Current {title} {obj.name}: one row per {obj.primary_key}, latest "
-                        f"{obj.version_column} wins, deleted rows kept with is_deleted = true.",
-            metadata={"table": table_spec(system, obj).qualified})
-            for key, obj in by_wh_key.items()],
+        specs=[
+            dg.AssetSpec(
+                key,
+                group_name=system,
+                kinds={"duckdb"},
+                deps=[raw_key(system, obj)],
+                description=f"Current {title} {obj.name}: one row per {obj.primary_key}, latest "
+                f"{obj.version_column} wins, deleted rows kept with is_deleted = true.",
+                metadata={"table": table_spec(system, obj).qualified},
+            )
+            for key, obj in by_wh_key.items()
+        ],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
@@ -96,9 +116,14 @@ def build_ingest_assets(source: Source, objects: Sequence[SourceObject] | None =
 
     @dg.multi_asset_check(
         name=f"warehouse_{system}_keys",
-        specs=[dg.AssetCheckSpec("primary_key_unique_not_null", asset=key,
-                                 description=f"{obj.primary_key} is never NULL and never repeated")
-               for key, obj in by_wh_key.items()],
+        specs=[
+            dg.AssetCheckSpec(
+                "primary_key_unique_not_null",
+                asset=key,
+                description=f"{obj.primary_key} is never NULL and never repeated",
+            )
+            for key, obj in by_wh_key.items()
+        ],
         can_subset=True,
         required_resource_keys={"duckdb"},
     )
@@ -117,23 +142,37 @@ def _check_keys(con, spec: TableSpec, key: dg.AssetKey) -> dg.AssetCheckResult:
     column = quote_ident(spec.primary_key[0])
     target = f"{quote_ident(spec.schema)}.{quote_ident(spec.name)}"
     rows, nulls, distinct = con.execute(
-        f"SELECT count(*), count(*) - count({column}), count(DISTINCT {column}) FROM {target}").fetchone()
+        f"SELECT count(*), count(*) - count({column}), count(DISTINCT {column}) FROM {target}"
+    ).fetchone()
     duplicates = rows - nulls - distinct
-    return dg.AssetCheckResult(asset_key=key, check_name="primary_key_unique_not_null",
-                               passed=nulls == 0 and duplicates == 0,
-                               metadata={"rows": rows, "null_keys": nulls, "duplicate_keys": duplicates})
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name="primary_key_unique_not_null",
+        passed=nulls == 0 and duplicates == 0,
+        metadata={"rows": rows, "null_keys": nulls, "duplicate_keys": duplicates},
+    )
 
 
-def _webhook_deletions(context: dg.AssetExecutionContext, source: Source, start: datetime,
-                       end: datetime) -> list[StoredEvent]:
+def _webhook_deletions(
+    context: dg.AssetExecutionContext, source: Source, start: datetime, end: datetime
+) -> list[StoredEvent]:
     """The window's webhook events, read once per run: deletions among them become tombstone rows."""
     if source.webhooks is None:
         return []
     return context.resources.webhook_inbox.inbox().between(source.name, start, end)
 
 
-def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, obj: SourceObject,
-          key: dg.AssetKey, start: datetime, end: datetime, deleted: list[dict]) -> dg.MaterializeResult:
+def _pull(
+    context: dg.AssetExecutionContext,
+    client,
+    lake: Lake,
+    system: str,
+    obj: SourceObject,
+    key: dg.AssetKey,
+    start: datetime,
+    end: datetime,
+    deleted: list[dict],
+) -> dg.MaterializeResult:
     """Stream one object's pages for [start, end) into the lake, then the deletions only webhooks
     announced (as rows with is_deleted = true); metadata counts this object only."""
     client.api.metrics = RequestMetrics()
@@ -180,8 +219,16 @@ def _pull(context: dg.AssetExecutionContext, client, lake: Lake, system: str, ob
     return dg.MaterializeResult(asset_key=key, metadata=metadata)
 
 
-def _load(context: dg.AssetExecutionContext, lake: Lake, exporter: DuckDBExporter, system: str,
-          obj: SourceObject, key: dg.AssetKey, start: datetime, end: datetime) -> dg.MaterializeResult:
+def _load(
+    context: dg.AssetExecutionContext,
+    lake: Lake,
+    exporter: DuckDBExporter,
+    system: str,
+    obj: SourceObject,
+    key: dg.AssetKey,
+    start: datetime,
+    end: datetime,
+) -> dg.MaterializeResult:
     """Upsert the window's lake files one day at a time, so memory holds one day of one object."""
     spec = table_spec(system, obj)
     schema = arrow_schema(obj.columns)  # the static core; files may carry more (discovered) columns
@@ -200,6 +247,13 @@ def _load(context: dg.AssetExecutionContext, lake: Lake, exporter: DuckDBExporte
     if result is None:  # nothing changed in the window: still leave the table in place, empty or not
         result = exporter.upsert(spec, schema.empty_table())
     context.log.info(f"{spec.qualified}: {rows_in} rows from {files_read} files, {inserted} new keys")
-    metadata = {"rows_in": rows_in, "inserted": inserted, "matched": matched, "files_read": files_read,
-                "table": spec.qualified, "table_rows": result.table_rows, "deleted_rows": result.deleted_rows}
+    metadata = {
+        "rows_in": rows_in,
+        "inserted": inserted,
+        "matched": matched,
+        "files_read": files_read,
+        "table": spec.qualified,
+        "table_rows": result.table_rows,
+        "deleted_rows": result.deleted_rows,
+    }
     return dg.MaterializeResult(asset_key=key, metadata=metadata)

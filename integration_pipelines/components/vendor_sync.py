@@ -84,21 +84,30 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
         source = self.source
         assets = build_ingest_assets(source, self.selected_objects(), pool=self.pool)
         job = dg.define_asset_job(
-            f"{source.name}_sync_job", selection=dg.AssetSelection.groups(source.name),
+            f"{source.name}_sync_job",
+            selection=dg.AssetSelection.groups(source.name),
             description=f"Pull {source.title} changes for the selected days into the lake, then upsert the "
-                        "warehouse tables.")
+            "warehouse tables.",
+        )
         try:
             schedule = build_sync_schedule(f"{source.name}_sync_schedule", job, self.cron.read(), self.cron.env)
         except dg.DagsterInvalidDefinitionError as error:
-            raise ValueError(f"{self.cron.env} must be a cron expression (e.g. {DEFAULT_SYNC_CRON!r}), "
-                             f"not {self.cron.read()!r}") from error
-        sensors = [] if source.webhooks is None else [
-            build_webhook_sensor(source, self.selected_objects(), job, self.webhook_sensor_interval_seconds)]
+            raise ValueError(
+                f"{self.cron.env} must be a cron expression (e.g. {DEFAULT_SYNC_CRON!r}), not {self.cron.read()!r}"
+            ) from error
+        sensors = (
+            []
+            if source.webhooks is None
+            else [build_webhook_sensor(source, self.selected_objects(), job, self.webhook_sensor_interval_seconds)]
+        )
         return dg.Definitions(
             assets=[a for a in assets if not isinstance(a, dg.AssetChecksDefinition)],
             asset_checks=[a for a in assets if isinstance(a, dg.AssetChecksDefinition)],
-            jobs=[job], schedules=[schedule], sensors=sensors,
-            resources={source.name: source_resource(source, self.pacing())})
+            jobs=[job],
+            schedules=[schedule],
+            sensors=sensors,
+            resources={source.name: source_resource(source, self.pacing())},
+        )
 
 
 def load_vendor_component(path: Path) -> VendorSync | None:

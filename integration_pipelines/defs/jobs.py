@@ -15,7 +15,7 @@ main_job = dg.define_asset_job(
     "main_job",
     selection=dg.AssetSelection.groups(*registry.names(), "feedback", "exports", *DBT_GROUPS),
     description="Pull every source into the lake and warehouse, build the feedback tables with sentiment, "
-                "export every table to the configured warehouses, then build and test the dbt models and marts.",
+    "export every table to the configured warehouses, then build and test the dbt models and marts.",
 )
 
 

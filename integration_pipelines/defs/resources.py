@@ -70,30 +70,44 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
     if "duckdb" in targets:
         path = os.environ.get("EXPORT_DUCKDB_PATH")
         resources["export_duckdb"] = DuckDBResource(
-            database=path or (str(home / "export.duckdb") if home else dg.EnvVar("EXPORT_DUCKDB_PATH")))
+            database=path or (str(home / "export.duckdb") if home else dg.EnvVar("EXPORT_DUCKDB_PATH"))
+        )
     if "snowflake" in targets:
         resources["snowflake"] = SnowflakeResource(
-            account=dg.EnvVar("SNOWFLAKE_ACCOUNT"), user=dg.EnvVar("SNOWFLAKE_USER"),
-            password=_optional("SNOWFLAKE_PASSWORD"), private_key=_optional("SNOWFLAKE_PRIVATE_KEY"),
+            account=dg.EnvVar("SNOWFLAKE_ACCOUNT"),
+            user=dg.EnvVar("SNOWFLAKE_USER"),
+            password=_optional("SNOWFLAKE_PASSWORD"),
+            private_key=_optional("SNOWFLAKE_PRIVATE_KEY"),
             private_key_password=_optional("SNOWFLAKE_PRIVATE_KEY_PASSWORD"),
-            database=dg.EnvVar("SNOWFLAKE_DATABASE"), warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE"),
-            role=os.environ.get("SNOWFLAKE_ROLE"))
+            database=dg.EnvVar("SNOWFLAKE_DATABASE"),
+            warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE"),
+            role=os.environ.get("SNOWFLAKE_ROLE"),
+        )
     if "bigquery" in targets:
         resources["bigquery"] = BigQueryTarget(
-            project=dg.EnvVar("BIGQUERY_PROJECT"), location=os.environ.get("BIGQUERY_LOCATION"),
-            gcp_credentials=_optional("BIGQUERY_CREDENTIALS"), api_endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
-            anonymous=os.environ.get("BIGQUERY_ANONYMOUS", "").lower() in ("1", "true", "yes"))
+            project=dg.EnvVar("BIGQUERY_PROJECT"),
+            location=os.environ.get("BIGQUERY_LOCATION"),
+            gcp_credentials=_optional("BIGQUERY_CREDENTIALS"),
+            api_endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
+            anonymous=os.environ.get("BIGQUERY_ANONYMOUS", "").lower() in ("1", "true", "yes"),
+        )
     if "redshift" in targets:
         resources["redshift"] = RedshiftTarget(
-            host=dg.EnvVar("REDSHIFT_HOST"), port=int(os.environ.get("REDSHIFT_PORT", "5439")),
-            user=dg.EnvVar("REDSHIFT_USER"), password=dg.EnvVar("REDSHIFT_PASSWORD"),
-            database=dg.EnvVar("REDSHIFT_DATABASE"), sslmode=os.environ.get("REDSHIFT_SSLMODE", "require"),
-            iam_role=os.environ.get("REDSHIFT_IAM_ROLE"), s3_bucket=dg.EnvVar("REDSHIFT_S3_BUCKET"),
+            host=dg.EnvVar("REDSHIFT_HOST"),
+            port=int(os.environ.get("REDSHIFT_PORT", "5439")),
+            user=dg.EnvVar("REDSHIFT_USER"),
+            password=dg.EnvVar("REDSHIFT_PASSWORD"),
+            database=dg.EnvVar("REDSHIFT_DATABASE"),
+            sslmode=os.environ.get("REDSHIFT_SSLMODE", "require"),
+            iam_role=os.environ.get("REDSHIFT_IAM_ROLE"),
+            s3_bucket=dg.EnvVar("REDSHIFT_S3_BUCKET"),
             s3_prefix=os.environ.get("REDSHIFT_S3_PREFIX", "integration_pipelines/staging"),
-            load_statement=os.environ.get("REDSHIFT_LOAD_STATEMENT", "copy"))
+            load_statement=os.environ.get("REDSHIFT_LOAD_STATEMENT", "copy"),
+        )
         # AWS credentials come from boto3's own chain (AWS_ACCESS_KEY_ID/..., profile, instance role)
-        resources["s3"] = S3Resource(region_name=os.environ.get("AWS_REGION"),
-                                     endpoint_url=os.environ.get("S3_ENDPOINT_URL"))
+        resources["s3"] = S3Resource(
+            region_name=os.environ.get("AWS_REGION"), endpoint_url=os.environ.get("S3_ENDPOINT_URL")
+        )
     return resources
 
 
@@ -104,8 +118,9 @@ def _local_resources() -> dict[str, object]:
         "sentiment": _sentiment(str(home)),
         "webhook_inbox": WebhookInboxResource(url=inbox_url()),
         "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
-        "duckdb": DuckDBResource(database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH",
-                                                         str(home / "warehouse.duckdb"))),
+        "duckdb": DuckDBResource(
+            database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH", str(home / "warehouse.duckdb"))
+        ),
         **_export_resources(export_targets(), home),
     }
 
@@ -114,7 +129,8 @@ def _prod_resources() -> dict[str, object]:
     return {
         "sentiment": _sentiment(None),
         "webhook_inbox": WebhookInboxResource(
-            url=dg.EnvVar(INBOX_URL_VAR) if os.environ.get(INBOX_URL_VAR) else inbox_url()),
+            url=dg.EnvVar(INBOX_URL_VAR) if os.environ.get(INBOX_URL_VAR) else inbox_url()
+        ),
         "lake": LakeResource(url=dg.EnvVar("INTEGRATION_PIPELINES_LAKE_URL")),
         "duckdb": DuckDBResource(database=dg.EnvVar("INTEGRATION_PIPELINES_DUCKDB_PATH")),
         **_export_resources(export_targets(), None),

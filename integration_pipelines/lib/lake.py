@@ -41,8 +41,11 @@ class Lake:
         for day in days:
             directory = self.day_dir(asset_path, day)
             if self.fs.exists(directory):
-                found += sorted(p for p in self.fs.ls(directory, detail=False)
-                                if p.rsplit("/", 1)[-1].startswith(PART_PREFIX) and p.endswith(".parquet"))
+                found += sorted(
+                    p
+                    for p in self.fs.ls(directory, detail=False)
+                    if p.rsplit("/", 1)[-1].startswith(PART_PREFIX) and p.endswith(".parquet")
+                )
         return found
 
     def read(self, paths: Sequence[str], schema: pa.Schema | None = None) -> pa.Table:
@@ -51,8 +54,9 @@ class Lake:
         tables = [pq.read_table(p, filesystem=self.fs, schema=schema) for p in paths]
         return pa.concat_tables(tables, promote_options="permissive")
 
-    def writer(self, asset_path: Sequence[str], schema: pa.Schema, run_id: str,
-               day_column: str) -> DayPartitionedWriter:
+    def writer(
+        self, asset_path: Sequence[str], schema: pa.Schema, run_id: str, day_column: str
+    ) -> DayPartitionedWriter:
         return DayPartitionedWriter(self, asset_path, schema, run_id, day_column)
 
 
@@ -62,8 +66,7 @@ class DayPartitionedWriter:
     Memory holds one batch at a time plus each open file's current row group.
     """
 
-    def __init__(self, lake: Lake, asset_path: Sequence[str], schema: pa.Schema, run_id: str,
-                 day_column: str) -> None:
+    def __init__(self, lake: Lake, asset_path: Sequence[str], schema: pa.Schema, run_id: str, day_column: str) -> None:
         self.lake, self.asset_path, self.schema = lake, tuple(asset_path), schema
         self.file_name = f"{PART_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{run_id}.parquet"
         self.day_column = day_column

@@ -87,8 +87,9 @@ def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def to_record_batch(records: Iterable[Mapping[str, Any]], columns: Sequence[Column],
-                    extracted_at: datetime) -> pa.RecordBatch:
+def to_record_batch(
+    records: Iterable[Mapping[str, Any]], columns: Sequence[Column], extracted_at: datetime
+) -> pa.RecordBatch:
     """Convert one page of records; raises ValueError naming the column on a value it cannot type."""
     records = list(records)
     arrays = []
@@ -98,7 +99,8 @@ def to_record_batch(records: Iterable[Mapping[str, Any]], columns: Sequence[Colu
         except (TypeError, ValueError) as exc:
             raise ValueError(f"column {column.name!r}: cannot convert value ({exc})") from None
         arrays.append(pa.array(values, type=column.arrow_type))
-    arrays.append(pa.array([json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records],
-                           type=pa.string()))
+    arrays.append(
+        pa.array([json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records], type=pa.string())
+    )
     arrays.append(pa.array([extracted_at] * len(records), type=TIMESTAMP))
     return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(columns))

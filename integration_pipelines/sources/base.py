@@ -51,8 +51,6 @@ class Connector(Protocol):
     def open_client(self) -> AbstractContextManager[SourceClient]: ...
 
 
-
-
 @dataclass(frozen=True)
 class Source:
     """Everything the rest of the project knows about one vendor; each ``sources/{vendor}`` package

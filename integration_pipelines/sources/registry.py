@@ -27,8 +27,10 @@ def sources() -> dict[str, Source]:
         if not isinstance(source, Source):
             raise TypeError(f"{PACKAGE}.{module.name} must export SOURCE = Source(...)")
         if source.name != module.name:
-            raise ValueError(f"{PACKAGE}.{module.name} declares the source name {source.name!r}; "
-                             "a source's name is its folder's name")
+            raise ValueError(
+                f"{PACKAGE}.{module.name} declares the source name {source.name!r}; "
+                "a source's name is its folder's name"
+            )
         found[source.name] = source
     return found
 

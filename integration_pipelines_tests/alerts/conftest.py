@@ -7,10 +7,27 @@ import pytest
 
 from integration_pipelines_tests.alerts.standins import SmtpServer, VendorApis, self_signed_certificate
 
-ALERT_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME",
-                   "SMTP_PASSWORD", "SMTP_STARTTLS", "ALERT_EMAIL_FROM", "ALERT_EMAIL_TO", "TWILIO_ACCOUNT_SID",
-                   "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_API_URL", "ALERT_SMS_FROM",
-                   "ALERT_SMS_TO", "DAGSTER_WEBSERVER_URL", "ALERT_TIMEOUT_SECONDS")
+ALERT_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_CHANNEL",
+    "SLACK_API_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "ALERT_EMAIL_FROM",
+    "ALERT_EMAIL_TO",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "TWILIO_API_URL",
+    "ALERT_SMS_FROM",
+    "ALERT_SMS_TO",
+    "DAGSTER_WEBSERVER_URL",
+    "ALERT_TIMEOUT_SECONDS",
+)
 
 
 @pytest.fixture

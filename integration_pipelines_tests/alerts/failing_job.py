@@ -29,11 +29,16 @@ class AcmeResource(dg.ConfigurableResource):
 @dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2026-10-01", timezone="UTC"))
 def acme_tickets(acme: AcmeResource) -> None:
     body = json.dumps({"error": "invalid_grant", "detail": f"bad credential {acme.api_token}"})
-    raise RuntimeError(f"{ERROR_TEXT} with {acme.api_token}; body: {body}; "
-                       f"GET https://acme.example/export?account={quote(acme.api_token, safe='')}")
+    raise RuntimeError(
+        f"{ERROR_TEXT} with {acme.api_token}; body: {body}; "
+        f"GET https://acme.example/export?account={quote(acme.api_token, safe='')}"
+    )
 
 
 def failing_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[acme_tickets], jobs=[dg.define_asset_job(JOB_NAME, selection=[acme_tickets])],
-        sensors=[run_failure_alert_sensor], resources={"acme": AcmeResource(api_token=dg.EnvVar(SECRET_VARIABLE))})
+        assets=[acme_tickets],
+        jobs=[dg.define_asset_job(JOB_NAME, selection=[acme_tickets])],
+        sensors=[run_failure_alert_sensor],
+        resources={"acme": AcmeResource(api_token=dg.EnvVar(SECRET_VARIABLE))},
+    )

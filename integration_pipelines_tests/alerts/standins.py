@@ -139,17 +139,23 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "smtp.pem", folder / "smtp.key"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -164,12 +170,14 @@ class SmtpServer:
     port: int = 0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        self.emails.append(Email(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(envelope.original_content
-                                                                                         or b"")))
+        self.emails.append(
+            Email(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(envelope.original_content or b""))
+        )
         return "250 Message accepted for delivery"
 
-    def authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
-                     auth_data: object) -> AuthResult:
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+    ) -> AuthResult:
         if isinstance(auth_data, LoginPassword):
             self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
         return AuthResult(success=True)
@@ -179,8 +187,15 @@ class SmtpServer:
         tls.load_cert_chain(*self.certificate)
         for attempt in range(5):
             port = free_port()
-            controller = Controller(self, hostname="127.0.0.1", port=port, tls_context=tls,
-                                    require_starttls=False, authenticator=self.authenticate, auth_require_tls=True)
+            controller = Controller(
+                self,
+                hostname="127.0.0.1",
+                port=port,
+                tls_context=tls,
+                require_starttls=False,
+                authenticator=self.authenticate,
+                auth_require_tls=True,
+            )
             try:
                 controller.start()
             except Exception:

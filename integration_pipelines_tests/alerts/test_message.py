@@ -49,10 +49,22 @@ def test_a_run_that_failed_outside_any_step_says_why() -> None:
 
 
 def test_secrets_are_found_in_resource_config_and_in_the_environment() -> None:
-    config = {"api_token": {"env": "ACME_LOGIN"}, "subdomain": {"env": "ACME_SUBDOMAIN"}, "retries": 3,
-              "nested": {"client_secret": {"env": "ACME_CS"}}}
+    config = {
+        "api_token": {"env": "ACME_LOGIN"},
+        "subdomain": {"env": "ACME_SUBDOMAIN"},
+        "retries": 3,
+        "nested": {"client_secret": {"env": "ACME_CS"}},
+    }
     assert sorted(env_vars_in_config(config)) == [
-        ("api_token", "ACME_LOGIN"), ("client_secret", "ACME_CS"), ("subdomain", "ACME_SUBDOMAIN")]
-    environ = {"AWS_SECRET_ACCESS_KEY": "aws-secret", "BIGQUERY_CREDENTIALS": "b64json", "HOME": "/root",
-               "DAGSTER_PG_PASSWORD": "pg-pass", "ZENDESK_SUBDOMAIN": "acme"}
+        ("api_token", "ACME_LOGIN"),
+        ("client_secret", "ACME_CS"),
+        ("subdomain", "ACME_SUBDOMAIN"),
+    ]
+    environ = {
+        "AWS_SECRET_ACCESS_KEY": "aws-secret",
+        "BIGQUERY_CREDENTIALS": "b64json",
+        "HOME": "/root",
+        "DAGSTER_PG_PASSWORD": "pg-pass",
+        "ZENDESK_SUBDOMAIN": "acme",
+    }
     assert sorted(sensitive_environment_values(environ)) == ["aws-secret", "b64json", "pg-pass"]

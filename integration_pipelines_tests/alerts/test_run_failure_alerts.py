@@ -31,6 +31,8 @@ SMTP_PASSWORD = "abcd efgh ijkl mnop"  # a Gmail app password's shape
 TWILIO_SID = "AC" + "1" * 32
 TWILIO_TOKEN = "twilio-auth-token-0123456789"
 WEBSERVER = "https://dagster.example.com"
+
+
 @dataclass(frozen=True)
 class FailedRuns:
     instance: dg.DagsterInstance
@@ -46,8 +48,9 @@ def failed_runs() -> Iterator[FailedRuns]:
         defs = failing_definitions()
         job = defs.resolve_job_def(JOB_NAME)
         single = job.execute_in_process(instance=instance, partition_key="2026-10-30", raise_on_error=False)
-        ranged = job.execute_in_process(instance=instance, tags=range_tags("2026-10-27", "2026-10-30"),
-                                        raise_on_error=False)
+        ranged = job.execute_in_process(
+            instance=instance, tags=range_tags("2026-10-27", "2026-10-30"), raise_on_error=False
+        )
         assert not single.success and not ranged.success
         yield FailedRuns(instance, defs, single, ranged)
 
@@ -95,9 +98,12 @@ class Captured(logging.Handler):
 def evaluate(runs: FailedRuns, result: dg.ExecuteInProcessResult) -> tuple[object, list[str]]:
     """The sensor, as the daemon would evaluate it for ``result``'s run; returns its result and log lines."""
     context = dg.build_run_status_sensor_context(
-        sensor_name="run_failure_alert_sensor", dagster_event=result.get_run_failure_event(),
-        dagster_instance=runs.instance, dagster_run=result.dagster_run,
-        resources={"alerts": alerts_resource_from_env()}, repository_def=runs.defs.get_repository_def(),
+        sensor_name="run_failure_alert_sensor",
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=runs.instance,
+        dagster_run=result.dagster_run,
+        resources={"alerts": alerts_resource_from_env()},
+        repository_def=runs.defs.get_repository_def(),
     ).for_run_failure()
     captured = Captured()
     context.log.addHandler(captured)
@@ -119,8 +125,8 @@ def run_link(result: dg.ExecuteInProcessResult) -> str:
 
 @pytest.mark.slow
 def test_a_failed_run_alerts_slack_email_and_sms_once_each_without_the_secret(
-        failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer,
-        alert_env: pytest.MonkeyPatch) -> None:
+    failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer, alert_env: pytest.MonkeyPatch
+) -> None:
     configure_slack(alert_env, vendor_apis.url + "/api")
     configure_email(alert_env, smtp_server.port)
     configure_sms(alert_env, vendor_apis.url)
@@ -154,8 +160,8 @@ def test_a_failed_run_alerts_slack_email_and_sms_once_each_without_the_secret(
 
 @pytest.mark.slow
 def test_a_channel_that_is_down_or_failing_never_fails_the_sensor(
-        failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer,
-        alert_env: pytest.MonkeyPatch) -> None:
+    failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer, alert_env: pytest.MonkeyPatch
+) -> None:
     """Slack's URL has no server behind it and Twilio answers 500: email still goes out, the failures are
     logged by channel name without any secret, and the sensor returns normally."""
     configure_slack(alert_env, f"http://127.0.0.1:{free_port()}/api")
@@ -182,8 +188,8 @@ def test_a_channel_that_is_down_or_failing_never_fails_the_sensor(
 
 @pytest.mark.slow
 def test_a_channel_that_hangs_is_cut_off_by_its_timeout(
-        failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer,
-        alert_env: pytest.MonkeyPatch) -> None:
+    failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer, alert_env: pytest.MonkeyPatch
+) -> None:
     configure_email(alert_env, smtp_server.port)
     configure_sms(alert_env, vendor_apis.url)
     alert_env.setenv("ALERT_TIMEOUT_SECONDS", "0.5")
@@ -198,8 +204,9 @@ def test_a_channel_that_hangs_is_cut_off_by_its_timeout(
 
 
 @pytest.mark.slow
-def test_unconfigured_channels_send_nothing(failed_runs: FailedRuns, vendor_apis: VendorApis,
-                                            smtp_server: SmtpServer, alert_env: pytest.MonkeyPatch) -> None:
+def test_unconfigured_channels_send_nothing(
+    failed_runs: FailedRuns, vendor_apis: VendorApis, smtp_server: SmtpServer, alert_env: pytest.MonkeyPatch
+) -> None:
     """Only email configured: the HTTP stand-ins hear nothing. Nothing configured: nothing is sent at all.
     Variables of a channel whose switch is unset (SMTP_HOST without ALERT_EMAIL_TO) turn nothing on."""
     configure_email(alert_env, smtp_server.port)

@@ -13,10 +13,20 @@ from integration_pipelines.lib.alerts.slack import SlackChannel
 from integration_pipelines.lib.alerts.sms import SmsChannel
 from integration_pipelines.lib.alerts.smtp import EmailChannel
 
-EMAIL = {"SMTP_HOST": "smtp.gmail.com", "SMTP_USERNAME": "alerts@acme.com", "SMTP_PASSWORD": "app pass word",
-         "ALERT_EMAIL_FROM": "alerts@acme.com", "ALERT_EMAIL_TO": "a@acme.com,  b@acme.com ,"}
-SMS_KEY = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "api-secret",
-           "ALERT_SMS_FROM": "+15005550006", "ALERT_SMS_TO": "+966500000001,+966500000002"}
+EMAIL = {
+    "SMTP_HOST": "smtp.gmail.com",
+    "SMTP_USERNAME": "alerts@acme.com",
+    "SMTP_PASSWORD": "app pass word",
+    "ALERT_EMAIL_FROM": "alerts@acme.com",
+    "ALERT_EMAIL_TO": "a@acme.com,  b@acme.com ,",
+}
+SMS_KEY = {
+    "TWILIO_ACCOUNT_SID": "AC1",
+    "TWILIO_API_KEY": "SK1",
+    "TWILIO_API_SECRET": "api-secret",
+    "ALERT_SMS_FROM": "+15005550006",
+    "ALERT_SMS_TO": "+966500000001,+966500000002",
+}
 
 
 def test_nothing_configured_means_no_channel() -> None:
@@ -42,24 +52,26 @@ def test_every_channel_with_its_defaults(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "app pass word" not in repr(email) and "api-secret" not in repr(sms)
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"SLACK_BOT_TOKEN": "xoxb-1"}, "also need SLACK_CHANNEL"),
-    ({**EMAIL, "SMTP_HOST": ""}, "ALERT_EMAIL_TO is set, so alerts also need SMTP_HOST"),
-    ({**EMAIL, "SMTP_PASSWORD": ""}, "SMTP_USERNAME and SMTP_PASSWORD go together"),
-    ({**EMAIL, "SMTP_PORT": "smtp"}, "SMTP_PORT must be an integer"),
-    ({**EMAIL, "SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS must be true or false"),
-    ({**SMS_KEY, "TWILIO_API_SECRET": ""}, "also need TWILIO_API_SECRET"),
-    ({**SMS_KEY, "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}, "also need TWILIO_AUTH_TOKEN"),
-    ({"ALERT_TIMEOUT_SECONDS": "soon"}, "ALERT_TIMEOUT_SECONDS must be a number"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "also need SLACK_CHANNEL"),
+        ({**EMAIL, "SMTP_HOST": ""}, "ALERT_EMAIL_TO is set, so alerts also need SMTP_HOST"),
+        ({**EMAIL, "SMTP_PASSWORD": ""}, "SMTP_USERNAME and SMTP_PASSWORD go together"),
+        ({**EMAIL, "SMTP_PORT": "smtp"}, "SMTP_PORT must be an integer"),
+        ({**EMAIL, "SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS must be true or false"),
+        ({**SMS_KEY, "TWILIO_API_SECRET": ""}, "also need TWILIO_API_SECRET"),
+        ({**SMS_KEY, "TWILIO_API_KEY": "", "TWILIO_API_SECRET": ""}, "also need TWILIO_AUTH_TOKEN"),
+        ({"ALERT_TIMEOUT_SECONDS": "soon"}, "ALERT_TIMEOUT_SECONDS must be a number"),
+    ],
+)
 def test_a_half_configured_channel_is_an_error_naming_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(AlertSettingsError, match=message):
         alerts_resource_from_env(env)
 
 
 @pytest.mark.slow
-def test_the_definitions_load_with_no_alert_variables(no_alert_variables: pytest.MonkeyPatch,
-                                                       tmp_path: Path) -> None:
+def test_the_definitions_load_with_no_alert_variables(no_alert_variables: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch = no_alert_variables
     monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "local")
     monkeypatch.setenv("INTEGRATION_PIPELINES_HOME", str(tmp_path))

@@ -19,8 +19,9 @@ def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def component(**attributes: object) -> VendorSync:
-    return VendorSync.from_attributes_dict(attributes={"cron": {"env": "ZENDESK_SYNC_CRON", "default": "0 * * * *"},
-                                                       **attributes})
+    return VendorSync.from_attributes_dict(
+        attributes={"cron": {"env": "ZENDESK_SYNC_CRON", "default": "0 * * * *"}, **attributes}
+    )
 
 
 def test_every_registered_source_has_exactly_one_component() -> None:
@@ -33,7 +34,8 @@ def test_a_component_yields_the_vendors_assets_checks_job_schedule_and_resource(
     objects = ("tickets", "users", "organizations", "ticket_comments")
     assert keys == {f"{layer}/zendesk/{o}" for layer in ("raw", "warehouse") for o in objects}
     assert {check.asset_key.to_user_string() for c in defs.asset_checks or [] for check in c.check_keys} == {
-        f"warehouse/zendesk/{o}" for o in objects}
+        f"warehouse/zendesk/{o}" for o in objects
+    }
     assert [job.name for job in defs.jobs or []] == ["zendesk_sync_job"]
     assert [s.name for s in defs.schedules or []] == ["zendesk_sync_schedule"]
     assert type(defs.resources["zendesk"]).__name__ == "ZendeskResource"
@@ -44,7 +46,9 @@ def test_a_component_yields_the_vendors_assets_checks_job_schedule_and_resource(
 def test_objects_narrow_the_sync_and_unknown_ones_are_refused() -> None:
     defs = dg.build_defs_for_component(component(vendor="zendesk", objects=["tickets"]))
     assert {key.to_user_string() for a in defs.assets or [] for key in a.keys} == {
-        "raw/zendesk/tickets", "warehouse/zendesk/tickets"}
+        "raw/zendesk/tickets",
+        "warehouse/zendesk/tickets",
+    }
     with pytest.raises(ValueError, match=r"zendesk has no object\(s\) \['calls'\]"):
         dg.build_defs_for_component(component(vendor="zendesk", objects=["tickets", "calls"]))
 

@@ -36,16 +36,19 @@ def dbt_resources(export_file: Path) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def pipeline(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory
-             ) -> tuple[Path, dg.ExecuteInProcessResult]:
+def pipeline(
+    sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dg.ExecuteInProcessResult]:
     """main_job over two days with the DuckDB export and the dbt models, run once for the module."""
     home = tmp_path_factory.mktemp("dbt")
     exports = {"duckdb": {"export_duckdb": DuckDBResource(database=str(home / "export.duckdb"))}}
-    defs = dg.Definitions.merge(pipeline_definitions(sandbox_server, home, exports=exports),
-                                dg.Definitions(assets=[dbt_models()],
-                                               resources={"dbt": dbt_cli(dbt_project("local"))}))
-    result = defs.resolve_job_def("main_job").execute_in_process(instance=dg.DagsterInstance.ephemeral(),
-                                                                 tags=range_tags(FIRST, LAST))
+    defs = dg.Definitions.merge(
+        pipeline_definitions(sandbox_server, home, exports=exports),
+        dg.Definitions(assets=[dbt_models()], resources={"dbt": dbt_cli(dbt_project("local"))}),
+    )
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), tags=range_tags(FIRST, LAST)
+    )
     assert result.success
     return home / "export.duckdb", result
 
@@ -72,8 +75,14 @@ def execute(path: Path, *statements: str) -> None:
 def materialize_dbt(export_file: Path, partition: str, *keys: str) -> dg.ExecuteInProcessResult:
     """The dbt assets (``keys`` only, if given) for one day, reading ``export_file``."""
     selection = [dg.AssetKey.from_user_string(k) for k in keys] or None
-    return dg.materialize([dbt_models()], resources=dbt_resources(export_file), partition_key=partition,
-                          selection=selection, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return dg.materialize(
+        [dbt_models()],
+        resources=dbt_resources(export_file),
+        partition_key=partition,
+        selection=selection,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
 
 
 def checks_by_name(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
@@ -81,6 +90,7 @@ def checks_by_name(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
 
 
 # --- main_job ends with the marts --------------------------------------------------------------------
+
 
 def test_main_job_ends_with_the_marts_and_every_dbt_test_passes_as_an_asset_check(pipeline) -> None:
     export_file, result = pipeline
@@ -94,8 +104,12 @@ def test_main_job_ends_with_the_marts_and_every_dbt_test_passes_as_an_asset_chec
     names = {e.check_name for e in evaluations}
     assert {"negative_messages_have_a_customer", "sentiment_shares_add_up"} <= names  # the business rules
     assert any(n.startswith("relationships_fct_customer_feedback_customer_key") for n in names)
-    marts = {name for (name,) in query(export_file, "SELECT table_name FROM information_schema.tables "
-                                                    "WHERE table_schema = 'marts'")}
+    marts = {
+        name
+        for (name,) in query(
+            export_file, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+        )
+    }
     assert marts == set(MARTS)
 
 
@@ -107,52 +121,71 @@ def test_marts_agree_with_the_exported_tables(pipeline) -> None:
     assert one("SELECT count(*) FROM marts.fct_customer_feedback") == customer_messages
     live = one("SELECT count(*) FROM marts.fct_customer_feedback WHERE NOT is_deleted")
     assert one("SELECT sum(messages) FROM marts.agg_sentiment_daily") == live
-    scored = one("SELECT count(*) FROM marts.fct_customer_feedback WHERE NOT is_deleted "
-                 "AND sentiment_label IS NOT NULL")
+    scored = one(
+        "SELECT count(*) FROM marts.fct_customer_feedback WHERE NOT is_deleted AND sentiment_label IS NOT NULL"
+    )
     assert one("SELECT sum(scored_messages) FROM marts.agg_sentiment_daily") == scored > 0
-    negative = one("SELECT count(*) FROM marts.fct_customer_feedback WHERE NOT is_deleted "
-                   "AND sentiment_label = 'negative' AND customer_key IS NOT NULL")
+    negative = one(
+        "SELECT count(*) FROM marts.fct_customer_feedback WHERE NOT is_deleted "
+        "AND sentiment_label = 'negative' AND customer_key IS NOT NULL"
+    )
     assert one("SELECT sum(negative_messages) FROM marts.dim_customer") == negative > 0
-    conversations = one("SELECT (SELECT count(*) FROM zendesk.tickets) + (SELECT count(*) FROM salesforce.cases) "
-                        "+ (SELECT count(*) FROM hubspot.tickets) + (SELECT count(*) FROM intercom.conversations)")
+    conversations = one(
+        "SELECT (SELECT count(*) FROM zendesk.tickets) + (SELECT count(*) FROM salesforce.cases) "
+        "+ (SELECT count(*) FROM hubspot.tickets) + (SELECT count(*) FROM intercom.conversations)"
+    )
     assert one("SELECT count(*) FROM marts.fct_conversation") == conversations
     # the same person in several systems is one customer carrying each system's id
-    assert one("SELECT count(*) FROM marts.dim_customer WHERE matched_on = 'email' AND (zendesk_user_id IS NOT NULL)"
-               "::int + (salesforce_contact_id IS NOT NULL)::int + (hubspot_contact_id IS NOT NULL)::int "
-               "+ (intercom_contact_id IS NOT NULL)::int >= 2") > 0
+    assert (
+        one(
+            "SELECT count(*) FROM marts.dim_customer WHERE matched_on = 'email' AND (zendesk_user_id IS NOT NULL)"
+            "::int + (salesforce_contact_id IS NOT NULL)::int + (hubspot_contact_id IS NOT NULL)::int "
+            "+ (intercom_contact_id IS NOT NULL)::int >= 2"
+        )
+        > 0
+    )
     assert one("SELECT count(*) FROM marts.dim_customer") == one(
-        "SELECT count(DISTINCT customer_key) FROM intermediate.int_customer_identities")
+        "SELECT count(DISTINCT customer_key) FROM intermediate.int_customer_identities"
+    )
 
 
 # --- incremental by day ------------------------------------------------------------------------------
 
+
 def one_message_per_day(path: Path) -> dict[str, tuple[str, str]]:
     """A live, scored customer message changed on each of the two days: day -> (source, message_id)."""
-    rows = query(path, "SELECT CAST(CAST(updated_at AS DATE) AS VARCHAR), min(source || '|' || message_id) "
-                       "FROM feedback.feedback_sentiment WHERE NOT is_deleted AND author_role = 'customer' "
-                       f"AND CAST(updated_at AS DATE) IN ('{FIRST}', '{LAST}') GROUP BY 1")
+    rows = query(
+        path,
+        "SELECT CAST(CAST(updated_at AS DATE) AS VARCHAR), min(source || '|' || message_id) "
+        "FROM feedback.feedback_sentiment WHERE NOT is_deleted AND author_role = 'customer' "
+        f"AND CAST(updated_at AS DATE) IN ('{FIRST}', '{LAST}') GROUP BY 1",
+    )
     return {day: tuple(key.split("|", 1)) for day, key in rows}
 
 
 def deleted_in_mart(path: Path, source: str, message_id: str) -> bool:
-    return query(path, f"SELECT is_deleted FROM marts.fct_customer_feedback WHERE source = '{source}' "
-                       f"AND message_id = '{message_id}'")[0][0]
+    return query(
+        path,
+        f"SELECT is_deleted FROM marts.fct_customer_feedback WHERE source = '{source}' AND message_id = '{message_id}'",
+    )[0][0]
 
 
 def mart_rows(path: Path, table: str, order: str) -> list[tuple]:
     return query(path, f"SELECT * FROM marts.{table} ORDER BY {order}")
 
 
-def test_a_days_partition_rebuilds_that_day_and_agrees_with_a_full_refresh(exported_copy: Path,
-                                                                           tmp_path: Path) -> None:
+def test_a_days_partition_rebuilds_that_day_and_agrees_with_a_full_refresh(exported_copy: Path, tmp_path: Path) -> None:
     """A message deleted on each day: the first day's partition flags only that day's message (the
     window comes from the partition), the second day's the other, and then the incremental marts
     equal a full refresh of the same data."""
     changed = one_message_per_day(exported_copy)
     assert set(changed) == {FIRST, LAST}
     for source, message_id in changed.values():
-        execute(exported_copy, f"UPDATE feedback.customer_feedback SET is_deleted = true "
-                               f"WHERE source = '{source}' AND message_id = '{message_id}'")
+        execute(
+            exported_copy,
+            f"UPDATE feedback.customer_feedback SET is_deleted = true "
+            f"WHERE source = '{source}' AND message_id = '{message_id}'",
+        )
     incremental = ("marts/fct_customer_feedback", "marts/agg_sentiment_daily")
     assert materialize_dbt(exported_copy, FIRST, *incremental).success
     assert deleted_in_mart(exported_copy, *changed[FIRST]) and not deleted_in_mart(exported_copy, *changed[LAST])
@@ -163,38 +196,77 @@ def test_a_days_partition_rebuilds_that_day_and_agrees_with_a_full_refresh(expor
     refreshed.parent.mkdir()
     shutil.copyfile(exported_copy, refreshed)
     env = {**os.environ, "EXPORT_DUCKDB_PATH": str(refreshed)}
-    proc = subprocess.run([dbt_executable(), "run", "--full-refresh", "--select", "fct_customer_feedback",
-                           "agg_sentiment_daily", "--target", "local", "--profiles-dir", ".",
-                           "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            dbt_executable(),
+            "run",
+            "--full-refresh",
+            "--select",
+            "fct_customer_feedback",
+            "agg_sentiment_daily",
+            "--target",
+            "local",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
-    for table, order in (("fct_customer_feedback", "message_key"),
-                         ("agg_sentiment_daily", "message_date, source, channel, language")):
+    for table, order in (
+        ("fct_customer_feedback", "message_key"),
+        ("agg_sentiment_daily", "message_date, source, channel, language"),
+    ):
         assert mart_rows(exported_copy, table, order) == mart_rows(refreshed, table, order), table
 
 
 # --- failing tests are failing checks ----------------------------------------------------------------
 
+
 def test_planted_bad_rows_fail_their_asset_checks(exported_copy: Path) -> None:
     """A sentiment label outside negative/neutral/positive fails accepted_values on the fact table, and a
     negative Zendesk message whose author is lost fails the business rule that every negative message
     has a customer: both show as failed asset checks, and the run fails."""
-    (source, message_id), = query(exported_copy, (
-        "SELECT source, message_id FROM feedback.feedback_sentiment WHERE NOT is_deleted AND source = 'zendesk' "
-        f"AND label = 'negative' AND CAST(updated_at AS DATE) = '{FIRST}' ORDER BY message_id LIMIT 1"))
-    (other,), = query(exported_copy, (
-        "SELECT message_id FROM feedback.feedback_sentiment WHERE NOT is_deleted AND label <> 'negative' "
-        f"AND source = 'zendesk' AND CAST(updated_at AS DATE) = '{FIRST}' ORDER BY message_id LIMIT 1"))
-    execute(exported_copy,
-            f"UPDATE feedback.feedback_sentiment SET label = 'furious' WHERE source = 'zendesk' "
-            f"AND message_id = '{other}'",
-            f"UPDATE zendesk.ticket_comments SET author_id = NULL WHERE id = {int(message_id)}")
-    result = materialize_dbt(exported_copy, FIRST, "intermediate/int_message_authors",
-                             "intermediate/int_customer_identities", "marts/fct_customer_feedback")
+    ((source, message_id),) = query(
+        exported_copy,
+        (
+            "SELECT source, message_id FROM feedback.feedback_sentiment WHERE NOT is_deleted AND source = 'zendesk' "
+            f"AND label = 'negative' AND CAST(updated_at AS DATE) = '{FIRST}' ORDER BY message_id LIMIT 1"
+        ),
+    )
+    ((other,),) = query(
+        exported_copy,
+        (
+            "SELECT message_id FROM feedback.feedback_sentiment WHERE NOT is_deleted AND label <> 'negative' "
+            f"AND source = 'zendesk' AND CAST(updated_at AS DATE) = '{FIRST}' ORDER BY message_id LIMIT 1"
+        ),
+    )
+    execute(
+        exported_copy,
+        f"UPDATE feedback.feedback_sentiment SET label = 'furious' WHERE source = 'zendesk' AND message_id = '{other}'",
+        f"UPDATE zendesk.ticket_comments SET author_id = NULL WHERE id = {int(message_id)}",
+    )
+    result = materialize_dbt(
+        exported_copy,
+        FIRST,
+        "intermediate/int_message_authors",
+        "intermediate/int_customer_identities",
+        "marts/fct_customer_feedback",
+    )
     assert not result.success
     checks = checks_by_name(result)
     assert checks["negative_messages_have_a_customer"] is False
-    label_checks = [passed for name, passed in checks.items()
-                    if name.startswith("accepted_values_fct_customer_feedback_sentiment_label")]
+    label_checks = [
+        passed
+        for name, passed in checks.items()
+        if name.startswith("accepted_values_fct_customer_feedback_sentiment_label")
+    ]
     assert label_checks == [False]
     assert sum(1 for passed in checks.values() if not passed) == 2  # nothing else broke

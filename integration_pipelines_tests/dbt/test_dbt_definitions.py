@@ -15,8 +15,9 @@ from integration_pipelines.definitions import defs as load_defs
 from integration_pipelines.defs.automation.exports import with_dbt_models
 from integration_pipelines.lib.dbt.project import dbt_target_name, manifest_is_stale
 
-MARTS = {f"marts/{name}" for name in ("fct_customer_feedback", "dim_customer", "agg_sentiment_daily",
-                                        "fct_conversation")}
+MARTS = {
+    f"marts/{name}" for name in ("fct_customer_feedback", "dim_customer", "agg_sentiment_daily", "fct_conversation")
+}
 
 
 @pytest.fixture
@@ -30,8 +31,11 @@ def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def dbt_nodes(defs: dg.Definitions) -> dict[str, dg.AssetSpec]:
     graph = defs.resolve_asset_graph()
-    return {node.key.to_user_string(): node for node in graph.asset_nodes
-            if node.key.path[0] in ("staging", "intermediate", "marts")}
+    return {
+        node.key.to_user_string(): node
+        for node in graph.asset_nodes
+        if node.key.path[0] in ("staging", "intermediate", "marts")
+    }
 
 
 def test_lineage_runs_from_the_exports_to_each_mart(local_env: Path) -> None:
@@ -42,11 +46,16 @@ def test_lineage_runs_from_the_exports_to_each_mart(local_env: Path) -> None:
     assert {nodes[key].group_name for key in MARTS} == {"marts"}
     # every dbt source is the export asset that writes it, so lineage reaches back to raw/...
     exports = {node.key for node in graph.asset_nodes if node.key.path[0] == "export" and node.is_materializable}
-    parents = {parent for node in nodes.values() for parent in node.parent_keys
-               if parent.path[0] not in ("staging", "intermediate", "marts")}
+    parents = {
+        parent
+        for node in nodes.values()
+        for parent in node.parent_keys
+        if parent.path[0] not in ("staging", "intermediate", "marts")
+    }
     assert parents and parents <= exports and {p.path[1] for p in parents} == {"duckdb"}
     assert len(parents) == 19
     upstream = graph.asset_dep_graph["upstream"]
+
     def ancestors(key: dg.AssetKey) -> set[dg.AssetKey]:
         seen, todo = set(), [key]
         while todo:
@@ -55,6 +64,7 @@ def test_lineage_runs_from_the_exports_to_each_mart(local_env: Path) -> None:
                     seen.add(parent)
                     todo.append(parent)
         return seen
+
     for mart in MARTS:
         assert any(k.path[0] == "raw" for k in ancestors(dg.AssetKey.from_user_string(mart))), mart
     # each mart's dbt tests are its asset checks, business rules included
@@ -68,8 +78,9 @@ def test_lineage_runs_from_the_exports_to_each_mart(local_env: Path) -> None:
 def test_nightly_export_runs_end_with_the_dbt_models(local_env: Path) -> None:
     defs = load_defs()
     export = dg.AssetKey(["export", "duckdb", "zendesk", "tickets"])
-    requests = [dg.RunRequest(run_key="export 2026-10-30..2026-10-30", asset_selection=[export],
-                              partition_key="2026-10-30")]
+    requests = [
+        dg.RunRequest(run_key="export 2026-10-30..2026-10-30", asset_selection=[export], partition_key="2026-10-30")
+    ]
     [request] = with_dbt_models(requests, defs.get_repository_def())
     selected = {k.to_user_string() for k in request.asset_selection or []}
     assert "export/duckdb/zendesk/tickets" in selected and selected >= MARTS
@@ -110,16 +121,24 @@ def test_a_dbt_target_without_its_export_is_a_clear_error(monkeypatch: pytest.Mo
     while error is not None:
         chain.append(str(error))
         error = error.__cause__ or error.__context__
-    assert any("DBT_TARGET 'redshift' reads the redshift export, which EXPORT_TARGETS (snowflake) does not include"
-               in text for text in chain)
+    assert any(
+        "DBT_TARGET 'redshift' reads the redshift export, which EXPORT_TARGETS (snowflake) does not include" in text
+        for text in chain
+    )
 
 
-@pytest.mark.parametrize(("dbt_target", "exported", "expected"), [
-    (None, ("duckdb",), "local"), (None, ("redshift", "duckdb"), "redshift"), (None, (), None),
-    ("BigQuery", ("bigquery",), "bigquery"),
-])
-def test_dbt_target_is_dbt_target_or_the_first_export(monkeypatch: pytest.MonkeyPatch, dbt_target: str | None,
-                                                      exported: tuple[str, ...], expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("dbt_target", "exported", "expected"),
+    [
+        (None, ("duckdb",), "local"),
+        (None, ("redshift", "duckdb"), "redshift"),
+        (None, (), None),
+        ("BigQuery", ("bigquery",), "bigquery"),
+    ],
+)
+def test_dbt_target_is_dbt_target_or_the_first_export(
+    monkeypatch: pytest.MonkeyPatch, dbt_target: str | None, exported: tuple[str, ...], expected: str | None
+) -> None:
     if dbt_target is None:
         monkeypatch.delenv("DBT_TARGET", raising=False)
     else:

@@ -14,11 +14,19 @@ import pytest
 from integration_pipelines.lib.dbt.project import DBT_PROJECT_DIR, dbt_executable
 
 PLACEHOLDERS = {
-    "SNOWFLAKE_ACCOUNT": "xy12345.eu-west-1", "SNOWFLAKE_USER": "loader", "SNOWFLAKE_PASSWORD": "placeholder",
-    "SNOWFLAKE_DATABASE": "ANALYTICS", "SNOWFLAKE_WAREHOUSE": "TRANSFORMING", "SNOWFLAKE_ROLE": "TRANSFORMER",
-    "BIGQUERY_PROJECT": "example-project", "BIGQUERY_LOCATION": "EU",
-    "REDSHIFT_HOST": "example.abc123.eu-west-1.redshift.amazonaws.com", "REDSHIFT_PORT": "5439",
-    "REDSHIFT_USER": "loader", "REDSHIFT_PASSWORD": "placeholder", "REDSHIFT_DATABASE": "analytics",
+    "SNOWFLAKE_ACCOUNT": "xy12345.eu-west-1",
+    "SNOWFLAKE_USER": "loader",
+    "SNOWFLAKE_PASSWORD": "placeholder",
+    "SNOWFLAKE_DATABASE": "ANALYTICS",
+    "SNOWFLAKE_WAREHOUSE": "TRANSFORMING",
+    "SNOWFLAKE_ROLE": "TRANSFORMER",
+    "BIGQUERY_PROJECT": "example-project",
+    "BIGQUERY_LOCATION": "EU",
+    "REDSHIFT_HOST": "example.abc123.eu-west-1.redshift.amazonaws.com",
+    "REDSHIFT_PORT": "5439",
+    "REDSHIFT_USER": "loader",
+    "REDSHIFT_PASSWORD": "placeholder",
+    "REDSHIFT_DATABASE": "analytics",
     "EXPORT_SCHEMA_PREFIX": "ip_",
 }
 TARGETS = {"local": "duckdb", "snowflake": "snowflake", "bigquery": "bigquery", "redshift": "redshift"}
@@ -28,13 +36,34 @@ TARGETS = {"local": "duckdb", "snowflake": "snowflake", "bigquery": "bigquery", 
 def manifests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """One ``dbt parse`` per target, all four at once, each into its own folder."""
     root = tmp_path_factory.mktemp("dbt_parse")
-    env = {**os.environ, **PLACEHOLDERS, "EXPORT_DUCKDB_PATH": str(root / "export.duckdb"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    running = {target: subprocess.Popen(
-        [dbt_executable(), "parse", "--target", target, "--profiles-dir", ".", "--target-path",
-         str(root / target), "--log-path", str(root / target)],
-        cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for target in TARGETS}
+    env = {
+        **os.environ,
+        **PLACEHOLDERS,
+        "EXPORT_DUCKDB_PATH": str(root / "export.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    running = {
+        target: subprocess.Popen(
+            [
+                dbt_executable(),
+                "parse",
+                "--target",
+                target,
+                "--profiles-dir",
+                ".",
+                "--target-path",
+                str(root / target),
+                "--log-path",
+                str(root / target),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for target in TARGETS
+    }
     outputs = {target: proc.communicate(timeout=300)[0] for target, proc in running.items()}
     for target, proc in running.items():
         assert proc.returncode == 0, f"dbt parse --target {target}:\n{outputs[target][-3000:]}"

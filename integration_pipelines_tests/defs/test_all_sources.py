@@ -10,15 +10,19 @@ import duckdb
 import pyarrow.compute as pc
 import pytest
 
-from integration_pipelines.sources import hubspot, intercom, salesforce, zendesk
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
-from vendor_sandbox.process import SandboxProcess
+from integration_pipelines.sources import hubspot, intercom, salesforce, zendesk
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
+from vendor_sandbox.process import SandboxProcess
 
 FIRST, LAST = date(2026, 10, 29), date(2026, 10, 31)  # the HubSpot import day (10,500 contacts) is inside
-OBJECTS = {"zendesk": zendesk.OBJECTS, "salesforce": salesforce.OBJECTS, "hubspot": hubspot.OBJECTS,
-           "intercom": intercom.OBJECTS}
+OBJECTS = {
+    "zendesk": zendesk.OBJECTS,
+    "salesforce": salesforce.OBJECTS,
+    "hubspot": hubspot.OBJECTS,
+    "intercom": intercom.OBJECTS,
+}
 
 
 @pytest.mark.slow
@@ -26,7 +30,8 @@ def test_backfill_of_several_days_across_all_sources_in_one_run(sandbox: Sandbox
     defs = pipeline_definitions(sandbox, tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("sync_all_job").execute_in_process(
-            instance=instance, tags=range_tags(FIRST.isoformat(), LAST.isoformat()))
+            instance=instance, tags=range_tags(FIRST.isoformat(), LAST.isoformat())
+        )
         assert result.success
         assert len(instance.get_run_records()) == 1
     rows_pulled = {}
@@ -48,10 +53,14 @@ def test_backfill_of_several_days_across_all_sources_in_one_run(sandbox: Sandbox
                 table = f'"{system}"."{obj.name}"'
                 count, distinct, deleted = con.execute(
                     f'SELECT count(*), count(DISTINCT "{obj.primary_key}"), count(*) FILTER (WHERE is_deleted) '
-                    f"FROM {table}").fetchone()
+                    f"FROM {table}"
+                ).fetchone()
                 assert count == distinct == len(keys), name  # one current row per key, nothing lost
-                lake_deleted = len(set(pulled.filter(pc.field("is_deleted")).column(obj.primary_key).to_pylist())
-                                   ) if pulled.num_rows else 0
+                lake_deleted = (
+                    len(set(pulled.filter(pc.field("is_deleted")).column(obj.primary_key).to_pylist()))
+                    if pulled.num_rows
+                    else 0
+                )
                 assert deleted == lake_deleted, name
     assert rows_pulled["hubspot/contacts"] > 10_000  # the dense day went through the window split
     for name in ("zendesk/tickets", "salesforce/cases", "hubspot/tickets", "intercom/conversation_parts"):

@@ -24,7 +24,6 @@ from dagster_snowflake import SnowflakeResource
 
 from integration_pipelines.defs.exports.tables import ExportTable, export_tables
 from integration_pipelines.lib.partitions import range_tags
-from vendor_sandbox.process import SandboxProcess
 from integration_pipelines.lib.warehouses import bigquery as bq
 from integration_pipelines.lib.warehouses.base import quote_ident
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
@@ -32,6 +31,7 @@ from integration_pipelines_tests.fixtures.bigquery import BigQueryEmulator
 from integration_pipelines_tests.fixtures.moto_s3 import CREDENTIALS, MotoS3Server
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo, temporary_database
+from vendor_sandbox.process import SandboxProcess
 
 FIRST, LAST = "2026-10-30", "2026-10-31"
 START, END = datetime(2026, 10, 30, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
@@ -40,6 +40,7 @@ TARGETS = ("duckdb", "snowflake", "bigquery", "redshift")
 
 
 # --- the pipeline, run once for the module -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def redshift_db(postgres_server: PostgresInfo) -> Iterator[PostgresInfo]:
@@ -67,32 +68,55 @@ def bigquery_project(bigquery_emulator: BigQueryEmulator) -> str:
     return f"exports-{uuid.uuid4().hex[:12]}"
 
 
-def export_resources(home: Path, redshift_db: PostgresInfo, moto: MotoS3Server, bucket: str,
-                     bigquery: BigQueryEmulator, project: str) -> dict[str, dict[str, object]]:
+def export_resources(
+    home: Path, redshift_db: PostgresInfo, moto: MotoS3Server, bucket: str, bigquery: BigQueryEmulator, project: str
+) -> dict[str, dict[str, object]]:
     return {
         "duckdb": {"export_duckdb": DuckDBResource(database=str(home / "export.duckdb"))},
-        "snowflake": {"snowflake": SnowflakeResource(account="test", user="test", password="test",
-                                                     database="ANALYTICS")},
+        "snowflake": {
+            "snowflake": SnowflakeResource(account="test", user="test", password="test", database="ANALYTICS")
+        },
         "bigquery": {"bigquery": BigQueryTarget(project=project, api_endpoint=bigquery.endpoint, anonymous=True)},
         "redshift": {
-            "redshift": RedshiftTarget(host=redshift_db.host, port=redshift_db.port, user=redshift_db.user,
-                                       password=redshift_db.password, database=redshift_db.dbname,
-                                       sslmode="disable", s3_bucket=bucket, load_statement="insert"),
-            "s3": S3Resource(endpoint_url=moto.endpoint_url, region_name=CREDENTIALS["region_name"],
-                             aws_access_key_id=CREDENTIALS["aws_access_key_id"],
-                             aws_secret_access_key=CREDENTIALS["aws_secret_access_key"]),
+            "redshift": RedshiftTarget(
+                host=redshift_db.host,
+                port=redshift_db.port,
+                user=redshift_db.user,
+                password=redshift_db.password,
+                database=redshift_db.dbname,
+                sslmode="disable",
+                s3_bucket=bucket,
+                load_statement="insert",
+            ),
+            "s3": S3Resource(
+                endpoint_url=moto.endpoint_url,
+                region_name=CREDENTIALS["region_name"],
+                aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+                aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+            ),
         },
     }
 
 
 @pytest.fixture(scope="module")
-def pipeline(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory, redshift_db: PostgresInfo,
-             moto_s3_server: MotoS3Server, staging_bucket: str, snowflake_patch: None,
-             bigquery_emulator: BigQueryEmulator, bigquery_project: str
-             ) -> tuple[dg.Definitions, Path, dg.DagsterInstance, dg.ExecuteInProcessResult]:
+def pipeline(
+    sandbox_server: SandboxProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+    redshift_db: PostgresInfo,
+    moto_s3_server: MotoS3Server,
+    staging_bucket: str,
+    snowflake_patch: None,
+    bigquery_emulator: BigQueryEmulator,
+    bigquery_project: str,
+) -> tuple[dg.Definitions, Path, dg.DagsterInstance, dg.ExecuteInProcessResult]:
     home = tmp_path_factory.mktemp("exports")
-    defs = pipeline_definitions(sandbox_server, home, exports=export_resources(
-        home, redshift_db, moto_s3_server, staging_bucket, bigquery_emulator, bigquery_project))
+    defs = pipeline_definitions(
+        sandbox_server,
+        home,
+        exports=export_resources(
+            home, redshift_db, moto_s3_server, staging_bucket, bigquery_emulator, bigquery_project
+        ),
+    )
     instance = dg.DagsterInstance.ephemeral()
     result = defs.resolve_job_def("main_job").execute_in_process(instance=instance, tags=range_tags(FIRST, LAST))
     assert result.success
@@ -101,14 +125,20 @@ def pipeline(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFa
 
 # --- reading each engine back ------------------------------------------------------------------------
 
+
 def working_rows(home: Path, table: ExportTable, columns: list[str]) -> list[tuple]:
     """What the export should hold: the working table's rows changed in the window."""
     spec = table.source
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return sorted(con.execute(
-            f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(spec.schema)}."
-            f"{quote_ident(spec.name)} WHERE {quote_ident(spec.version_column)} >= ? "
-            f"AND {quote_ident(spec.version_column)} < ?", [START, END]).fetchall(), key=repr)
+        return sorted(
+            con.execute(
+                f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(spec.schema)}."
+                f"{quote_ident(spec.name)} WHERE {quote_ident(spec.version_column)} >= ? "
+                f"AND {quote_ident(spec.version_column)} < ?",
+                [START, END],
+            ).fetchall(),
+            key=repr,
+        )
 
 
 def key_columns(table: ExportTable) -> list[str]:
@@ -118,24 +148,36 @@ def key_columns(table: ExportTable) -> list[str]:
 @pytest.fixture(scope="module")
 def read_back(redshift_db: PostgresInfo, bigquery_emulator: BigQueryEmulator, bigquery_project: str):
     """``read_back(target, home, table, columns)``: the target table's rows, sorted."""
+
     def read(target: str, home: Path, table: ExportTable, columns: list[str]) -> list[tuple]:
         return target_rows(target, home, redshift_db, table, columns, bigquery_emulator, bigquery_project)
+
     return read
 
 
-def target_rows(target: str, home: Path, redshift_db: PostgresInfo | None, table: ExportTable,
-                columns: list[str], bigquery: BigQueryEmulator | None = None, project: str = "") -> list[tuple]:
+def target_rows(
+    target: str,
+    home: Path,
+    redshift_db: PostgresInfo | None,
+    table: ExportTable,
+    columns: list[str],
+    bigquery: BigQueryEmulator | None = None,
+    project: str = "",
+) -> list[tuple]:
     spec = table.target()
     if target == "bigquery":
-        sql = (f"SELECT {', '.join(bq.quote_ident(c) for c in columns)} FROM {bq.quote_ident(spec.schema)}."
-               f"{bq.quote_ident(spec.name)}")
+        sql = (
+            f"SELECT {', '.join(bq.quote_ident(c) for c in columns)} FROM {bq.quote_ident(spec.schema)}."
+            f"{bq.quote_ident(spec.name)}"
+        )
         client = bigquery.client(project)
         try:
             return sorted((tuple(r.values()) for r in client.query(sql).result()), key=repr)
         finally:
             client.close()
-    sql = (f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(spec.schema)}."
-           f"{quote_ident(spec.name)}")
+    sql = (
+        f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(spec.schema)}.{quote_ident(spec.name)}"
+    )
     if target == "duckdb":
         with duckdb.connect(str(home / "export.duckdb"), read_only=True) as con:
             rows = con.execute(sql).fetchall()
@@ -150,13 +192,15 @@ def target_rows(target: str, home: Path, redshift_db: PostgresInfo | None, table
 
 
 def materialized(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict[str, Any]:
-    events = [e.materialization for e in result.get_asset_materialization_events()
-              if e.materialization.asset_key == key]
+    events = [
+        e.materialization for e in result.get_asset_materialization_events() if e.materialization.asset_key == key
+    ]
     assert events, f"{key.to_user_string()} was not materialized"
     return {k: v.value for k, v in events[-1].metadata.items()}
 
 
 # --- tests -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_every_table_reaches_every_target_with_exact_keys(pipeline, read_back, target: str) -> None:
@@ -189,10 +233,14 @@ def comparable(value: object) -> object:
 
 def working_columns(home: Path, table: ExportTable) -> list[str]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "AND column_name <> '_loaded_at' ORDER BY ordinal_position",
-            [table.source.schema, table.source.name]).fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "AND column_name <> '_loaded_at' ORDER BY ordinal_position",
+                [table.source.schema, table.source.name],
+            ).fetchall()
+        ]
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -223,9 +271,14 @@ def test_duckdb_export_is_a_full_copy_of_the_window(pipeline) -> None:
     _, home, _, _ = pipeline
     table = next(t for t in TABLES if t.source.qualified == "zendesk.tickets")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
-                                             "table_schema = 'zendesk' AND table_name = 'tickets' "
-                                             "AND column_name <> '_loaded_at'").fetchall()]
+        columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE "
+                "table_schema = 'zendesk' AND table_name = 'tickets' "
+                "AND column_name <> '_loaded_at'"
+            ).fetchall()
+        ]
     assert working_rows(home, table, columns) == target_rows("duckdb", home, None, table, columns)
 
 
@@ -233,8 +286,9 @@ def test_rerunning_the_export_changes_nothing(pipeline, read_back) -> None:
     """Running export_job again for the same two days upserts every row as matched and inserts none:
     each target keeps exactly the same rows."""
     defs, home, instance, _ = pipeline
-    before = {(target, t.source.qualified): read_back(target, home, t, key_columns(t))
-              for target in TARGETS for t in TABLES}
+    before = {
+        (target, t.source.qualified): read_back(target, home, t, key_columns(t)) for target in TARGETS for t in TABLES
+    }
     again = defs.resolve_job_def("export_job").execute_in_process(instance=instance, tags=range_tags(FIRST, LAST))
     assert again.success
     for (target, name), rows in before.items():
@@ -253,11 +307,20 @@ def test_exports_run_in_bounded_chunks(pipeline, monkeypatch: pytest.MonkeyPatch
     key = table.key("duckdb")
     before = target_rows("duckdb", home, None, table, key_columns(table))
     run = defs.resolve_job_def("export_job").execute_in_process(
-        instance=instance, asset_selection=[key], tags=range_tags(FIRST, LAST))
+        instance=instance, asset_selection=[key], tags=range_tags(FIRST, LAST)
+    )
     assert run.success
     meta = materialized(run, key)
-    per_day = [len([r for r in working_rows(home, table, [table.source.version_column, "id"])
-                    if r[0].astimezone(UTC).date().isoformat() == day]) for day in (FIRST, LAST)]
+    per_day = [
+        len(
+            [
+                r
+                for r in working_rows(home, table, [table.source.version_column, "id"])
+                if r[0].astimezone(UTC).date().isoformat() == day
+            ]
+        )
+        for day in (FIRST, LAST)
+    ]
     assert meta["loads"] == sum(-(-n // 50) for n in per_day) and meta["loads"] > 2
     assert meta["rows_exported"] == len(before) and meta["inserted"] == 0
     assert target_rows("duckdb", home, None, table, key_columns(table)) == before
@@ -266,18 +329,22 @@ def test_exports_run_in_bounded_chunks(pipeline, monkeypatch: pytest.MonkeyPatch
 def test_missing_source_table_skips_that_export_only(sandbox_server: SandboxProcess, tmp_path: Path) -> None:
     """Exporting before anything was pulled: no export asset is materialized, the run still succeeds,
     and nothing is created in the target."""
-    defs = pipeline_definitions(sandbox_server, tmp_path, exports={
-        "duckdb": {"export_duckdb": DuckDBResource(database=str(tmp_path / "export.duckdb"))}})
+    defs = pipeline_definitions(
+        sandbox_server,
+        tmp_path,
+        exports={"duckdb": {"export_duckdb": DuckDBResource(database=str(tmp_path / "export.duckdb"))}},
+    )
     run = defs.resolve_job_def("export_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), partition_key=FIRST)
+        instance=dg.DagsterInstance.ephemeral(), partition_key=FIRST
+    )
     assert run.success
     assert run.get_asset_materialization_events() == []
     assert not (tmp_path / "export.duckdb").exists()  # the target was never even opened
 
 
-def test_key_check_finds_duplicate_and_null_keys_in_the_target(pipeline, bigquery_emulator: BigQueryEmulator,
-                                                               bigquery_project: str,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_check_finds_duplicate_and_null_keys_in_the_target(
+    pipeline, bigquery_emulator: BigQueryEmulator, bigquery_project: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """BigQuery enforces no keys: a table holding organization 7 twice and one NULL id (under a schema
     prefix, so the real exports stay as they are) fails the export key check with 1 duplicate key and
     1 NULL key out of 4 rows."""
@@ -286,16 +353,25 @@ def test_key_check_finds_duplicate_and_null_keys_in_the_target(pipeline, bigquer
     client = bigquery_emulator.client(bigquery_project)
     try:
         client.create_dataset("broken_zendesk")
-        client.query("CREATE TABLE broken_zendesk.organizations AS SELECT 7 AS id UNION ALL SELECT 7 "
-                     "UNION ALL SELECT 8 UNION ALL SELECT CAST(NULL AS INT64)").result()
+        client.query(
+            "CREATE TABLE broken_zendesk.organizations AS SELECT 7 AS id UNION ALL SELECT 7 "
+            "UNION ALL SELECT 8 UNION ALL SELECT CAST(NULL AS INT64)"
+        ).result()
     finally:
         client.close()
     key = next(t for t in TABLES if t.source.qualified == "zendesk.organizations").key("bigquery")
     check = dg.AssetCheckKey(key, "primary_key_unique_not_null")
     job = dg.define_asset_job("organizations_key_check", selection=dg.AssetSelection.checks(check))
-    result = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
-        "organizations_key_check").execute_in_process(instance=instance)
+    result = (
+        dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+        .resolve_job_def("organizations_key_check")
+        .execute_in_process(instance=instance)
+    )
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed
     assert {k: v.value for k, v in evaluation.metadata.items()} == {
-        "rows": 4, "null_keys": 1, "duplicate_keys": 1, "table": "broken_zendesk.organizations"}
+        "rows": 4,
+        "null_keys": 1,
+        "duplicate_keys": 1,
+        "table": "broken_zendesk.organizations",
+    }

@@ -11,23 +11,25 @@ import duckdb
 import pytest
 
 from integration_pipelines.lib.partitions import range_tags
-from vendor_sandbox.dialects import llm as llm_sandbox
-from vendor_sandbox.process import SandboxProcess
-from vendor_sandbox.world import World
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
+from vendor_sandbox.dialects import llm as llm_sandbox
+from vendor_sandbox.process import SandboxProcess
+from vendor_sandbox.world import World
 
 FIRST, LAST = "2026-10-30", "2026-10-31"
 START = datetime(2026, 10, 30, tzinfo=UTC)
 END = START + timedelta(days=2)
 
 
-def run_main(sandbox: SandboxProcess, home: Path, sentiment: SentimentResource | None = None
-             ) -> dg.ExecuteInProcessResult:
+def run_main(
+    sandbox: SandboxProcess, home: Path, sentiment: SentimentResource | None = None
+) -> dg.ExecuteInProcessResult:
     defs = pipeline_definitions(sandbox, home, sentiment=sentiment)
     result = defs.resolve_job_def("main_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), tags=range_tags(FIRST, LAST))
+        instance=dg.DagsterInstance.ephemeral(), tags=range_tags(FIRST, LAST)
+    )
     assert result.success
     return result
 
@@ -38,8 +40,11 @@ def query(home: Path, sql: str) -> list[tuple]:
 
 
 def metadata(result: dg.ExecuteInProcessResult, name: str) -> dict:
-    events = [e.materialization for e in result.get_asset_materialization_events()
-              if e.materialization.asset_key == dg.AssetKey(["feedback", name])]
+    events = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key == dg.AssetKey(["feedback", name])
+    ]
     return {k: v.value for k, v in events[-1].metadata.items()}
 
 
@@ -53,13 +58,16 @@ def offline_home(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPa
 def test_customer_feedback_has_every_source_and_exact_zendesk_rows(offline_home: Path, world: World) -> None:
     per_source = dict(query(offline_home, "SELECT source, count(*) FROM feedback.customer_feedback GROUP BY 1"))
     assert set(per_source) == {"zendesk", "salesforce", "hubspot", "intercom"}
-    expected = {str(m.id) for c in zendesk_tickets(world) for m in c.messages
-                if m.public and START <= m.created_at < END}
-    got = {r[0] for r in query(offline_home, "SELECT message_id FROM feedback.customer_feedback "
-                                            "WHERE source = 'zendesk'")}
+    expected = {
+        str(m.id) for c in zendesk_tickets(world) for m in c.messages if m.public and START <= m.created_at < END
+    }
+    got = {
+        r[0] for r in query(offline_home, "SELECT message_id FROM feedback.customer_feedback WHERE source = 'zendesk'")
+    }
     assert got == expected
-    dupes = query(offline_home, "SELECT count(*) - count(DISTINCT (source, message_id)) "
-                                "FROM feedback.customer_feedback")
+    dupes = query(
+        offline_home, "SELECT count(*) - count(DISTINCT (source, message_id)) FROM feedback.customer_feedback"
+    )
     assert dupes == [(0,)]
     roles = {r[0] for r in query(offline_home, "SELECT DISTINCT author_role FROM feedback.customer_feedback")}
     assert roles <= {"customer", "agent", "system"} and "customer" in roles
@@ -79,8 +87,9 @@ def test_no_email_or_phone_of_the_world_survives_preprocessing(offline_home: Pat
 
 
 def test_offline_sentiment_scores_every_customer_message(offline_home: Path) -> None:
-    customers = query(offline_home, "SELECT count(*) FROM feedback.feedback_preprocessed "
-                                    "WHERE author_role = 'customer'")[0][0]
+    customers = query(
+        offline_home, "SELECT count(*) FROM feedback.feedback_preprocessed WHERE author_role = 'customer'"
+    )[0][0]
     rows = query(offline_home, "SELECT label, score, confidence, provider FROM feedback.feedback_sentiment")
     assert len(rows) == customers > 0
     assert {r[0] for r in rows} == {"negative", "neutral", "positive"}
@@ -95,12 +104,18 @@ def test_rerun_gives_identical_feedback_tables(sandbox: SandboxProcess, offline_
 
 
 @pytest.mark.slow
-def test_llm_sentiment_through_the_openai_endpoint_with_cache_and_cost(sandbox: SandboxProcess,
-                                                                      tmp_path: Path, world: World) -> None:
+def test_llm_sentiment_through_the_openai_endpoint_with_cache_and_cost(
+    sandbox: SandboxProcess, tmp_path: Path, world: World
+) -> None:
     sandbox.admin("openai", "reset")
-    sentiment = SentimentResource(provider="openai", model="gpt-4o-mini", api_key=llm_sandbox.OPENAI_API_KEY,
-                                  base_url=f"{sandbox.url}/openai/v1", batch_size=25,
-                                  cache_path=str(tmp_path / "cache.sqlite"))
+    sentiment = SentimentResource(
+        provider="openai",
+        model="gpt-4o-mini",
+        api_key=llm_sandbox.OPENAI_API_KEY,
+        base_url=f"{sandbox.url}/openai/v1",
+        batch_size=25,
+        cache_path=str(tmp_path / "cache.sqlite"),
+    )
     first = metadata(run_main(sandbox, tmp_path, sentiment), "feedback_sentiment")
     rows = query(tmp_path, "SELECT provider, model, count(*) FROM feedback.feedback_sentiment GROUP BY 1, 2")
     assert rows == [("openai", "gpt-4o-mini", first["rows"])]

@@ -13,8 +13,9 @@ from integration_pipelines.defs.text.automation import feedback_automation_senso
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from vendor_sandbox.process import SandboxProcess
 
-FEEDBACK = [dg.AssetKey(["feedback", name]) for name in ("customer_feedback", "feedback_preprocessed",
-                                                          "feedback_sentiment")]
+FEEDBACK = [
+    dg.AssetKey(["feedback", name]) for name in ("customer_feedback", "feedback_preprocessed", "feedback_sentiment")
+]
 
 
 @pytest.mark.slow

@@ -19,12 +19,12 @@ import pytest
 from integration_pipelines.components.ingest_assets import _check_keys
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
-from vendor_sandbox.dialects import zendesk as zendesk_sandbox
-from vendor_sandbox.process import SandboxProcess
-from vendor_sandbox.world import World
 from integration_pipelines.lib.warehouses.base import TableSpec
 from integration_pipelines_tests.fixtures.pipeline import TABLES, deleted_ids, pipeline_definitions, table_rows
 from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
+from vendor_sandbox.dialects import zendesk as zendesk_sandbox
+from vendor_sandbox.process import SandboxProcess
+from vendor_sandbox.world import World
 
 DAY = "2026-10-31"
 FIRST, LAST = "2026-10-27", "2026-10-31"
@@ -45,13 +45,17 @@ def expected_ids(world: World, table: str, start: datetime, end: datetime) -> se
     return {o.id for o in world.companies if start <= o.updated_at < end}
 
 
-def run_sync(defs: dg.Definitions, first: str, last: str, instance: dg.DagsterInstance | None = None,
-             raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+def run_sync(
+    defs: dg.Definitions, first: str, last: str, instance: dg.DagsterInstance | None = None, raise_on_error: bool = True
+) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("zendesk_sync_job")
     tags = range_tags(first, last) if first != last else {}
-    return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(),
-                                  partition_key=first if first == last else None, tags=tags,
-                                  raise_on_error=raise_on_error)
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        partition_key=first if first == last else None,
+        tags=tags,
+        raise_on_error=raise_on_error,
+    )
 
 
 def assert_tables_exact(home: Path, world: World, first: str, last: str) -> None:
@@ -62,21 +66,32 @@ def assert_tables_exact(home: Path, world: World, first: str, last: str) -> None
         assert set(ids) == expected_ids(world, table, start, end), table
 
 
-def test_one_partition_gives_exact_tables_and_operator_metadata(sandbox: SandboxProcess, world: World,
-                                                                tmp_path: Path) -> None:
+def test_one_partition_gives_exact_tables_and_operator_metadata(
+    sandbox: SandboxProcess, world: World, tmp_path: Path
+) -> None:
     result = run_sync(pipeline_definitions(sandbox, tmp_path), DAY, DAY)
     assert result.success
     assert_tables_exact(tmp_path, world, DAY, DAY)
     start, end = day_window(DAY, DAY)
     deleted = {c.id for c in zendesk_tickets(world) if c.deleted_at and start <= c.updated_at < end}
     assert deleted and deleted_ids(tmp_path, "tickets") == deleted
-    meta = {e.materialization.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
-            for e in result.get_asset_materialization_events()}
+    meta = {
+        e.materialization.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
     raw = meta["raw/zendesk/tickets"]
     assert raw["rows"] == len(expected_ids(world, "tickets", start, end))
     assert raw["deletes"] == len(deleted)
-    for metric in ("requests", "retries", "http_429s", "latency_p50_ms", "latency_p95_ms", "bytes_received",
-                   "pages", "bytes_written"):
+    for metric in (
+        "requests",
+        "retries",
+        "http_429s",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "bytes_received",
+        "pages",
+        "bytes_written",
+    ):
         assert isinstance(raw[metric], int | float), metric
     assert raw["requests"] >= 1 and raw["bytes_written"] > 0
     assert meta["warehouse/zendesk/tickets"]["table_rows"] == raw["rows"]
@@ -86,14 +101,16 @@ def test_one_partition_gives_exact_tables_and_operator_metadata(sandbox: Sandbox
     assert tickets_check.passed and tickets_check.metadata["rows"].value == raw["rows"]
 
 
-def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess, world: World,
-                                                        tmp_path: Path) -> None:
+def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess, world: World, tmp_path: Path) -> None:
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_sync(pipeline_definitions(sandbox, tmp_path), FIRST, LAST, instance)
         assert result.success
         assert len(instance.get_run_records()) == 1
-        partitions = {e.materialization.partition for e in result.get_asset_materialization_events()
-                      if e.materialization.asset_key == dg.AssetKey(["raw", "zendesk", "tickets"])}
+        partitions = {
+            e.materialization.partition
+            for e in result.get_asset_materialization_events()
+            if e.materialization.asset_key == dg.AssetKey(["raw", "zendesk", "tickets"])
+        }
         assert partitions == {(date(2026, 10, 27) + timedelta(days=i)).isoformat() for i in range(5)}
     assert_tables_exact(tmp_path, world, FIRST, LAST)
     lake = Lake(str(tmp_path / "lake"))
@@ -101,8 +118,7 @@ def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess,
         assert len(lake.files(["raw", "zendesk", "tickets"], [date(2026, 10, 27) + timedelta(days=offset)])) == 1
 
 
-def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, world: World,
-                                                      tmp_path: Path) -> None:
+def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, world: World, tmp_path: Path) -> None:
     defs = pipeline_definitions(sandbox, tmp_path)
     assert run_sync(defs, DAY, DAY).success
     first = {t: table_rows(tmp_path, t) for t in TABLES}
@@ -114,21 +130,41 @@ def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, 
 
 
 @pytest.mark.slow
-def test_run_killed_part_way_then_rerun_matches_a_clean_run(sandbox: SandboxProcess, world: World,
-                                                           tmp_path: Path) -> None:
+def test_run_killed_part_way_then_rerun_matches_a_clean_run(
+    sandbox: SandboxProcess, world: World, tmp_path: Path
+) -> None:
     """SIGKILL a real `dagster job execute` process mid-pull, run again: same tables as a clean run."""
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     assert run_sync(pipeline_definitions(sandbox, clean), FIRST, LAST).success
-    env = {**os.environ, "INTEGRATION_PIPELINES_ENV": "local", "INTEGRATION_PIPELINES_HOME": str(killed),
-           "INTEGRATION_PIPELINES_SANDBOX_URL": sandbox.url, "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-           "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "120"}  # two pages a second: slow enough to interrupt
+    env = {
+        **os.environ,
+        "INTEGRATION_PIPELINES_ENV": "local",
+        "INTEGRATION_PIPELINES_HOME": str(killed),
+        "INTEGRATION_PIPELINES_SANDBOX_URL": sandbox.url,
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "ZENDESK_EXPORT_REQUESTS_PER_MINUTE": "120",
+    }  # two pages a second: slow enough to interrupt
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    command = [sys.executable, "-m", "dagster", "job", "execute", "-m", "integration_pipelines.definitions",
-               "-a", "defs", "-j", "zendesk_sync_job", "--tags", json.dumps(range_tags(FIRST, LAST))]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "job",
+        "execute",
+        "-m",
+        "integration_pipelines.definitions",
+        "-a",
+        "defs",
+        "-j",
+        "zendesk_sync_job",
+        "--tags",
+        json.dumps(range_tags(FIRST, LAST)),
+    ]
     sandbox.reset_stats()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     lake = Lake(str(killed / "lake"))
     days = [date(2026, 10, 27) + timedelta(days=i) for i in range(5)]
     deadline = time.monotonic() + 120
@@ -148,13 +184,14 @@ def test_run_killed_part_way_then_rerun_matches_a_clean_run(sandbox: SandboxProc
 SECRET = "not-the-token-9c1d7e2a"
 
 
-def test_wrong_credentials_fail_clearly_and_leak_nowhere(sandbox: SandboxProcess, tmp_path: Path,
-                                                          caplog: pytest.LogCaptureFixture,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_credentials_fail_clearly_and_leak_nowhere(
+    sandbox: SandboxProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     with dg.DagsterInstance.ephemeral() as instance:
-        result = run_sync(pipeline_definitions(sandbox, tmp_path, api_token=SECRET), DAY, DAY, instance,
-                          raise_on_error=False)
+        result = run_sync(
+            pipeline_definitions(sandbox, tmp_path, api_token=SECRET), DAY, DAY, instance, raise_on_error=False
+        )
         assert not result.success
         failure = next(e for e in result.all_events if e.is_step_failure)
         message = failure.step_failure_data.error.to_string()
@@ -165,8 +202,9 @@ def test_wrong_credentials_fail_clearly_and_leak_nowhere(sandbox: SandboxProcess
         assert SECRET not in text
 
 
-def test_credentials_never_reach_metadata_or_logs(sandbox: SandboxProcess, tmp_path: Path,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_credentials_never_reach_metadata_or_logs(
+    sandbox: SandboxProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_sync(pipeline_definitions(sandbox, tmp_path), DAY, DAY, instance)

@@ -13,30 +13,42 @@ from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.records import TIMESTAMP
 
 ASSET = ("raw", "zendesk", "tickets")
-SCHEMA = pa.schema([pa.field("id", pa.int64()), pa.field("updated_at", TIMESTAMP),
-                    pa.field("body", pa.string())])
+SCHEMA = pa.schema([pa.field("id", pa.int64()), pa.field("updated_at", TIMESTAMP), pa.field("body", pa.string())])
 DAYS = [date(2026, 10, 30), date(2026, 10, 31), date(2026, 11, 1)]
 
 
 def batch(rows: list[tuple[int, datetime]], schema: pa.Schema = SCHEMA) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(
-        [{"id": i, "updated_at": ts, "body": f"رسالة {i}"} for i, ts in rows], schema=schema)
+        [{"id": i, "updated_at": ts, "body": f"رسالة {i}"} for i, ts in rows], schema=schema
+    )
 
 
 def three_day_batches() -> list[pa.RecordBatch]:
     """18 rows over three UTC days (5, 6 and 7), in two batches that each cross a midnight, with
     rows at 00:00:00 and 23:59:59.999999 so an off-by-one day boundary would misplace them."""
     d0 = datetime(2026, 10, 30, tzinfo=UTC)
-    first = [(1, d0), (2, d0 + timedelta(hours=5)), (3, d0 + timedelta(hours=23, minutes=59, seconds=59,
-                                                                      microseconds=999_999)),
-             (4, d0 + timedelta(days=1)), (5, d0 + timedelta(days=1, hours=8)), (6, d0 + timedelta(hours=12)),
-             (7, d0 + timedelta(days=1, hours=9))]
-    second = [(8, d0 + timedelta(days=1, hours=10)), (9, d0 + timedelta(days=1, hours=11)),
-              (10, d0 + timedelta(days=1, hours=23, minutes=59, seconds=59, microseconds=999_999)),
-              (11, d0 + timedelta(days=2)), (12, d0 + timedelta(days=2, hours=1)), (13, d0 + timedelta(hours=13)),
-              (14, d0 + timedelta(days=2, hours=2)), (15, d0 + timedelta(days=2, hours=3)),
-              (16, d0 + timedelta(days=2, hours=4)), (17, d0 + timedelta(days=2, hours=5)),
-              (18, d0 + timedelta(days=2, hours=23))]
+    first = [
+        (1, d0),
+        (2, d0 + timedelta(hours=5)),
+        (3, d0 + timedelta(hours=23, minutes=59, seconds=59, microseconds=999_999)),
+        (4, d0 + timedelta(days=1)),
+        (5, d0 + timedelta(days=1, hours=8)),
+        (6, d0 + timedelta(hours=12)),
+        (7, d0 + timedelta(days=1, hours=9)),
+    ]
+    second = [
+        (8, d0 + timedelta(days=1, hours=10)),
+        (9, d0 + timedelta(days=1, hours=11)),
+        (10, d0 + timedelta(days=1, hours=23, minutes=59, seconds=59, microseconds=999_999)),
+        (11, d0 + timedelta(days=2)),
+        (12, d0 + timedelta(days=2, hours=1)),
+        (13, d0 + timedelta(hours=13)),
+        (14, d0 + timedelta(days=2, hours=2)),
+        (15, d0 + timedelta(days=2, hours=3)),
+        (16, d0 + timedelta(days=2, hours=4)),
+        (17, d0 + timedelta(days=2, hours=5)),
+        (18, d0 + timedelta(days=2, hours=23)),
+    ]
     return [batch(first), batch(second)]
 
 
@@ -150,8 +162,13 @@ def test_stale_tmp_files_are_removed_when_a_writer_opens_the_day(tmp_path: Path)
 def test_day_of_a_non_utc_timestamp_column_is_its_utc_day(tmp_path: Path) -> None:
     """The writer promises "one Parquet file per UTC day of day_column": 22:30 UTC on 30 October
     stored in an Asia/Riyadh column (01:30 local on the 31st) still belongs to day=2026-10-30."""
-    schema = pa.schema([pa.field("id", pa.int64()), pa.field("updated_at", pa.timestamp("us", tz="Asia/Riyadh")),
-                        pa.field("body", pa.string())])
+    schema = pa.schema(
+        [
+            pa.field("id", pa.int64()),
+            pa.field("updated_at", pa.timestamp("us", tz="Asia/Riyadh")),
+            pa.field("body", pa.string()),
+        ]
+    )
     lake = Lake(str(tmp_path))
     writer = lake.writer(ASSET, schema, run_id="run-a", day_column="updated_at")
     writer.write(batch([(1, datetime(2026, 10, 30, 22, 30, tzinfo=UTC))], schema))

@@ -13,16 +13,16 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pytest
 
+from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError
 from integration_pipelines.sources.hubspot import HubSpotResource
 from integration_pipelines.sources.hubspot.client import epoch_ms
-from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError
+from integration_pipelines_tests.fixtures.sandbox import TEST_LEADS
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialects import hubspot as hubspot_sandbox
 from vendor_sandbox.dialects.hubspot_render import hubspot_id
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World
-from integration_pipelines_tests.fixtures.sandbox import TEST_LEADS
 
 OBJECTS = ("contacts", "companies", "tickets", "deals")
 Truth = dict[int, tuple[datetime, datetime | None]]  # id → (last modified, archived at)
@@ -39,9 +39,14 @@ def sandbox(vendor_sandbox: SandboxProcess) -> SandboxProcess:
 def resource(sandbox: SandboxProcess, **overrides: object) -> HubSpotResource:
     """A resource pointed at the sandbox with fast retries and no client-side pacing, for tests."""
     settings: dict[str, object] = {
-        "access_token": hubspot_sandbox.ACCESS_TOKEN, "base_url": f"{sandbox.url}/hubspot",
-        "timeout_seconds": 2.0, "backoff_seconds": 0.01, "max_backoff_seconds": 0.1, "max_attempts": 30,
-        "requests_per_10s": 1_000_000, "search_requests_per_second": 100_000,
+        "access_token": hubspot_sandbox.ACCESS_TOKEN,
+        "base_url": f"{sandbox.url}/hubspot",
+        "timeout_seconds": 2.0,
+        "backoff_seconds": 0.01,
+        "max_backoff_seconds": 0.1,
+        "max_attempts": 30,
+        "requests_per_10s": 1_000_000,
+        "search_requests_per_second": 100_000,
     }
     settings.update(overrides)
     return HubSpotResource(**settings)
@@ -49,16 +54,20 @@ def resource(sandbox: SandboxProcess, **overrides: object) -> HubSpotResource:
 
 def truth(world: World, crm: Crm, kind: str) -> Truth:
     if kind == "contacts":
-        found: Truth = {hubspot_id("contacts", p.id): (p.updated_at, crm.deleted_people.get(p.id))
-                        for p in world.people if p.role == "customer"}
+        found: Truth = {
+            hubspot_id("contacts", p.id): (p.updated_at, crm.deleted_people.get(p.id))
+            for p in world.people
+            if p.role == "customer"
+        }
         found.update({lead.id: (lead.updated_at, None) for lead in crm.leads})
         return found
     if kind == "companies":
-        return {hubspot_id("companies", c.id): (c.updated_at, crm.deleted_companies.get(c.id))
-                for c in world.companies}
+        return {hubspot_id("companies", c.id): (c.updated_at, crm.deleted_companies.get(c.id)) for c in world.companies}
     if kind == "tickets":  # an archived ticket keeps the last-modified time it had before the archive
-        return {hubspot_id("tickets", c.id): (c.messages[-1].created_at if c.deleted_at else c.updated_at,
-                                              c.deleted_at) for c in crm.conversations(world, "hubspot")}
+        return {
+            hubspot_id("tickets", c.id): (c.messages[-1].created_at if c.deleted_at else c.updated_at, c.deleted_at)
+            for c in crm.conversations(world, "hubspot")
+        }
     return {hubspot_id("deals", d.id): (d.updated_at, d.deleted_at) for d in crm.deals}
 
 
@@ -130,13 +139,15 @@ def test_full_load_through_the_list_api_is_exact(sandbox: SandboxProcess, world:
     assert stats["list_pages"] >= 1 and stats["search_requests"] == 0
 
 
-def test_window_at_history_start_reads_everything_before_its_end(sandbox: SandboxProcess, world: World,
-                                                                 crm: Crm) -> None:
+def test_window_at_history_start_reads_everything_before_its_end(
+    sandbox: SandboxProcess, world: World, crm: Crm
+) -> None:
     """The first partition (start at/before history_start) is a full load with no lower bound."""
     start = world.config.anchor - timedelta(days=6)
     end = start + timedelta(days=1)
-    table, _, stats = pull(resource(sandbox, history_start=start.date().isoformat(), list_page_size=50),
-                           "tickets", start, end)
+    table, _, stats = pull(
+        resource(sandbox, history_start=start.date().isoformat(), list_page_size=50), "tickets", start, end
+    )
     ids, archived = expected(truth(world, crm, "tickets"), None, end)
     assert_exact(table, ids, archived)
     assert len(ids) > len(expected(truth(world, crm, "tickets"), start, end)[0])
@@ -147,8 +158,9 @@ def test_archived_company_arrives_as_a_delete(sandbox: SandboxProcess, world: Wo
     """The test world archives no company, so archive one (as DELETE would) inside a window."""
     company = world.companies[5]
     at = world.config.anchor - timedelta(days=2, hours=-3)
-    sandbox.admin("hubspot", "archive", object="companies", ids=[hubspot_id("companies", company.id)],
-                  at_ms=epoch_ms(at))
+    sandbox.admin(
+        "hubspot", "archive", object="companies", ids=[hubspot_id("companies", company.id)], at_ms=epoch_ms(at)
+    )
     facts = {**truth(world, crm, "companies"), hubspot_id("companies", company.id): (company.updated_at, at)}
     start, end = at.replace(hour=0), at.replace(hour=0) + timedelta(days=1)
     for res in (resource(sandbox), resource(sandbox, full_load=True)):
@@ -165,7 +177,11 @@ def test_typed_columns_and_raw_properties(sandbox: SandboxProcess, world: World,
     for row in table.to_pylist():
         deal = deals[row["id"]]
         assert (row["dealname"], row["amount"], row["currency"], row["dealstage"]) == (
-            deal.name, deal.amount, deal.currency, deal.stage)
+            deal.name,
+            deal.amount,
+            deal.currency,
+            deal.stage,
+        )
         assert row["created_at"] == deal.created_at and row["closedate"] == deal.close_date
         assert '"pipeline":"default"' in row["_raw"]
 
@@ -241,8 +257,12 @@ def test_all_faults_mixed_at_ten_percent_each(sandbox: SandboxProcess, world: Wo
     start, end = whole_history(world)
     day = world.config.anchor - timedelta(days=4), world.config.anchor - timedelta(days=3)
     totals: dict[str, int] = {}
-    for obj, (a, b) in (("contacts", day), ("companies", (start, end)), ("tickets", (start, end)),
-                        ("deals", (start, end))):
+    for obj, (a, b) in (
+        ("contacts", day),
+        ("companies", (start, end)),
+        ("tickets", (start, end)),
+        ("deals", (start, end)),
+    ):
         table, metrics, _ = pull(res, obj, a, b)
         assert_exact(table, *expected(truth(world, crm, obj), a, b))
         for key, value in metrics.items():
@@ -274,8 +294,7 @@ def test_client_paced_to_published_limits_sees_no_429s(sandbox: SandboxProcess, 
     assert quota is not None and 0 < quota < hubspot_sandbox.DAILY_LIMIT  # the daily quota, from headers
 
 
-def test_headers_hold_back_a_client_configured_above_the_limit(sandbox: SandboxProcess, world: World,
-                                                               crm: Crm) -> None:
+def test_headers_hold_back_a_client_configured_above_the_limit(sandbox: SandboxProcess, world: World, crm: Crm) -> None:
     """The client believes it may send a million per 10 s; the sandbox allows 38 per 1 s window (a fifth
     of HubSpot's 190, so even a slow machine outruns it). Remaining reaching 0 must make it wait one
     Interval-Milliseconds instead of collecting 429s."""
@@ -292,9 +311,9 @@ def test_headers_hold_back_a_client_configured_above_the_limit(sandbox: SandboxP
 SECRET = "pat-na1-wrong-but-secret-7c1f0e"
 
 
-def test_wrong_token_clear_error_without_secret(sandbox: SandboxProcess, world: World,
-                                                caplog: pytest.LogCaptureFixture,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_token_clear_error_without_secret(
+    sandbox: SandboxProcess, world: World, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     res = resource(sandbox, access_token=SECRET)
     with pytest.raises(AuthenticationError) as excinfo, res.open_client() as client:
@@ -309,8 +328,13 @@ def test_wrong_token_clear_error_without_secret(sandbox: SandboxProcess, world: 
 
 
 def test_oauth_refresh_token_flow_and_refresh_on_401(sandbox: SandboxProcess, world: World, crm: Crm) -> None:
-    res = resource(sandbox, access_token=None, client_id=hubspot_sandbox.CLIENT_ID,
-                   client_secret=hubspot_sandbox.CLIENT_SECRET, refresh_token=hubspot_sandbox.REFRESH_TOKEN)
+    res = resource(
+        sandbox,
+        access_token=None,
+        client_id=hubspot_sandbox.CLIENT_ID,
+        client_secret=hubspot_sandbox.CLIENT_SECRET,
+        refresh_token=hubspot_sandbox.REFRESH_TOKEN,
+    )
     start, end = busiest_archive_day(truth(world, crm, "tickets"), world)
     with res.open_client() as client:
         assert client.check_credentials()["auth"] == "oauth-app"
@@ -322,15 +346,22 @@ def test_oauth_refresh_token_flow_and_refresh_on_401(sandbox: SandboxProcess, wo
 
 
 def test_wrong_refresh_token_names_the_oauth_settings(sandbox: SandboxProcess) -> None:
-    res = resource(sandbox, access_token=None, client_id=hubspot_sandbox.CLIENT_ID,
-                   client_secret=hubspot_sandbox.CLIENT_SECRET, refresh_token=SECRET)
+    res = resource(
+        sandbox,
+        access_token=None,
+        client_id=hubspot_sandbox.CLIENT_ID,
+        client_secret=hubspot_sandbox.CLIENT_SECRET,
+        refresh_token=SECRET,
+    )
     with pytest.raises(AuthenticationError, match="HUBSPOT_REFRESH_TOKEN") as excinfo, res.open_client():
         pass
     assert "BAD_REFRESH_TOKEN" in str(excinfo.value) and SECRET not in str(excinfo.value)
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({}, "HUBSPOT_ACCESS_TOKEN"), ({"client_id": "x", "refresh_token": SECRET}, "HUBSPOT_CLIENT_SECRET")])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({}, "HUBSPOT_ACCESS_TOKEN"), ({"client_id": "x", "refresh_token": SECRET}, "HUBSPOT_CLIENT_SECRET")],
+)
 def test_missing_credentials_are_reported_before_any_request(settings: dict, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message) as excinfo, HubSpotResource(**settings).open_client():
         pass

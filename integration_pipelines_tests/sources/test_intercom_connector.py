@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from integration_pipelines.sources.intercom import OBJECTS, IntercomResource, search_bounds
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError
 from integration_pipelines.lib.records import to_record_batch
+from integration_pipelines.sources.intercom import OBJECTS, IntercomResource, search_bounds
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialects import intercom_render as render
 from vendor_sandbox.dialects.intercom import ACCESS_TOKEN, RATE_LIMIT
@@ -77,8 +77,11 @@ def one_day(world: World, days_before_anchor: int = 3) -> tuple[datetime, dateti
 
 
 def visible_conversations(world: World, crm: Crm) -> list[Conversation]:
-    return [c for c in crm.conversations(world, "intercom")
-            if c.deleted_at is None and c.requester_id not in crm.deleted_people]
+    return [
+        c
+        for c in crm.conversations(world, "intercom")
+        if c.deleted_at is None and c.requester_id not in crm.deleted_people
+    ]
 
 
 def visible_customers(world: World, crm: Crm) -> list[Person]:
@@ -150,8 +153,9 @@ def test_parts_carry_every_message_once_byte_for_byte(intercom: IntercomResource
                 assert row["part_updated_at"] == message.created_at
 
 
-def test_deletes_are_absent_because_intercom_never_lists_them(intercom: IntercomResource, world: World,
-                                                              crm: Crm) -> None:
+def test_deletes_are_absent_because_intercom_never_lists_them(
+    intercom: IntercomResource, world: World, crm: Crm
+) -> None:
     """Deleted conversations, archived contacts and their conversations exist in the world but no
     REST read shows them; ``is_deleted`` reads the flags of Intercom's delete/archive payloads."""
     start, end = whole_history(world)
@@ -161,8 +165,10 @@ def test_deletes_are_absent_because_intercom_never_lists_them(intercom: Intercom
     assert hidden and not {str(c.id) for c in hidden} & set(conversations.column("id").to_pylist())
     archived = {str(p) for p in crm.deleted_people}
     assert archived and not archived & set(contacts.column("external_id").to_pylist())
-    tombstones = [{"id": "7", "object": "conversation", "deleted": True, "updated_at": 1},
-                  {"type": "contact", "id": "ab" * 12, "archived": True, "updated_at": 1}]
+    tombstones = [
+        {"id": "7", "object": "conversation", "deleted": True, "updated_at": 1},
+        {"type": "contact", "id": "ab" * 12, "archived": True, "updated_at": 1},
+    ]
     for obj, tombstone in zip(("conversations", "contacts"), tombstones, strict=True):
         batch = to_record_batch([tombstone], OBJECTS[obj].columns, datetime.now(UTC))
         assert batch.column("is_deleted").to_pylist() == [True]
@@ -171,17 +177,22 @@ def test_deletes_are_absent_because_intercom_never_lists_them(intercom: Intercom
 # ---------------------------------------------------------------- window boundaries
 
 
-@pytest.mark.parametrize(("gt_lt", "day_granular", "start", "end"), [
-    ((99, 200), False, 100, 200),
-    ((99, 201), False, 100, 200.5),
-    ((100, 200), False, 100.2, 199.9),
-    ((-86_400, 86_400), True, 0, 86_400),
-    ((-86_400, 2 * 86_400), True, 3600, 86_401),
-])
-def test_search_bounds_cover_the_window_exactly(gt_lt: tuple[int, int], day_granular: bool, start: float,
-                                                end: float) -> None:
+@pytest.mark.parametrize(
+    ("gt_lt", "day_granular", "start", "end"),
+    [
+        ((99, 200), False, 100, 200),
+        ((99, 201), False, 100, 200.5),
+        ((100, 200), False, 100.2, 199.9),
+        ((-86_400, 86_400), True, 0, 86_400),
+        ((-86_400, 2 * 86_400), True, 3600, 86_401),
+    ],
+)
+def test_search_bounds_cover_the_window_exactly(
+    gt_lt: tuple[int, int], day_granular: bool, start: float, end: float
+) -> None:
     def at(seconds: float) -> datetime:
         return datetime.fromtimestamp(seconds, UTC)
+
     assert search_bounds(at(start), at(end), day_granular) == gt_lt
     assert search_bounds(at(end), at(start), day_granular) is None
 
@@ -195,8 +206,9 @@ def _distinct_moments(moments: list[datetime]) -> tuple[datetime, datetime]:
 
 
 @pytest.mark.parametrize("obj", sorted(OBJECTS))
-def test_window_includes_its_start_and_excludes_its_end(intercom: IntercomResource, world: World, crm: Crm,
-                                                        obj: str) -> None:
+def test_window_includes_its_start_and_excludes_its_end(
+    intercom: IntercomResource, world: World, crm: Crm, obj: str
+) -> None:
     if obj == "contacts":
         moments = [p.updated_at for p in visible_customers(world, crm)]
     else:
@@ -246,8 +258,9 @@ def test_paced_client_sees_no_429(sandbox: SandboxProcess, world: World, crm: Cr
     """The sandbox allows 8 requests per (shortened, 1 s) window, a rate even a slow machine outruns; a
     client configured with the same limit paces itself below it, even with parallel detail fetches."""
     sandbox.set_rate_limits(8.5 / RATE_LIMIT.requests, window_scale=0.1)
-    resource = intercom_resource(sandbox, requests_per_minute=8 * 60, rate_limit_window_seconds=1.0,
-                                 detail_concurrency=4)
+    resource = intercom_resource(
+        sandbox, requests_per_minute=8 * 60, rate_limit_window_seconds=1.0, detail_concurrency=4
+    )
     start, end = one_day(world)
     table, metrics, _ = pull(resource, "conversation_parts", start, end)
     assert_exact(table, "conversation_parts", world, crm, start, end)
@@ -258,8 +271,10 @@ def test_paced_client_sees_no_429(sandbox: SandboxProcess, world: World, crm: Cr
 
 def test_detail_concurrency_changes_nothing_but_speed(intercom: IntercomResource, world: World) -> None:
     start, end = one_day(world)
-    results = [pull(intercom.model_copy(update={"per_page": 10, "detail_concurrency": n}),
-                    "conversation_parts", start, end) for n in (1, 8)]
+    results = [
+        pull(intercom.model_copy(update={"per_page": 10, "detail_concurrency": n}), "conversation_parts", start, end)
+        for n in (1, 8)
+    ]
     (serial, _, serial_pages), (parallel, _, parallel_pages) = results
     assert sorted(serial.column("id").to_pylist()) == sorted(parallel.column("id").to_pylist())
     assert serial_pages == parallel_pages > 1  # one ExportPage per search page
@@ -268,8 +283,9 @@ def test_detail_concurrency_changes_nothing_but_speed(intercom: IntercomResource
 # ---------------------------------------------------------------- credentials and configuration
 
 
-def test_wrong_token_is_a_clear_error_without_the_secret(sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture,
-                                                        capsys: pytest.CaptureFixture[str], world: World) -> None:
+def test_wrong_token_is_a_clear_error_without_the_secret(
+    sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], world: World
+) -> None:
     caplog.set_level(logging.DEBUG)
     resource = intercom_resource(sandbox, access_token=SECRET)
     start, end = one_day(world)
@@ -279,8 +295,9 @@ def test_wrong_token_is_a_clear_error_without_the_secret(sandbox: SandboxProcess
     assert message.startswith("[intercom]") and "Intercom" in message and "401" in message
     assert "INTERCOM_ACCESS_TOKEN" in message and "Access Token Invalid" in message
     captured = capsys.readouterr()
-    everything = "\n".join([message, repr(excinfo.value), caplog.text, captured.out, captured.err, repr(resource),
-                            str(resource)])
+    everything = "\n".join(
+        [message, repr(excinfo.value), caplog.text, captured.out, captured.err, repr(resource), str(resource)]
+    )
     assert SECRET not in everything
     assert caplog.records, "requests should have been logged"
     assert resource.redactor().text(f"token={SECRET} Bearer {SECRET}") == "token=*** Bearer ***"

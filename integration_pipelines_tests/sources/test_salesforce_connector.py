@@ -11,14 +11,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from integration_pipelines.sources.salesforce import OBJECTS, SalesforceResource
-from integration_pipelines.sources.salesforce.bulk import IncompleteChunk, parse_chunk
-from integration_pipelines.sources.salesforce.objects import salesforce_object
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
     QuotaExhaustedError,
 )
+from integration_pipelines.sources.salesforce import OBJECTS, SalesforceResource
+from integration_pipelines.sources.salesforce.bulk import IncompleteChunk, parse_chunk
+from integration_pipelines.sources.salesforce.objects import salesforce_object
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialects import salesforce as salesforce_sandbox
 from vendor_sandbox.dialects.salesforce_render import SObjectTable, build_tables, sf_id, to_csv
@@ -69,13 +69,20 @@ def expected(obj: str, world: World, crm: Crm) -> dict[str, tuple[datetime, bool
     if obj == "accounts":
         items = [(sf_id("001", c.id), crm.deleted_companies.get(c.id), c.updated_at) for c in world.companies]
     elif obj == "contacts":
-        items = [(sf_id("003", p.id), crm.deleted_people.get(p.id), p.updated_at)
-                 for p in world.people if p.role == "customer"]
+        items = [
+            (sf_id("003", p.id), crm.deleted_people.get(p.id), p.updated_at)
+            for p in world.people
+            if p.role == "customer"
+        ]
     elif obj == "cases":
         items = [(sf_id("500", c.id), c.deleted_at, c.updated_at) for c in cases]
     elif obj == "case_comments":
-        items = [(sf_id("00a", m.id), c.deleted_at, m.created_at)
-                 for c in cases for m in c.messages if m.author_role != "system"]
+        items = [
+            (sf_id("00a", m.id), c.deleted_at, m.created_at)
+            for c in cases
+            for m in c.messages
+            if m.author_role != "system"
+        ]
     else:
         items = [(sf_id("006", d.id), d.deleted_at, d.updated_at) for d in crm.deals]
     return {rid: (deleted or updated, deleted is not None) for rid, deleted, updated in items}
@@ -158,8 +165,7 @@ def test_bulk_is_chosen_above_the_row_threshold(sf: SandboxProcess, world: World
         for obj in ("cases", "accounts"):
             list(client.pages(obj, start, end))
         assert client.modes == {"cases": "bulk", "accounts": "rest"}
-        assert client.estimates == {"cases": len(expected("cases", world, crm)),
-                                    "accounts": len(world.companies)}
+        assert client.estimates == {"cases": len(expected("cases", world, crm)), "accounts": len(world.companies)}
 
 
 FAULT_SEED = 3  # its draws include every fault type in these pulls, on both paths
@@ -188,8 +194,9 @@ def test_all_faults_mixed_at_ten_percent_each(sf: SandboxProcess, world: World, 
 
 
 @pytest.mark.parametrize("force_bulk", [False, True], ids=["rest", "bulk"])
-def test_expired_session_mid_pull_logs_in_once_more(sf: SandboxProcess, world: World, crm: Crm,
-                                                    force_bulk: bool) -> None:
+def test_expired_session_mid_pull_logs_in_once_more(
+    sf: SandboxProcess, world: World, crm: Crm, force_bulk: bool
+) -> None:
     start, end = whole_history(world)
     with resource(sf, force_bulk=force_bulk).open_client() as client:
         pages = client.pages("case_comments", start, end)
@@ -216,8 +223,9 @@ def test_jwt_bearer_flow(sf: SandboxProcess, world: World, crm: Crm, caplog: pyt
     sf.admin("salesforce", "jwt-key", public_key=public.decode())
 
     def pem(k: rsa.RSAPrivateKey) -> str:
-        return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                               serialization.NoEncryption()).decode()
+        return k.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ).decode()
 
     res = resource(sf, client_secret=None, username=salesforce_sandbox.USERNAME, private_key=pem(key))
     assert res.login_settings().flow == "jwt_bearer"
@@ -278,8 +286,9 @@ def test_request_limit_exceeded_stops_after_one_request(sf: SandboxProcess, worl
 SECRET = "wrong-but-secret-salesforce-9c1d"
 
 
-def test_wrong_client_secret_is_a_clear_error_without_secrets(sf: SandboxProcess, caplog: pytest.LogCaptureFixture,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_client_secret_is_a_clear_error_without_secrets(
+    sf: SandboxProcess, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     res = resource(sf, client_secret=SECRET)
     with pytest.raises(AuthenticationError) as excinfo, res.open_client():
@@ -319,9 +328,13 @@ def test_unknown_object_and_field_are_configuration_errors(sf: SandboxProcess, w
 
 
 def test_missing_credentials_fail_before_any_request() -> None:
-    with pytest.raises(ConfigurationError, match="SALESFORCE_CLIENT_SECRET"), \
-            SalesforceResource(client_id="3MVG9x").open_client():
+    with (
+        pytest.raises(ConfigurationError, match="SALESFORCE_CLIENT_SECRET"),
+        SalesforceResource(client_id="3MVG9x").open_client(),
+    ):
         pass
-    with pytest.raises(ConfigurationError, match="SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY"), \
-            SalesforceResource(client_id="3MVG9x", auth_flow="jwt_bearer", username="a@b.example").open_client():
+    with (
+        pytest.raises(ConfigurationError, match="SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY"),
+        SalesforceResource(client_id="3MVG9x", auth_flow="jwt_bearer", username="a@b.example").open_client(),
+    ):
         pass

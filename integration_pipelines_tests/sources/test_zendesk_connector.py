@@ -8,17 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from integration_pipelines.sources.zendesk import ZendeskResource
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
     RetryBudgetExhaustedError,
 )
+from integration_pipelines.sources.zendesk import ZendeskResource
+from integration_pipelines_tests.fixtures.sandbox import zendesk_resource, zendesk_tickets
 from vendor_sandbox.dialects import zendesk as zendesk_sandbox
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World
-from integration_pipelines_tests.fixtures.sandbox import zendesk_resource, zendesk_tickets
 
 
 def whole_history(world: World) -> tuple[datetime, datetime]:
@@ -82,8 +82,7 @@ def test_comments_from_ticket_events_exact(zendesk: ZendeskResource, world: Worl
         assert row["ticket_id"] == messages[row["id"]].conversation_id
 
 
-def test_time_based_pages_with_shared_boundary_second_are_deduplicated(sandbox: SandboxProcess,
-                                                                       world: World) -> None:
+def test_time_based_pages_with_shared_boundary_second_are_deduplicated(sandbox: SandboxProcess, world: World) -> None:
     """ticket_events pages of 1000 repeat their last second; each comment must arrive once."""
     assert sum(len(c.messages) for c in zendesk_tickets(world)) > 1000, "world too small to page"
     start, end = whole_history(world)
@@ -103,8 +102,15 @@ FAULTS = {
     "drop": FaultConfig(rate_drop=0.3),
     "truncate": FaultConfig(rate_truncate=0.3),
 }
-METRIC_OF_FAULT = {"429": "http_429s", "429-http-date": "http_429s", "500": "http_5xx", "503": "http_5xx",
-                   "timeout": "transport_errors", "drop": "transport_errors", "truncate": "malformed_bodies"}
+METRIC_OF_FAULT = {
+    "429": "http_429s",
+    "429-http-date": "http_429s",
+    "500": "http_5xx",
+    "503": "http_5xx",
+    "timeout": "transport_errors",
+    "drop": "transport_errors",
+    "truncate": "malformed_bodies",
+}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -171,8 +177,9 @@ def test_oauth_bearer_token(sandbox: SandboxProcess, world: World) -> None:
 SECRET = "wrong-but-secret-token-5f2b9c"
 
 
-def test_wrong_credentials_clear_error_without_secret(sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_credentials_clear_error_without_secret(
+    sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     resource = zendesk_resource(sandbox, api_token=SECRET)
     start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
@@ -181,8 +188,7 @@ def test_wrong_credentials_clear_error_without_secret(sandbox: SandboxProcess, c
     message = str(excinfo.value)
     assert message.startswith("[zendesk]") and "401" in message and "ZENDESK_API_TOKEN" in message
     captured = capsys.readouterr()
-    everything = "\n".join([message, repr(excinfo.value), caplog.text, captured.out, captured.err,
-                            repr(resource)])
+    everything = "\n".join([message, repr(excinfo.value), caplog.text, captured.out, captured.err, repr(resource)])
     assert SECRET not in everything
     assert caplog.records, "requests should have been logged"
 
@@ -201,8 +207,14 @@ def test_bad_subdomain_is_a_configuration_error(sandbox: SandboxProcess) -> None
 
 
 def test_unresolvable_host_is_a_configuration_error() -> None:
-    resource = ZendeskResource(subdomain="x", email="a@b.example", api_token=SECRET,
-                               base_url="http://{subdomain}.invalid", max_attempts=2, backoff_seconds=0)
+    resource = ZendeskResource(
+        subdomain="x",
+        email="a@b.example",
+        api_token=SECRET,
+        base_url="http://{subdomain}.invalid",
+        max_attempts=2,
+        backoff_seconds=0,
+    )
     with pytest.raises(ConfigurationError, match="cannot resolve") as excinfo, resource.open_client() as client:
         client.check_credentials()
     assert SECRET not in str(excinfo.value)
@@ -245,5 +257,6 @@ def test_first_partition_also_takes_everything_changed_before_it(sandbox: Sandbo
     users, _ = pull(resource, "users", start, end)
     assert set(users.column("id").to_pylist()) == {p.id for p in world.people if p.updated_at < end}
     later, _ = pull(resource, "tickets", end, end + timedelta(days=1))  # later windows stay bounded
-    assert set(later.column("id").to_pylist()) == {c.id for c in zendesk_tickets(world)
-                                                   if end <= c.updated_at < end + timedelta(days=1)}
+    assert set(later.column("id").to_pylist()) == {
+        c.id for c in zendesk_tickets(world) if end <= c.updated_at < end + timedelta(days=1)
+    }

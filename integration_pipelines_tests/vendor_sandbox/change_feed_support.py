@@ -19,10 +19,17 @@ from vendor_sandbox.dialects import zendesk as zendesk_sandbox
 from vendor_sandbox.process import SandboxProcess
 
 VENDORS = ("zendesk", "salesforce", "hubspot", "intercom")
-SECRETS = {"zendesk": "sandbox-zendesk-webhook-secret", "hubspot": "sandbox-hubspot-client-secret",
-           "intercom": "sandbox-intercom-client-secret"}
-SOAP = {"soapenv": "http://schemas.xmlsoap.org/soap/envelope/", "om": "http://soap.sforce.com/2005/09/outbound",
-        "sf": "urn:sobject.enterprise.soap.sforce.com", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+SECRETS = {
+    "zendesk": "sandbox-zendesk-webhook-secret",
+    "hubspot": "sandbox-hubspot-client-secret",
+    "intercom": "sandbox-intercom-client-secret",
+}
+SOAP = {
+    "soapenv": "http://schemas.xmlsoap.org/soap/envelope/",
+    "om": "http://soap.sforce.com/2005/09/outbound",
+    "sf": "urn:sobject.enterprise.soap.sforce.com",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -42,20 +49,34 @@ def zendesk(sandbox: SandboxProcess, path: str, **params: object) -> dict:
 
 
 def salesforce_query(sandbox: SandboxProcess, soql: str) -> list[dict]:
-    token = httpx.post(f"{sandbox.url}/salesforce/services/oauth2/token", data={
-        "grant_type": "client_credentials", "client_id": salesforce_sandbox.CLIENT_ID,
-        "client_secret": salesforce_sandbox.CLIENT_SECRET}).json()["access_token"]
-    response = httpx.get(f"{sandbox.url}/salesforce/services/data/v59.0/query", params={"q": soql},
-                         headers={"Authorization": f"Bearer {token}"})
+    token = httpx.post(
+        f"{sandbox.url}/salesforce/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": salesforce_sandbox.CLIENT_ID,
+            "client_secret": salesforce_sandbox.CLIENT_SECRET,
+        },
+    ).json()["access_token"]
+    response = httpx.get(
+        f"{sandbox.url}/salesforce/services/data/v59.0/query",
+        params={"q": soql},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     response.raise_for_status()
     return response.json()["records"]
 
 
 def hubspot_get(sandbox: SandboxProcess, kind: str, record_id: str, properties: list[str]) -> list[dict]:
-    body = {"filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": record_id}]}],
-            "properties": properties, "limit": 10}
-    response = httpx.post(f"{sandbox.url}/hubspot/crm/v3/objects/{kind}/search", json=body,
-                          headers={"Authorization": f"Bearer {hubspot_sandbox.ACCESS_TOKEN}"})
+    body = {
+        "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": record_id}]}],
+        "properties": properties,
+        "limit": 10,
+    }
+    response = httpx.post(
+        f"{sandbox.url}/hubspot/crm/v3/objects/{kind}/search",
+        json=body,
+        headers={"Authorization": f"Bearer {hubspot_sandbox.ACCESS_TOKEN}"},
+    )
     response.raise_for_status()
     return response.json()["results"]
 
@@ -63,8 +84,11 @@ def hubspot_get(sandbox: SandboxProcess, kind: str, record_id: str, properties: 
 def hubspot_archived_ids(sandbox: SandboxProcess, kind: str) -> set[str]:
     ids, params = set(), {"archived": "true", "limit": 100}
     while True:
-        page = httpx.get(f"{sandbox.url}/hubspot/crm/v3/objects/{kind}", params=params,
-                         headers={"Authorization": f"Bearer {hubspot_sandbox.ACCESS_TOKEN}"}).json()
+        page = httpx.get(
+            f"{sandbox.url}/hubspot/crm/v3/objects/{kind}",
+            params=params,
+            headers={"Authorization": f"Bearer {hubspot_sandbox.ACCESS_TOKEN}"},
+        ).json()
         ids |= {r["id"] for r in page["results"]}
         if "paging" not in page:
             return ids
@@ -77,8 +101,7 @@ def intercom(sandbox: SandboxProcess, method: str, path: str, body: dict | None 
 
 
 def intercom_search(sandbox: SandboxProcess, what: str, field: str, value: str) -> list[dict]:
-    response = intercom(sandbox, "POST", f"{what}/search",
-                        {"query": {"field": field, "operator": "=", "value": value}})
+    response = intercom(sandbox, "POST", f"{what}/search", {"query": {"field": field, "operator": "=", "value": value}})
     response.raise_for_status()
     return response.json()["conversations" if what == "conversations" else "data"]
 
@@ -99,9 +122,13 @@ def hubspot_signature_ok(delivery: Received, url: str) -> bool:
     timestamp = delivery.header("X-HubSpot-Request-Timestamp")
     message = b"POST" + url.encode() + delivery.body + timestamp.encode()
     expected = base64.b64encode(hmac.new(SECRETS["hubspot"].encode(), message, hashlib.sha256).digest()).decode()
-    by_sdk = Signature.is_valid(signature=delivery.header("X-HubSpot-Signature-v3"),
-                                client_secret=SECRETS["hubspot"], request_body=delivery.body.decode(),
-                                http_uri=url, http_method="POST", signature_version="v3", timestamp=timestamp)
+    by_sdk = Signature.is_valid(
+        signature=delivery.header("X-HubSpot-Signature-v3"),
+        client_secret=SECRETS["hubspot"],
+        request_body=delivery.body.decode(),
+        http_uri=url,
+        http_method="POST",
+        signature_version="v3",
+        timestamp=timestamp,
+    )
     return by_sdk and hmac.compare_digest(expected, delivery.header("X-HubSpot-Signature-v3"))
-
-

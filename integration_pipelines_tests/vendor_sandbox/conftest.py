@@ -26,8 +26,17 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="session")
 def feed_server(receiver: Receiver) -> Iterator[SandboxProcess]:
     """Three attempts, 50 ms backoff, 2 s timeout: vendor-like retries, sized for tests."""
-    args = [*sandbox_args(TEST_WORLD, ",".join(VENDORS)), "--webhooks-to", receiver.url,
-            "--webhook-attempts", "3", "--webhook-backoff", "0.05", "--webhook-timeout", "2"]
+    args = [
+        *sandbox_args(TEST_WORLD, ",".join(VENDORS)),
+        "--webhooks-to",
+        receiver.url,
+        "--webhook-attempts",
+        "3",
+        "--webhook-backoff",
+        "0.05",
+        "--webhook-timeout",
+        "2",
+    ]
     with SandboxProcess(args) as server:
         yield server
 

@@ -42,7 +42,8 @@ def sandbox(feed_sandbox: SandboxProcess) -> SandboxProcess:
 # ---------------------------------------------------------------- Zendesk
 @pytest.mark.parametrize("kind", ["new_message", "status_change", "delete"])
 def test_zendesk_change_shows_in_the_export_and_one_signed_event_announces_it(
-        sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str) -> None:
+    sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str
+) -> None:
     change = one_change(sandbox, "zendesk", kind, when)
     ticket_id = int(change["record_id"])
     tickets = zendesk(sandbox, "incremental/tickets/cursor.json", start_time=int(when.timestamp()))["tickets"]
@@ -78,7 +79,8 @@ def test_zendesk_change_shows_in_the_export_and_one_signed_event_announces_it(
 # ---------------------------------------------------------------- Salesforce
 @pytest.mark.parametrize("kind", ["new_message", "status_change"])
 def test_salesforce_change_shows_in_soql_and_one_outbound_message_announces_it(
-        sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str) -> None:
+    sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str
+) -> None:
     change = one_change(sandbox, "salesforce", kind, when)
     since = when.strftime(ISO)
     cases = salesforce_query(sandbox, f"SELECT Id, Status, SystemModstamp FROM Case WHERE SystemModstamp >= {since}")
@@ -87,10 +89,17 @@ def test_salesforce_change_shows_in_soql_and_one_outbound_message_announces_it(
     if kind == "status_change":
         assert cases[0]["Status"] == change["status"] != change["previous_status"]
     else:
-        comments = salesforce_query(sandbox, "SELECT Id, ParentId, CommentBody FROM CaseComment "
-                                             f"WHERE SystemModstamp >= {since}")
-        assert comments == [{"attributes": comments[0]["attributes"], "Id": change["comment_id"],
-                             "ParentId": change["record_id"], "CommentBody": change["body"]}]
+        comments = salesforce_query(
+            sandbox, f"SELECT Id, ParentId, CommentBody FROM CaseComment WHERE SystemModstamp >= {since}"
+        )
+        assert comments == [
+            {
+                "attributes": comments[0]["attributes"],
+                "Id": change["comment_id"],
+                "ParentId": change["record_id"],
+                "CommentBody": change["body"],
+            }
+        ]
 
     [delivery] = receiver.at("salesforce")
     assert delivery.header("Content-Type").startswith("text/xml")
@@ -117,11 +126,19 @@ def test_salesforce_does_not_announce_deletes(sandbox: SandboxProcess, receiver:
 
 
 # ---------------------------------------------------------------- HubSpot
-@pytest.mark.parametrize(("kind", "kind_of_object"), [("new_message", "tickets"), ("status_change", "tickets"),
-                                                       ("delete", "tickets"), ("status_change", "contacts"),
-                                                       ("delete", "contacts")])
+@pytest.mark.parametrize(
+    ("kind", "kind_of_object"),
+    [
+        ("new_message", "tickets"),
+        ("status_change", "tickets"),
+        ("delete", "tickets"),
+        ("status_change", "contacts"),
+        ("delete", "contacts"),
+    ],
+)
 def test_hubspot_change_shows_in_the_crm_api_and_one_signed_event_announces_it(
-        sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str, kind_of_object: str) -> None:
+    sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str, kind_of_object: str
+) -> None:
     change = one_change(sandbox, "hubspot", kind, when, object=kind_of_object)
     singular = kind_of_object[:-1]
     lastmod = "lastmodifieddate" if kind_of_object == "contacts" else "hs_lastmodifieddate"
@@ -150,11 +167,18 @@ def test_hubspot_change_shows_in_the_crm_api_and_one_signed_event_announces_it(
 
 
 # ---------------------------------------------------------------- Intercom
-@pytest.mark.parametrize(("kind", "kind_of_object"), [("new_message", "conversations"),
-                                                       ("status_change", "conversations"),
-                                                       ("delete", "conversations"), ("delete", "contacts")])
+@pytest.mark.parametrize(
+    ("kind", "kind_of_object"),
+    [
+        ("new_message", "conversations"),
+        ("status_change", "conversations"),
+        ("delete", "conversations"),
+        ("delete", "contacts"),
+    ],
+)
 def test_intercom_change_shows_in_search_and_one_signed_notification_announces_it(
-        sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str, kind_of_object: str) -> None:
+    sandbox: SandboxProcess, receiver: Receiver, when: datetime, kind: str, kind_of_object: str
+) -> None:
     change = one_change(sandbox, "intercom", kind, when, object=kind_of_object)
     record_id = change["record_id"]
     if kind_of_object == "contacts":
@@ -174,8 +198,11 @@ def test_intercom_change_shows_in_search_and_one_signed_notification_announces_i
         else:
             full = intercom(sandbox, "GET", f"conversations/{record_id}?display_as=plaintext").json()
             part = full["conversation_parts"]["conversation_parts"][-1]
-            assert (part["id"], part["body"], part["created_at"]) == (change["part_id"], change["body"],
-                                                                      int(when.timestamp()))
+            assert (part["id"], part["body"], part["created_at"]) == (
+                change["part_id"],
+                change["body"],
+                int(when.timestamp()),
+            )
             assert change["topic"] in ("conversation.user.replied", "conversation.admin.replied")
 
     [delivery] = receiver.at("intercom")
@@ -186,5 +213,3 @@ def test_intercom_change_shows_in_search_and_one_signed_notification_announces_i
     assert notification["delivery_attempts"] == 1 and notification["created_at"] == int(when.timestamp())
     assert notification["data"]["type"] == "notification_event_data"
     assert notification["data"]["item"]["id"] == record_id
-
-

@@ -45,7 +45,8 @@ def sandbox(feed_sandbox: SandboxProcess) -> SandboxProcess:
 
 @pytest.mark.parametrize("vendor", ["zendesk", "hubspot", "intercom"])
 def test_a_failing_receiver_gets_the_same_event_again_freshly_signed(
-        sandbox: SandboxProcess, receiver: Receiver, vendor: str) -> None:
+    sandbox: SandboxProcess, receiver: Receiver, vendor: str
+) -> None:
     receiver.script(f"/webhooks/{vendor}", 500, 500)
     result = sandbox.make_changes(vendor, "status_change")
     [delivery] = result["deliveries"]
@@ -70,15 +71,15 @@ def test_a_failing_receiver_gets_the_same_event_again_freshly_signed(
 
 
 def test_an_unacknowledged_outbound_message_is_retried_then_counted_failed(
-        sandbox: SandboxProcess, receiver: Receiver) -> None:
+    sandbox: SandboxProcess, receiver: Receiver
+) -> None:
     receiver.script("/webhooks/salesforce", (200, b"ok"), (500, b""), (200, b"<Ack>false</Ack>"))
     result = sandbox.make_changes("salesforce", "new_message")
     [delivery] = result["deliveries"]
     assert (delivery["status"], delivery["attempts"]) == ("failed", 3)
     bodies = {r.body for r in receiver.at("salesforce")}
     assert len(bodies) == 1  # the very same message each time
-    assert sandbox.webhook_stats()["vendors"]["salesforce"] == {"delivered": 0, "failed": 1, "attempts": 3,
-                                                                "events": 1}
+    assert sandbox.webhook_stats()["vendors"]["salesforce"] == {"delivered": 0, "failed": 1, "attempts": 3, "events": 1}
 
 
 def test_an_unreachable_receiver_fails_after_the_configured_attempts(sandbox: SandboxProcess) -> None:
@@ -118,7 +119,8 @@ def test_unknown_kinds_vendors_and_counts_are_refused(sandbox: SandboxProcess) -
 
 
 def test_reset_brings_the_seeded_world_back_and_replays_the_same_changes(
-        sandbox: SandboxProcess, receiver: Receiver, when: datetime) -> None:
+    sandbox: SandboxProcess, receiver: Receiver, when: datetime
+) -> None:
     first = {v: sandbox.make_changes(v, "status_change", at=when, deliver=False)["changes"][0] for v in VENDORS}
     deleted = sandbox.make_changes("intercom", "delete", at=when, deliver=False)["changes"][0]
     assert receiver.received == []  # deliver=False: changed, not announced
@@ -134,20 +136,39 @@ def test_reset_brings_the_seeded_world_back_and_replays_the_same_changes(
 
 
 def test_the_cli_offers_the_change_feed_options() -> None:
-    args = build_parser().parse_args(["--webhooks-to", "http://127.0.0.1:8900/webhooks", "--webhook-interval", "2",
-                                      "--webhook-secret", "zendesk=s3cret"])
+    args = build_parser().parse_args(
+        [
+            "--webhooks-to",
+            "http://127.0.0.1:8900/webhooks",
+            "--webhook-interval",
+            "2",
+            "--webhook-secret",
+            "zendesk=s3cret",
+        ]
+    )
     assert (args.webhooks_to, args.webhook_interval, args.webhook_secret) == (
-        "http://127.0.0.1:8900/webhooks", 2.0, ["zendesk=s3cret"])
+        "http://127.0.0.1:8900/webhooks",
+        2.0,
+        ["zendesk=s3cret"],
+    )
     assert {k: v for k, v in DEFAULT_SECRETS.items() if v} == SECRETS
 
 
 def test_the_background_feed_sends_changes_on_its_own(receiver: Receiver) -> None:
     """Random, seeded changes every 0.1 s to both vendors, each signed with its own secret."""
     receiver.clear()
-    args = [*sandbox_args(TEST_WORLD, "zendesk,intercom"), "--webhooks-to", receiver.url,
-            "--webhook-interval", "0.1", "--webhook-secret", "zendesk=other-secret"]
+    args = [
+        *sandbox_args(TEST_WORLD, "zendesk,intercom"),
+        "--webhooks-to",
+        receiver.url,
+        "--webhook-interval",
+        "0.1",
+        "--webhook-secret",
+        "zendesk=other-secret",
+    ]
     with SandboxProcess(args) as server:
         deadline = time.monotonic() + 20
+
         def delivered() -> int:
             stats = server.webhook_stats()["vendors"]
             return min(stats.get(v, {}).get("delivered", 0) for v in ("zendesk", "intercom"))

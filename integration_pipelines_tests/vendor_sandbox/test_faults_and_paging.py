@@ -29,8 +29,9 @@ PAGE = {"start_time": 0, "per_page": 5}
 
 @pytest.fixture
 def client(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.zendesk_url(), headers={"Authorization": f"Bearer {OAUTH_TOKEN}"},
-                      timeout=10) as c:
+    with httpx.Client(
+        base_url=sandbox.zendesk_url(), headers={"Authorization": f"Bearer {OAUTH_TOKEN}"}, timeout=10
+    ) as c:
         yield c
 
 
@@ -239,10 +240,14 @@ def test_ten_percent_mix_frequencies_per_request() -> None:
         assert abs(observed[name] - 0.1) <= 0.015, (name, observed[name])
 
 
-@pytest.mark.parametrize("config", [
-    FaultConfig.mixed(0.2),
-    FaultConfig(rate_500=0.6, rate_503=0.41),
-], ids=["mixed-0.2", "500-and-503"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        FaultConfig.mixed(0.2),
+        FaultConfig(rate_500=0.6, rate_503=0.41),
+    ],
+    ids=["mixed-0.2", "500-and-503"],
+)
 def test_rates_summing_over_one_are_rejected(config: FaultConfig) -> None:
     """Rates adding up to more than 1 cannot be probabilities of exclusive faults: both the
     constructor and configure() must raise, and configure() must keep the previous config."""
@@ -271,8 +276,20 @@ def ids(page_records: list[bytes]) -> list[int]:
 def stream() -> ExportStream:
     """Twelve items, long past the lag: timestamps 1000..1004 with several ids sharing a second,
     fed out of order (the stream must sort by (timestamp, id))."""
-    items = [(1000, 1), (1000, 2), (1001, 3), (1002, 4), (1002, 5), (1002, 6), (1002, 7),
-             (1003, 8), (1004, 9), (1004, 10), (1004, 11), (1004, 12)]
+    items = [
+        (1000, 1),
+        (1000, 2),
+        (1001, 3),
+        (1002, 4),
+        (1002, 5),
+        (1002, 6),
+        (1002, 7),
+        (1003, 8),
+        (1004, 9),
+        (1004, 10),
+        (1004, 11),
+        (1004, 12),
+    ]
     random.Random(0).shuffle(items)
     return ExportStream((ts, rid, {"id": rid, "ts": ts}) for ts, rid in items)
 
@@ -352,8 +369,7 @@ def test_lag_hides_the_last_minute() -> None:
     """Items newer than now - 60 s are invisible to after() and since() alike, and the page with the
     last visible item is end_of_stream; with lag 0 they appear."""
     now = int(time.time())
-    items = [(now - 600, 1, {"id": 1}), (now - 90, 2, {"id": 2}), (now - 30, 3, {"id": 3}),
-             (now + 5, 4, {"id": 4})]
+    items = [(now - 600, 1, {"id": 1}), (now - 90, 2, {"id": 2}), (now - 30, 3, {"id": 3}), (now + 5, 4, {"id": 4})]
     lagged = ExportStream(items)
     page = lagged.after((0, 0), 10)
     assert ids(page.records) == [1, 2] and page.end_of_stream is True
@@ -377,11 +393,19 @@ def test_cursor_round_trip(key: tuple[int, int]) -> None:
     assert not set(cursor) & set("=+/")
 
 
-@pytest.mark.parametrize("cursor", [
-    "", "not a cursor", "a", "%%%%", base64.urlsafe_b64encode(b"12-34").decode(),
-    base64.urlsafe_b64encode(b"1:2:3").decode(), base64.urlsafe_b64encode(b"one:2").decode(),
-    base64.urlsafe_b64encode(b"\xff\xfe:\x00").decode(),
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "not a cursor",
+        "a",
+        "%%%%",
+        base64.urlsafe_b64encode(b"12-34").decode(),
+        base64.urlsafe_b64encode(b"1:2:3").decode(),
+        base64.urlsafe_b64encode(b"one:2").decode(),
+        base64.urlsafe_b64encode(b"\xff\xfe:\x00").decode(),
+    ],
+)
 def test_garbage_cursor_raises_value_error(cursor: str) -> None:
     """Anything the server did not issue must raise ValueError (which the dialect turns into a 400)."""
     with pytest.raises(ValueError):

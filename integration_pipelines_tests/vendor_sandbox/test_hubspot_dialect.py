@@ -47,14 +47,23 @@ def ms(moment: datetime) -> int:
 
 
 def window(prop: str, start: datetime, end: datetime) -> list[dict]:
-    return [{"filters": [{"propertyName": prop, "operator": "GTE", "value": str(ms(start))},
-                         {"propertyName": prop, "operator": "LT", "value": str(ms(end))}]}]
+    return [
+        {
+            "filters": [
+                {"propertyName": prop, "operator": "GTE", "value": str(ms(start))},
+                {"propertyName": prop, "operator": "LT", "value": str(ms(end))},
+            ]
+        }
+    ]
 
 
 def live_contacts(world: World, crm: Crm) -> dict[int, datetime]:
     """Contact id → last modified, for contacts not archived: customers and the import's leads."""
-    found = {hubspot_id("contacts", p.id): p.updated_at for p in world.people
-             if p.role == "customer" and p.id not in crm.deleted_people}
+    found = {
+        hubspot_id("contacts", p.id): p.updated_at
+        for p in world.people
+        if p.role == "customer" and p.id not in crm.deleted_people
+    }
     found.update({lead.id: lead.updated_at for lead in crm.leads})
     return found
 
@@ -74,8 +83,12 @@ def test_missing_or_wrong_token_gets_hubspots_401(sandbox: SandboxProcess, heade
 
 
 def test_oauth_token_endpoint_issues_tokens_that_can_expire(sandbox: SandboxProcess) -> None:
-    form = {"grant_type": "refresh_token", "client_id": hubspot_sandbox.CLIENT_ID,
-            "client_secret": hubspot_sandbox.CLIENT_SECRET, "refresh_token": hubspot_sandbox.REFRESH_TOKEN}
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": hubspot_sandbox.CLIENT_ID,
+        "client_secret": hubspot_sandbox.CLIENT_SECRET,
+        "refresh_token": hubspot_sandbox.REFRESH_TOKEN,
+    }
     with httpx.Client(base_url=f"{sandbox.url}/hubspot", timeout=10) as c:
         issued = c.post("/oauth/v1/token", data=form).json()
         assert issued["token_type"] == "bearer" and issued["expires_in"] == 1800
@@ -115,7 +128,8 @@ def test_list_pages_every_live_contact_once_in_id_order(client: httpx.Client, wo
 def test_archived_listing_holds_only_archived_records(client: httpx.Client, world: World, crm: Crm) -> None:
     body = client.get(CONTACTS, params={"archived": "true", "limit": 100}).json()
     assert {int(r["id"]): r["archivedAt"] for r in body["results"]} == {
-        hubspot_id("contacts", pid): at.strftime("%Y-%m-%dT%H:%M:%S.000Z") for pid, at in crm.deleted_people.items()}
+        hubspot_id("contacts", pid): at.strftime("%Y-%m-%dT%H:%M:%S.000Z") for pid, at in crm.deleted_people.items()
+    }
     assert all(r["archived"] is True for r in body["results"]) and crm.deleted_people
     tickets = client.get("/crm/v3/objects/tickets", params={"archived": "true"}).json()["results"]
     deleted = {hubspot_id("tickets", c.id) for c in crm.conversations(world, "hubspot") if c.deleted_at}
@@ -136,9 +150,15 @@ def test_unknown_object_type(client: httpx.Client) -> None:
 # ---------------------------------------------------------------- properties API
 
 
-@pytest.mark.parametrize(("kind", "lastmod", "key"), [
-    ("contacts", "lastmodifieddate", "email"), ("companies", "hs_lastmodifieddate", "domain"),
-    ("tickets", "hs_lastmodifieddate", "hs_pipeline_stage"), ("deals", "hs_lastmodifieddate", "dealstage")])
+@pytest.mark.parametrize(
+    ("kind", "lastmod", "key"),
+    [
+        ("contacts", "lastmodifieddate", "email"),
+        ("companies", "hs_lastmodifieddate", "domain"),
+        ("tickets", "hs_lastmodifieddate", "hs_pipeline_stage"),
+        ("deals", "hs_lastmodifieddate", "dealstage"),
+    ],
+)
 def test_properties_api(client: httpx.Client, kind: str, lastmod: str, key: str) -> None:
     results = client.get(f"/crm/v3/properties/{kind}").json()["results"]
     by_name = {p["name"]: p for p in results}
@@ -155,8 +175,12 @@ def test_search_filters_on_last_modified_sorts_and_pages(client: httpx.Client, w
     anchor = world.config.anchor
     start, end = anchor - timedelta(days=5), anchor - timedelta(days=4)
     expected = {i: t for i, t in live_contacts(world, crm).items() if start <= t < end}
-    body = {"filterGroups": window("lastmodifieddate", start, end), "limit": 20,
-            "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}], "properties": ["email"]}
+    body = {
+        "filterGroups": window("lastmodifieddate", start, end),
+        "limit": 20,
+        "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+        "properties": ["email"],
+    }
     records, after = [], None
     while True:
         page = client.post(SEARCH, json={**body, **({"after": after} if after else {})}).json()
@@ -173,8 +197,10 @@ def test_search_filters_on_last_modified_sorts_and_pages(client: httpx.Client, w
 
 def test_search_never_returns_archived_records(client: httpx.Client, crm: Crm) -> None:
     archived = {str(hubspot_id("contacts", pid)) for pid in crm.deleted_people}
-    everything = {"filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "LT",
-                                                 "value": "10000000"}]}], "limit": 200}
+    everything = {
+        "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "LT", "value": "10000000"}]}],
+        "limit": 200,
+    }
     found = set()
     for after in (0, 200, 400):
         found |= {r["id"] for r in client.post(SEARCH, json={**everything, "after": after}).json()["results"]}
@@ -188,16 +214,37 @@ def test_search_serves_arabic_as_utf8(client: httpx.Client, world: World, crm: C
     assert not re.search(rb"\\u06[0-9a-fA-F]{2}", raw)
 
 
-@pytest.mark.parametrize("body", [
-    {"limit": 201}, {"limit": 0}, {"limit": "200"}, {"limit": 10, "after": "ten"},
-    {"filterGroups": [{"filters": [{"propertyName": "no_such_property", "operator": "EQ", "value": "x"}]}]},
-    {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "AFTER", "value": "1"}]}]},
-    {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "yesterday"}]}]},
-    {"filterGroups": [{"filters": []}] * 6},
-    {"sorts": [{"propertyName": "lastmodifieddate"}, {"propertyName": "createdate"}]},
-    {"sorts": [{"propertyName": "lastmodifieddate", "direction": "UP"}]},
-], ids=["limit-201", "limit-0", "limit-string", "after-not-offset", "unknown-property", "unknown-operator",
-        "date-not-ms", "six-filter-groups", "two-sorts", "bad-direction"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"limit": 201},
+        {"limit": 0},
+        {"limit": "200"},
+        {"limit": 10, "after": "ten"},
+        {"filterGroups": [{"filters": [{"propertyName": "no_such_property", "operator": "EQ", "value": "x"}]}]},
+        {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "AFTER", "value": "1"}]}]},
+        {
+            "filterGroups": [
+                {"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": "yesterday"}]}
+            ]
+        },
+        {"filterGroups": [{"filters": []}] * 6},
+        {"sorts": [{"propertyName": "lastmodifieddate"}, {"propertyName": "createdate"}]},
+        {"sorts": [{"propertyName": "lastmodifieddate", "direction": "UP"}]},
+    ],
+    ids=[
+        "limit-201",
+        "limit-0",
+        "limit-string",
+        "after-not-offset",
+        "unknown-property",
+        "unknown-operator",
+        "date-not-ms",
+        "six-filter-groups",
+        "two-sorts",
+        "bad-direction",
+    ],
+)
 def test_invalid_search_bodies_get_validation_error(client: httpx.Client, body: dict) -> None:
     response = client.post(SEARCH, json=body)
     assert response.status_code == 400
@@ -206,8 +253,11 @@ def test_invalid_search_bodies_get_validation_error(client: httpx.Client, body: 
 
 def test_search_refuses_paging_past_10000(client: httpx.Client, crm: Crm) -> None:
     """The import day holds > 10,000 contacts: offsets serve up to the 10,000th result, never beyond."""
-    body = {"filterGroups": window("lastmodifieddate", crm.import_day, crm.import_day + timedelta(days=1)),
-            "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}], "limit": 200}
+    body = {
+        "filterGroups": window("lastmodifieddate", crm.import_day, crm.import_day + timedelta(days=1)),
+        "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+        "limit": 200,
+    }
     near = client.post(SEARCH, json={**body, "after": "9900"}).json()
     assert near["total"] > 10_000 and len(near["results"]) == 100
     assert near["paging"]["next"]["after"] == "10000"
@@ -259,10 +309,12 @@ def test_no_rate_limit_headers_when_limits_are_off(client: httpx.Client) -> None
     assert not any(k.lower().startswith("x-hubspot") for k in client.get(CONTACTS).headers)
 
 
-@pytest.mark.parametrize(("rate", "status", "category"), [("rate_500", 500, "INTERNAL_ERROR"),
-                                                          ("rate_503", 503, "SERVICE_UNAVAILABLE")])
-def test_server_errors_have_hubspots_shape(sandbox: SandboxProcess, client: httpx.Client, rate: str, status: int,
-                                           category: str) -> None:
+@pytest.mark.parametrize(
+    ("rate", "status", "category"), [("rate_500", 500, "INTERNAL_ERROR"), ("rate_503", 503, "SERVICE_UNAVAILABLE")]
+)
+def test_server_errors_have_hubspots_shape(
+    sandbox: SandboxProcess, client: httpx.Client, rate: str, status: int, category: str
+) -> None:
     sandbox.set_faults(FaultConfig.model_validate({rate: 1.0}))
     response = client.get(CONTACTS)
     assert response.status_code == status and response.json()["category"] == category

@@ -44,8 +44,11 @@ def client(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
 
 def visible_conversations(world: World, crm: Crm) -> list[Conversation]:
     """Intercom never lists deleted conversations, nor those of archived contacts."""
-    return [c for c in crm.conversations(world, "intercom")
-            if c.deleted_at is None and c.requester_id not in crm.deleted_people]
+    return [
+        c
+        for c in crm.conversations(world, "intercom")
+        if c.deleted_at is None and c.requester_id not in crm.deleted_people
+    ]
 
 
 def visible_customers(world: World, crm: Crm) -> list[Person]:
@@ -57,8 +60,10 @@ def ts(moment: datetime) -> int:
 
 
 def window(field: str, gt: int, lt: int) -> dict:
-    return {"operator": "AND", "value": [{"field": field, "operator": ">", "value": gt},
-                                         {"field": field, "operator": "<", "value": lt}]}
+    return {
+        "operator": "AND",
+        "value": [{"field": field, "operator": ">", "value": gt}, {"field": field, "operator": "<", "value": lt}],
+    }
 
 
 def search_all(client: httpx.Client, path: str, query: dict, per_page: int) -> tuple[list[dict], list[dict]]:
@@ -80,8 +85,11 @@ def search_all(client: httpx.Client, path: str, query: dict, per_page: int) -> t
 # ---------------------------------------------------------------- auth, version, errors
 
 
-@pytest.mark.parametrize("authorization", ["Bearer not-the-token", f"Basic {ACCESS_TOKEN}", None],
-                         ids=["wrong-token", "not-bearer", "missing"])
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer not-the-token", f"Basic {ACCESS_TOKEN}", None],
+    ids=["wrong-token", "not-bearer", "missing"],
+)
 def test_bad_or_missing_token_gets_intercom_401(sandbox: SandboxProcess, authorization: str | None) -> None:
     headers = {**VERSION, **({"Authorization": authorization} if authorization else {})}
     with httpx.Client(base_url=f"{sandbox.url}/intercom", headers=headers, timeout=10) as c:
@@ -170,8 +178,7 @@ def test_contact_search_pages_every_visible_customer(client: httpx.Client, world
     assert len(pages) > 1 and pages[-1]["page"] == len(pages)
 
 
-def test_conversation_search_operators_are_strict_to_the_second(client: httpx.Client, world: World,
-                                                                 crm: Crm) -> None:
+def test_conversation_search_operators_are_strict_to_the_second(client: httpx.Client, world: World, crm: Crm) -> None:
     target = visible_conversations(world, crm)[len(visible_conversations(world, crm)) // 2]
     t = ts(target.updated_at)
 
@@ -203,13 +210,24 @@ def test_contact_search_compares_timestamps_by_day(client: httpx.Client, world: 
 
 
 def test_nested_and_or_queries(client: httpx.Client, world: World, crm: Crm) -> None:
-    query = {"operator": "AND", "value": [
-        {"operator": "OR", "value": [{"field": "state", "operator": "=", "value": "snoozed"},
-                                     {"field": "priority", "operator": "=", "value": "priority"}]},
-        {"field": "source.type", "operator": "IN", "value": ["whatsapp"]},
-    ]}
-    expected = {str(c.id) for c in visible_conversations(world, crm) if c.channel == "whatsapp"
-                and (render.STATE[c.status] == "snoozed" or c.priority in ("urgent", "high"))}
+    query = {
+        "operator": "AND",
+        "value": [
+            {
+                "operator": "OR",
+                "value": [
+                    {"field": "state", "operator": "=", "value": "snoozed"},
+                    {"field": "priority", "operator": "=", "value": "priority"},
+                ],
+            },
+            {"field": "source.type", "operator": "IN", "value": ["whatsapp"]},
+        ],
+    }
+    expected = {
+        str(c.id)
+        for c in visible_conversations(world, crm)
+        if c.channel == "whatsapp" and (render.STATE[c.status] == "snoozed" or c.priority in ("urgent", "high"))
+    }
     found = {r["id"] for r in search_all(client, "/conversations/search", query, 150)[0]}
     assert found == expected and expected
 
@@ -218,19 +236,33 @@ TOO_MANY = {"operator": "OR", "value": [{"field": "id", "operator": "=", "value"
 TOO_DEEP = {"operator": "AND", "value": [{"operator": "OR", "value": [window("updated_at", 0, 1)]}]}
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    ({"query": {"field": "subject", "operator": "=", "value": "x"}}, "invalid_field"),
-    ({"query": {"field": "updated_at", "operator": ">=", "value": 1}}, "invalid_operator"),
-    ({"query": {"field": "updated_at", "operator": "~", "value": 1}}, "invalid_operator"),
-    ({"query": {"field": "updated_at", "operator": ">", "value": "yesterday"}}, "invalid_value"),
-    ({"query": {"field": "open", "operator": "=", "value": "yes"}}, "invalid_value"),
-    ({"query": TOO_MANY}, "invalid_value"),
-    ({"query": TOO_DEEP}, "invalid_query"),
-    ({"query": {"operator": "AND", "value": []}}, "parameter_invalid"),
-    ({"pagination": {"per_page": 5}}, "parameter_not_found"),
-    ({"query": window("updated_at", 0, 9), "pagination": {"starting_after": "not-a-cursor"}}, "parameter_invalid"),
-], ids=["unknown-field", "ge-operator", "text-operator-on-date", "date-as-text", "bool-as-text", "16-filters",
-        "3-levels", "empty-group", "no-query", "bad-cursor"])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"query": {"field": "subject", "operator": "=", "value": "x"}}, "invalid_field"),
+        ({"query": {"field": "updated_at", "operator": ">=", "value": 1}}, "invalid_operator"),
+        ({"query": {"field": "updated_at", "operator": "~", "value": 1}}, "invalid_operator"),
+        ({"query": {"field": "updated_at", "operator": ">", "value": "yesterday"}}, "invalid_value"),
+        ({"query": {"field": "open", "operator": "=", "value": "yes"}}, "invalid_value"),
+        ({"query": TOO_MANY}, "invalid_value"),
+        ({"query": TOO_DEEP}, "invalid_query"),
+        ({"query": {"operator": "AND", "value": []}}, "parameter_invalid"),
+        ({"pagination": {"per_page": 5}}, "parameter_not_found"),
+        ({"query": window("updated_at", 0, 9), "pagination": {"starting_after": "not-a-cursor"}}, "parameter_invalid"),
+    ],
+    ids=[
+        "unknown-field",
+        "ge-operator",
+        "text-operator-on-date",
+        "date-as-text",
+        "bool-as-text",
+        "16-filters",
+        "3-levels",
+        "empty-group",
+        "no-query",
+        "bad-cursor",
+    ],
+)
 def test_invalid_search_requests_get_400_error_list(client: httpx.Client, body: dict, code: str) -> None:
     response = client.post("/conversations/search", json=body)
     assert response.status_code == 400
@@ -272,10 +304,12 @@ def test_conversation_detail_carries_source_and_parts(client: httpx.Client, worl
         assert body["updated_at"] == ts(conv.updated_at)
 
 
-def test_bodies_are_html_unless_plaintext_is_asked_and_utf8_unescaped(client: httpx.Client, world: World,
-                                                                        crm: Crm) -> None:
-    conv = next(c for c in visible_conversations(world, crm) if "\n" in c.messages[0].body
-                and ARABIC.search(c.messages[0].body))
+def test_bodies_are_html_unless_plaintext_is_asked_and_utf8_unescaped(
+    client: httpx.Client, world: World, crm: Crm
+) -> None:
+    conv = next(
+        c for c in visible_conversations(world, crm) if "\n" in c.messages[0].body and ARABIC.search(c.messages[0].body)
+    )
     response = client.get(f"/conversations/{conv.id}")
     assert ARABIC.search(response.content.decode("utf-8")), "Arabic must travel as UTF-8, not \\u escapes"
     source = response.json()["source"]["body"]

@@ -30,28 +30,42 @@ from vendor_sandbox.process import SandboxProcess
 
 OPENAI_HEADERS = {"Authorization": f"Bearer {OPENAI_API_KEY}"}
 ANTHROPIC_HEADERS = {"x-api-key": ANTHROPIC_API_KEY, "anthropic-version": "2023-06-01"}
-TEXTS = ["Thanks, great service! 👍", "The app keeps crashing, terrible 😡", "Where is my order?",
-         "شكراً على الخدمة الممتازة", "الطلب متأخر وخدمة سيئة", "الخدمة مو زين"]
+TEXTS = [
+    "Thanks, great service! 👍",
+    "The app keeps crashing, terrible 😡",
+    "Where is my order?",
+    "شكراً على الخدمة الممتازة",
+    "الطلب متأخر وخدمة سيئة",
+    "الخدمة مو زين",
+]
 EXPECTED = ["positive", "negative", "neutral", "positive", "negative", "negative"]
 
 
 def openai_body(texts: Sequence[str] = TEXTS) -> dict[str, object]:
-    return {"model": "gpt-4o-mini", "temperature": 0, "response_format": {"type": "json_object"},
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT},
-                         {"role": "user", "content": user_message(texts)}]}
+    return {
+        "model": "gpt-4o-mini",
+        "temperature": 0,
+        "response_format": {"type": "json_object"},
+        "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user_message(texts)}],
+    }
 
 
 def anthropic_body(texts: Sequence[str] = TEXTS) -> dict[str, object]:
-    return {"model": "claude-haiku-4-5", "max_tokens": 512, "system": SYSTEM_PROMPT,
-            "messages": [{"role": "user", "content": [{"type": "text", "text": user_message(texts)}]}]}
+    return {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 512,
+        "system": SYSTEM_PROMPT,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": user_message(texts)}]}],
+    }
 
 
 def post_openai(sandbox: SandboxProcess, body: object, headers: dict[str, str] = OPENAI_HEADERS) -> httpx.Response:
     return httpx.post(f"{sandbox.url}/openai/v1/chat/completions", json=body, headers=headers, timeout=10)
 
 
-def post_anthropic(sandbox: SandboxProcess, body: object,
-                   headers: dict[str, str] = ANTHROPIC_HEADERS) -> httpx.Response:
+def post_anthropic(
+    sandbox: SandboxProcess, body: object, headers: dict[str, str] = ANTHROPIC_HEADERS
+) -> httpx.Response:
     return httpx.post(f"{sandbox.url}/anthropic/v1/messages", json=body, headers=headers, timeout=10)
 
 
@@ -90,8 +104,10 @@ def test_anthropic_message_shape_and_labels(llm_sandbox: SandboxProcess) -> None
     assert data["type"] == "message" and data["role"] == "assistant" and data["stop_reason"] == "end_turn"
     assert data["id"].startswith("msg_") and data["model"] == "claude-haiku-4-5"
     assert [r["label"] for r in json.loads(data["content"][0]["text"])["results"]] == EXPECTED
-    assert data["usage"] == {"input_tokens": llm_sentiment.count_tokens(SYSTEM_PROMPT, user_message(TEXTS)),
-                             "output_tokens": llm_sentiment.count_tokens(data["content"][0]["text"])}
+    assert data["usage"] == {
+        "input_tokens": llm_sentiment.count_tokens(SYSTEM_PROMPT, user_message(TEXTS)),
+        "output_tokens": llm_sentiment.count_tokens(data["content"][0]["text"]),
+    }
 
 
 def test_the_fake_model_is_deterministic_per_text(llm_sandbox: SandboxProcess) -> None:
@@ -103,10 +119,17 @@ def test_the_fake_model_is_deterministic_per_text(llm_sandbox: SandboxProcess) -
     assert {k: v for k, v in alone[0].items() if k != "id"} == {k: v for k, v in first[3].items() if k != "id"}
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("not good at all", "negative"), ("7elw awi, shukran", "positive"), ("الخدمة مو زين", "negative"),
-    ("😍😍", "positive"), ("I have a question", "neutral"), ("refund please, charged twice 😞", "negative"),
-])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("not good at all", "negative"),
+        ("7elw awi, shukran", "positive"),
+        ("الخدمة مو زين", "negative"),
+        ("😍😍", "positive"),
+        ("I have a question", "neutral"),
+        ("refund please, charged twice 😞", "negative"),
+    ],
+)
 def test_lexicon_labels(text: str, label: str) -> None:
     result = llm_sentiment.score_text(text)
     assert result["label"] == label
@@ -122,8 +145,9 @@ def test_wrong_keys_get_vendor_401s_that_echo_the_key(llm_sandbox: SandboxProces
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_api_key"
     assert "sk-wrong-key-123456" in response.text
-    response = post_anthropic(llm_sandbox, anthropic_body(),
-                              {"x-api-key": "sk-ant-wrong-999999", "anthropic-version": "2023-06-01"})
+    response = post_anthropic(
+        llm_sandbox, anthropic_body(), {"x-api-key": "sk-ant-wrong-999999", "anthropic-version": "2023-06-01"}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "authentication_error"
     assert "sk-ant-wrong-999999" in response.text
@@ -140,12 +164,16 @@ def test_anthropic_accepts_bearer_keys_and_requires_a_version(llm_sandbox: Sandb
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-@pytest.mark.parametrize("body", [
-    {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "How are you?"}]},
-    {"model": "gpt-4o-mini", "messages": []},
-    {"messages": [{"role": "user", "content": user_message(TEXTS)}]},
-    [1, 2, 3],
-], ids=["not-the-prompt", "no-messages", "no-model", "not-an-object"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "How are you?"}]},
+        {"model": "gpt-4o-mini", "messages": []},
+        {"messages": [{"role": "user", "content": user_message(TEXTS)}]},
+        [1, 2, 3],
+    ],
+    ids=["not-the-prompt", "no-messages", "no-model", "not-an-object"],
+)
 def test_requests_outside_the_prompt_format_get_400(llm_sandbox: SandboxProcess, body: object) -> None:
     response = post_openai(llm_sandbox, body)
     assert response.status_code == 400
@@ -214,8 +242,9 @@ def test_reverse_order_answers_are_still_valid(llm_sandbox: SandboxProcess) -> N
     llm_sandbox.admin("openai", "configure", reverse_order=True)
     results = json.loads(content_of(post_openai(llm_sandbox, openai_body())))["results"]
     assert [r["id"] for r in results] == ["6", "5", "4", "3", "2", "1"]
-    assert [parse_output(json.dumps({"results": results}), [str(i) for i in range(1, 7)])[str(i)].label
-            for i in range(1, 7)] == EXPECTED
+    assert [
+        parse_output(json.dumps({"results": results}), [str(i) for i in range(1, 7)])[str(i)].label for i in range(1, 7)
+    ] == EXPECTED
 
 
 def test_configure_rejects_bad_values(llm_sandbox: SandboxProcess) -> None:

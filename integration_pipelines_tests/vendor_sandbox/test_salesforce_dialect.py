@@ -57,8 +57,9 @@ def login(sf: SandboxProcess, **form: str) -> httpx.Response:
 def api(sf: SandboxProcess) -> Iterator[httpx.Client]:
     """A client on the instance URL with a fresh access token."""
     body = login(sf).json()
-    with httpx.Client(base_url=body["instance_url"] + "/", timeout=10,
-                      headers={"Authorization": f"Bearer {body['access_token']}"}) as client:
+    with httpx.Client(
+        base_url=body["instance_url"] + "/", timeout=10, headers={"Authorization": f"Bearer {body['access_token']}"}
+    ) as client:
         yield client
 
 
@@ -87,11 +88,14 @@ def test_client_credentials_login(sf: SandboxProcess) -> None:
     assert "sforce-limit-info" not in response.headers  # a login is not an API call
 
 
-@pytest.mark.parametrize(("form", "error"), [
-    ({"client_secret": "wrong"}, "invalid_client"),
-    ({"client_id": "3MVG9-unknown"}, "invalid_client_id"),
-    ({"grant_type": "password"}, "unsupported_grant_type"),
-])
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"client_secret": "wrong"}, "invalid_client"),
+        ({"client_id": "3MVG9-unknown"}, "invalid_client_id"),
+        ({"grant_type": "password"}, "unsupported_grant_type"),
+    ],
+)
 def test_login_errors_are_oauth_400s(sf: SandboxProcess, form: dict[str, str], error: str) -> None:
     response = login(sf, **form)
     assert response.status_code == 400
@@ -101,27 +105,37 @@ def test_login_errors_are_oauth_400s(sf: SandboxProcess, form: dict[str, str], e
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str, str]:
     """(private PEM, its public PEM, another private PEM) for the JWT bearer flow."""
+
     def private() -> rsa.RSAPrivateKey:
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     key, other = private(), private()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    other_pem = other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    other_pem = other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return pem, public, other_pem
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ({}, None),
-    ({"aud": "https://evil.example"}, "invalid_grant"),
-    ({"exp": -60}, "invalid_grant"),
-    ({"iss": "someone-else"}, "invalid_client_id"),
-    ({"sub": "nobody@sandbox.example"}, "invalid_grant"),
-    ({"key": "other"}, "invalid_grant"),
-], ids=["valid", "wrong-audience", "expired", "wrong-issuer", "unknown-user", "wrong-key"])
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({}, None),
+        ({"aud": "https://evil.example"}, "invalid_grant"),
+        ({"exp": -60}, "invalid_grant"),
+        ({"iss": "someone-else"}, "invalid_client_id"),
+        ({"sub": "nobody@sandbox.example"}, "invalid_grant"),
+        ({"key": "other"}, "invalid_grant"),
+    ],
+    ids=["valid", "wrong-audience", "expired", "wrong-issuer", "unknown-user", "wrong-key"],
+)
 def test_jwt_bearer_assertions(sf: SandboxProcess, keys: tuple[str, str, str], change: dict, error: str | None) -> None:
     """An RS256 assertion (iss = client id, sub = username, aud = login URL, future exp) signed by the
     registered key gets a token; each broken claim or key gets Salesforce's OAuth error."""
@@ -132,8 +146,10 @@ def test_jwt_bearer_assertions(sf: SandboxProcess, keys: tuple[str, str, str], c
     if "exp" in change:
         claims["exp"] = int(time.time()) + change["exp"]
     assertion = jwt.encode(claims, other if change.get("key") else pem, algorithm="RS256")
-    response = httpx.post(f"{sf.url}/salesforce/services/oauth2/token",
-                          data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+    response = httpx.post(
+        f"{sf.url}/salesforce/services/oauth2/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+    )
     if error is None:
         assert response.status_code == 200 and response.json()["instance_url"] == f"{sf.url}/salesforce"
     else:
@@ -141,10 +157,13 @@ def test_jwt_bearer_assertions(sf: SandboxProcess, keys: tuple[str, str, str], c
 
 
 def test_jwt_without_registered_key_and_bad_key_upload(sf: SandboxProcess, keys: tuple[str, str, str]) -> None:
-    assertion = jwt.encode({"iss": CLIENT_ID, "sub": USERNAME, "aud": sf.url, "exp": int(time.time()) + 60},
-                           keys[0], algorithm="RS256")
-    response = httpx.post(f"{sf.url}/salesforce/services/oauth2/token",
-                          data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+    assertion = jwt.encode(
+        {"iss": CLIENT_ID, "sub": USERNAME, "aud": sf.url, "exp": int(time.time()) + 60}, keys[0], algorithm="RS256"
+    )
+    response = httpx.post(
+        f"{sf.url}/salesforce/services/oauth2/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_client"
     with pytest.raises(httpx.HTTPStatusError) as excinfo:
         sf.admin("salesforce", "jwt-key", public_key="not a key")
@@ -168,14 +187,17 @@ def test_expired_sessions_get_401(sf: SandboxProcess, api: httpx.Client) -> None
 # ---------------------------------------------------------------- SOQL subset (in-process)
 
 
-@pytest.mark.parametrize("text", [
-    "SELECT Id FROM Case",
-    "select id, subject from case where systemmodstamp >= 2026-10-01T00:00:00Z",
-    "SELECT Id FROM Case WHERE SystemModstamp >= 2026-10-01T00:00:00.000Z AND SystemModstamp < 2026-10-02T00:00:00Z "
-    "ORDER BY SystemModstamp, Id",
-    "SELECT Id FROM Case WHERE SystemModstamp > 2026-10-01T03:00:00+03:00 ORDER BY SystemModstamp ASC, Id ASC",
-    "SELECT COUNT() FROM CaseComment WHERE SystemModstamp = 2026-10-01T00:00:00Z",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT Id FROM Case",
+        "select id, subject from case where systemmodstamp >= 2026-10-01T00:00:00Z",
+        "SELECT Id FROM Case WHERE SystemModstamp >= 2026-10-01T00:00:00.000Z "
+        "AND SystemModstamp < 2026-10-02T00:00:00Z ORDER BY SystemModstamp, Id",
+        "SELECT Id FROM Case WHERE SystemModstamp > 2026-10-01T03:00:00+03:00 ORDER BY SystemModstamp ASC, Id ASC",
+        "SELECT COUNT() FROM CaseComment WHERE SystemModstamp = 2026-10-01T00:00:00Z",
+    ],
+)
 def test_soql_subset_accepted(tables: dict[str, SObjectTable], text: str) -> None:
     query = parse(text, tables)
     assert query.sobject in tables
@@ -187,21 +209,26 @@ def test_soql_subset_accepted(tables: dict[str, SObjectTable], text: str) -> Non
         assert query.lower == (1790812800000, False) and query.upper is None and query.ordered
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("SELECT Id FROM Case LIMIT 10", "MALFORMED_QUERY"),
-    ("SELECT Id FROM Case WHERE SystemModstamp >= 2026-10-01T00:00:00Z OR SystemModstamp < 2026-10-02T00:00:00Z",
-     "MALFORMED_QUERY"),
-    ("SELECT Id FROM Case WHERE Status = 'New'", "MALFORMED_QUERY"),
-    ("SELECT Id FROM Case ORDER BY CreatedDate", "MALFORMED_QUERY"),
-    ("SELECT Id, (SELECT Id FROM CaseComments) FROM Case", "MALFORMED_QUERY"),
-    ("SELECT Account.Name FROM Contact", "MALFORMED_QUERY"),
-    ("SELECT COUNT() FROM Case ORDER BY SystemModstamp", "MALFORMED_QUERY"),
-    ("SELECT Id, Id FROM Case", "MALFORMED_QUERY"),
-    ("SELECT Id FROM", "MALFORMED_QUERY"),
-    ("", "MALFORMED_QUERY"),
-    ("SELECT Id FROM Widget__c", "INVALID_TYPE"),
-    ("SELECT Id, Sentiment__c FROM Case", "INVALID_FIELD"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("SELECT Id FROM Case LIMIT 10", "MALFORMED_QUERY"),
+        (
+            "SELECT Id FROM Case WHERE SystemModstamp >= 2026-10-01T00:00:00Z OR SystemModstamp < 2026-10-02T00:00:00Z",
+            "MALFORMED_QUERY",
+        ),
+        ("SELECT Id FROM Case WHERE Status = 'New'", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Case ORDER BY CreatedDate", "MALFORMED_QUERY"),
+        ("SELECT Id, (SELECT Id FROM CaseComments) FROM Case", "MALFORMED_QUERY"),
+        ("SELECT Account.Name FROM Contact", "MALFORMED_QUERY"),
+        ("SELECT COUNT() FROM Case ORDER BY SystemModstamp", "MALFORMED_QUERY"),
+        ("SELECT Id, Id FROM Case", "MALFORMED_QUERY"),
+        ("SELECT Id FROM", "MALFORMED_QUERY"),
+        ("", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Widget__c", "INVALID_TYPE"),
+        ("SELECT Id, Sentiment__c FROM Case", "INVALID_FIELD"),
+    ],
+)
 def test_soql_outside_the_subset_is_rejected(tables: dict[str, SObjectTable], text: str, code: str) -> None:
     with pytest.raises(SoqlError) as excinfo:
         parse(text, tables)
@@ -276,9 +303,13 @@ def test_window_and_count(api: httpx.Client, world: World, crm: Crm) -> None:
     soql = GOOD_SOQL.format(obj="Case", lo=soql_time(lo), hi=soql_time(hi))
     ids = [r["Id"] for p in collect(api, "queryAll", soql, None) for r in p["records"]]
     assert expected and sorted(ids) == sorted(expected)
-    count = api.get("services/data/v60.0/queryAll",
-                    params={"q": f"SELECT COUNT() FROM Case WHERE SystemModstamp >= {soql_time(lo)} "
-                                 f"AND SystemModstamp < {soql_time(hi)}"}).json()
+    count = api.get(
+        "services/data/v60.0/queryAll",
+        params={
+            "q": f"SELECT COUNT() FROM Case WHERE SystemModstamp >= {soql_time(lo)} "
+            f"AND SystemModstamp < {soql_time(hi)}"
+        },
+    ).json()
     assert count == {"totalSize": len(expected), "done": True, "records": []}
 
 
@@ -337,15 +368,19 @@ def test_bulk_query_job_lifecycle_and_csv_chunks(api: httpx.Client, tables: dict
     assert deleted and all(r[1] in ("true", "false") for r in rows)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z", r[3]) for r in rows)
     arabic = next(r for r in table.rows if ARABIC.search(r["CommentBody"] or ""))
-    assert [arabic["Id"], "false" if not arabic["IsDeleted"] else "true", arabic["CommentBody"]] in \
-        [r[:3] for r in rows]
+    assert [arabic["Id"], "false" if not arabic["IsDeleted"] else "true", arabic["CommentBody"]] in [
+        r[:3] for r in rows
+    ]
 
 
-@pytest.mark.parametrize(("spec", "code"), [
-    ({"operation": "upsert", "query": "SELECT Id FROM Case"}, "INVALIDJOB"),
-    ({"operation": "query", "query": "SELECT COUNT() FROM Case"}, "INVALIDJOB"),
-    ({"operation": "query", "query": "SELECT Id FROM Case LIMIT 1"}, "MALFORMED_QUERY"),
-])
+@pytest.mark.parametrize(
+    ("spec", "code"),
+    [
+        ({"operation": "upsert", "query": "SELECT Id FROM Case"}, "INVALIDJOB"),
+        ({"operation": "query", "query": "SELECT COUNT() FROM Case"}, "INVALIDJOB"),
+        ({"operation": "query", "query": "SELECT Id FROM Case LIMIT 1"}, "MALFORMED_QUERY"),
+    ],
+)
 def test_bulk_rejects_bad_jobs(api: httpx.Client, spec: dict, code: str) -> None:
     response = api.post("services/data/v60.0/jobs/query", json=spec)
     assert response.status_code == 400 and response.json()[0]["errorCode"] == code
@@ -356,12 +391,14 @@ def test_bulk_rejects_bad_jobs(api: httpx.Client, spec: dict, code: str) -> None
 def test_bulk_query_hides_deleted_rows_query_all_keeps_them(api: httpx.Client, crm: Crm) -> None:
     counts = {}
     for operation in ("query", "queryAll"):
-        job = api.post("services/data/v60.0/jobs/query",
-                       json={"operation": operation, "query": "SELECT Id FROM Opportunity"}).json()
+        job = api.post(
+            "services/data/v60.0/jobs/query", json={"operation": operation, "query": "SELECT Id FROM Opportunity"}
+        ).json()
         for _ in range(3):
             api.get(f"services/data/v60.0/jobs/query/{job['id']}")
-        counts[operation] = int(api.get(f"services/data/v60.0/jobs/query/{job['id']}/results")
-                                .headers["sforce-numberofrecords"])
+        counts[operation] = int(
+            api.get(f"services/data/v60.0/jobs/query/{job['id']}/results").headers["sforce-numberofrecords"]
+        )
     deleted = sum(1 for d in crm.deals if d.deleted_at)
     assert deleted and counts == {"query": len(crm.deals) - deleted, "queryAll": len(crm.deals)}
 
@@ -413,8 +450,12 @@ def test_custom_field_added_at_run_time(sf: SandboxProcess, api: httpx.Client) -
     assert fields[-1]["name"] == "Sentiment__c" and fields[-1]["type"] == "double"
     body = api.get("services/data/v60.0/query", params={"q": "SELECT Id, sentiment__c FROM Case"}).json()
     assert body["records"][0]["Sentiment__c"] == 0.25
-    for bad in ({"name": "Sentiment"}, {"name": "Sentiment__c"}, {"name": "X__c", "type": "blob"},
-                {"object": "Widget", "name": "X__c"}):
+    for bad in (
+        {"name": "Sentiment"},
+        {"name": "Sentiment__c"},
+        {"name": "X__c", "type": "blob"},
+        {"object": "Widget", "name": "X__c"},
+    ):
         with pytest.raises(httpx.HTTPStatusError) as excinfo:
             sf.admin("salesforce", "add-field", **{"object": "Case", "type": "string", **bad})
         assert excinfo.value.response.status_code == 422

@@ -23,8 +23,7 @@ from vendor_sandbox.world import (
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 CONFIG = WorldConfig(seed=7, tickets=2_000, days=30, anchor=ANCHOR)
-TARGET_MIX = {"msa": 0.15, "gulf": 0.25, "egyptian": 0.25, "english": 0.20, "arabizi": 0.08,
-              "code_switched": 0.07}
+TARGET_MIX = {"msa": 0.15, "gulf": 0.25, "egyptian": 0.25, "english": 0.20, "arabizi": 0.08, "code_switched": 0.07}
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 FEATURES = {
@@ -35,8 +34,10 @@ FEATURES = {
     "elongation": re.compile(r"([^\W\d_\u0640])\1{2,}"),
     "email": EMAIL,
     "phone": re.compile(r"(?:\+|\b00)(?:966|971|965|974|973|968|20)\s?\d|\b0(?:5\d|1[0125])\s?\d{3}"),
-    "currency_amount": re.compile(r"\d[\d,.]*\s?(?:SAR|AED|KWD|QAR|BHD|OMR|EGP|ريال|جنيه|درهم|دينار)"
-                                  r"|(?:SAR|AED|KWD|QAR|BHD|OMR|EGP) [\d,.]+"),
+    "currency_amount": re.compile(
+        r"\d[\d,.]*\s?(?:SAR|AED|KWD|QAR|BHD|OMR|EGP|ريال|جنيه|درهم|دينار)"
+        r"|(?:SAR|AED|KWD|QAR|BHD|OMR|EGP) [\d,.]+"
+    ),
 }
 ARABIZI_WORD = re.compile(r"(?i)\b[a-z]*(?:[a-z][235679]|[235679][a-z])[a-z0-9]*\b")
 
@@ -105,8 +106,12 @@ def test_sizes_follow_config(world: World) -> None:
 
 
 def test_ids_positive_and_unique(world: World, messages: list[Message]) -> None:
-    for ids in ([c.id for c in world.companies], [p.id for p in world.people],
-                [c.id for c in world.conversations], [m.id for m in messages]):
+    for ids in (
+        [c.id for c in world.companies],
+        [p.id for p in world.people],
+        [c.id for c in world.conversations],
+        [m.id for m in messages],
+    ):
         assert all(isinstance(i, int) and i > 0 for i in ids)
         assert len(ids) == len(set(ids))
     assert sum(len(c.messages) for c in world.conversations) == len(messages)
@@ -232,8 +237,7 @@ def test_variety_mix(messages: list[Message]) -> None:
 
 
 def test_customer_sometimes_switches_variety(world: World) -> None:
-    switched = sum(len({m.variety for m in c.messages if m.author_role == "customer"}) > 1
-                   for c in world.conversations)
+    switched = sum(len({m.variety for m in c.messages if m.author_role == "customer"}) > 1 for c in world.conversations)
     assert 0.01 <= switched / len(world.conversations) <= 0.25
 
 
@@ -304,8 +308,14 @@ def test_customer_contacts(world: World) -> None:
     assert 0.2 <= personal / len(customers) <= 0.45
     phones = [p.phone for p in customers if p.phone]
     assert 0.6 <= len(phones) / len(customers) <= 0.8
-    assert all(re.fullmatch(r"\+(?:9665\d{8}|9715\d{8}|965[569]\d{7}|974[3567]\d{7}|9733\d{7}|968[79]\d{7}"
-                            r"|201[0125]\d{8}|447\d{9}|1[2-4]\d{9})", ph) for ph in phones)
+    assert all(
+        re.fullmatch(
+            r"\+(?:9665\d{8}|9715\d{8}|965[569]\d{7}|974[3567]\d{7}|9733\d{7}|968[79]\d{7}"
+            r"|201[0125]\d{8}|447\d{9}|1[2-4]\d{9})",
+            ph,
+        )
+        for ph in phones
+    )
     assert any(ph.startswith("+20") for ph in phones) and any(ph.startswith("+966") for ph in phones)
 
 

@@ -48,11 +48,15 @@ def query(url: str) -> dict[str, str]:
 # ---------------------------------------------------------------- auth and subdomain
 
 
-@pytest.mark.parametrize("headers", [
-    {"Authorization": "Basic " + base64.b64encode(f"{EMAIL}/token:wrong-token".encode()).decode()},
-    {"Authorization": f"Bearer not-{OAUTH_TOKEN}"},
-    {},
-], ids=["wrong-api-token", "wrong-oauth-token", "no-auth"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Basic " + base64.b64encode(f"{EMAIL}/token:wrong-token".encode()).decode()},
+        {"Authorization": f"Bearer not-{OAUTH_TOKEN}"},
+        {},
+    ],
+    ids=["wrong-api-token", "wrong-oauth-token", "no-auth"],
+)
 def test_bad_or_missing_credentials_get_zendesk_401(sandbox: SandboxProcess, headers: dict[str, str]) -> None:
     """A wrong API token, a wrong OAuth token or no Authorization header at all must each get 401
     with Zendesk's exact body, on an export endpoint and on /users/me, and be counted."""
@@ -152,15 +156,25 @@ def test_deleted_tickets_are_exported_with_status_deleted(client: httpx.Client, 
     assert {t["id"] for t in tickets if t["status"] == "deleted"} == deleted
 
 
-@pytest.mark.parametrize("params", [
-    {"start_time": "{recent}"},
-    {"start_time": "yesterday"},
-    {"cursor": "this-is-not-a-cursor!"},
-    {"cursor": base64.urlsafe_b64encode(b"12:34:56").decode()},
-    {},
-    {"start_time": 0, "per_page": 0},
-], ids=["start-time-30s-ago", "start-time-not-a-number", "garbage-cursor", "cursor-of-three-parts",
-        "neither", "per-page-zero"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_time": "{recent}"},
+        {"start_time": "yesterday"},
+        {"cursor": "this-is-not-a-cursor!"},
+        {"cursor": base64.urlsafe_b64encode(b"12:34:56").decode()},
+        {},
+        {"start_time": 0, "per_page": 0},
+    ],
+    ids=[
+        "start-time-30s-ago",
+        "start-time-not-a-number",
+        "garbage-cursor",
+        "cursor-of-three-parts",
+        "neither",
+        "per-page-zero",
+    ],
+)
 def test_invalid_cursor_export_requests_get_400(client: httpx.Client, params: dict[str, object]) -> None:
     """A start_time less than a minute in the past, a non-numeric start_time, a cursor the server
     never issued, no start_time/cursor at all, or per_page=0 must each be a 400 InvalidValue."""
@@ -266,8 +280,10 @@ def test_rate_limits_headers_429_and_reset(sandbox: SandboxProcess, client: http
 
     throttled = client.get(TICKETS, params=params)
     assert throttled.status_code == 429
-    assert throttled.json() == {"error": "APIRateLimitExceeded",
-                                "description": "Number of allowed API requests per minute exceeded"}
+    assert throttled.json() == {
+        "error": "APIRateLimitExceeded",
+        "description": "Number of allowed API requests per minute exceeded",
+    }
     retry_after = int(throttled.headers["Retry-After"])
     assert 1 <= retry_after <= 3
     assert throttled.headers["ratelimit-remaining"] == "0"

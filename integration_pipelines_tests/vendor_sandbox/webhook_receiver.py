@@ -12,10 +12,12 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SOAP_ACK = (b'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
-            b'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
-            b'<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack>'
-            b"</notificationsResponse></soapenv:Body></soapenv:Envelope>")
+SOAP_ACK = (
+    b'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+    b'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+    b'<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack>'
+    b"</notificationsResponse></soapenv:Body></soapenv:Envelope>"
+)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,29 @@ EVENTS = 3000
 
 
 def load(url: str, acks: Path, prefix: str = "notif_crash") -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "benchmarks.webhook_load", f"{url}/webhooks/intercom",
-                             "--secret", INTERCOM_SECRET, "--events", str(EVENTS), "--seconds", "60",
-                             "--concurrency", "8", "--acks", str(acks), "--prefix", prefix],
-                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.webhook_load",
+            f"{url}/webhooks/intercom",
+            "--secret",
+            INTERCOM_SECRET,
+            "--events",
+            str(EVENTS),
+            "--seconds",
+            "60",
+            "--concurrency",
+            "8",
+            "--acks",
+            str(acks),
+            "--prefix",
+            prefix,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
 def test_every_acknowledged_event_survives_a_kill(tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ def changes(vendor: str, body: bytes) -> list[Change]:
 def test_zendesk_comment_touches_ticket_and_comments_and_deletes_become_deleted_tickets() -> None:
     body, _ = deliveries.zendesk("e1", 42, "comment_added", NOW)
     assert [(c.object, c.record_id, c.deleted) for c in changes("zendesk", body)] == [
-        ("tickets", "42", False), ("ticket_comments", "42", False)]
+        ("tickets", "42", False),
+        ("ticket_comments", "42", False),
+    ]
     body, _ = deliveries.zendesk("e2", 42, "soft_deleted", NOW)
     (change,) = changes("zendesk", body)
     assert change.deleted and change.object == "tickets"
@@ -36,9 +38,13 @@ def test_zendesk_comment_touches_ticket_and_comments_and_deletes_become_deleted_
 
 
 def test_hubspot_deletions_are_archived_rows_and_other_events_are_changes() -> None:
-    body = deliveries.hubspot_body([deliveries.hubspot_event(1, "contact.deletion", 7, NOW),
-                                    deliveries.hubspot_event(2, "deal.propertyChange", 8, NOW),
-                                    deliveries.hubspot_event(3, "conversation.creation", 9, NOW)])
+    body = deliveries.hubspot_body(
+        [
+            deliveries.hubspot_event(1, "contact.deletion", 7, NOW),
+            deliveries.hubspot_event(2, "deal.propertyChange", 8, NOW),
+            deliveries.hubspot_event(3, "conversation.creation", 9, NOW),
+        ]
+    )
     found = changes("hubspot", body)
     assert [(c.object, c.record_id, c.deleted) for c in found] == [("contacts", "7", True), ("deals", "8", False)]
     row = to_record_batch([found[0].record], registry.get("hubspot").objects["contacts"].columns, NOW).to_pylist()[0]
@@ -46,8 +52,11 @@ def test_hubspot_deletions_are_archived_rows_and_other_events_are_changes() -> N
 
 
 def test_intercom_deletes_and_archives_become_tombstones() -> None:
-    for topic, obj in (("conversation.deleted", "conversations"), ("contact.archived", "contacts"),
-                       ("contact.deleted", "contacts")):
+    for topic, obj in (
+        ("conversation.deleted", "conversations"),
+        ("contact.archived", "contacts"),
+        ("contact.deleted", "contacts"),
+    ):
         body, _ = deliveries.intercom(f"n-{topic}", topic, {"type": obj[:-1], "id": "123"}, NOW)
         (change,) = changes("intercom", body)
         assert (change.object, change.record_id, change.deleted) == (obj, "123", True)
@@ -58,10 +67,13 @@ def test_intercom_deletes_and_archives_become_tombstones() -> None:
 
 
 def test_salesforce_notifications_name_their_objects() -> None:
-    body = deliveries.salesforce([("n1", "Case", "500A", NOW), ("n2", "CaseComment", "00aB", NOW),
-                                  ("n3", "Lead", "00Q1", NOW)])
-    assert [(c.object, c.record_id) for c in changes("salesforce", body)] == [("cases", "500A"),
-                                                                              ("case_comments", "00aB")]
+    body = deliveries.salesforce(
+        [("n1", "Case", "500A", NOW), ("n2", "CaseComment", "00aB", NOW), ("n3", "Lead", "00Q1", NOW)]
+    )
+    assert [(c.object, c.record_id) for c in changes("salesforce", body)] == [
+        ("cases", "500A"),
+        ("case_comments", "00aB"),
+    ]
 
 
 def at(day: int, obj: str, deleted: bool = False) -> Change:
@@ -69,12 +81,20 @@ def at(day: int, obj: str, deleted: bool = False) -> Change:
 
 
 def test_a_burst_becomes_one_plan_per_run_of_consecutive_days() -> None:
-    burst = [at(20, "tickets"), at(20, "tickets"), at(21, "users"), at(19, "ticket_comments"), at(23, "tickets"),
-             at(25, "unknown_object"), at(1, "tickets")]
+    burst = [
+        at(20, "tickets"),
+        at(20, "tickets"),
+        at(21, "users"),
+        at(19, "ticket_comments"),
+        at(23, "tickets"),
+        at(25, "unknown_object"),
+        at(1, "tickets"),
+    ]
     plans = plan_syncs(burst, ["tickets", "users", "ticket_comments"], date(2026, 11, 10), date(2026, 11, 30))
-    assert plans == [SyncPlan(date(2026, 11, 19), date(2026, 11, 21), frozenset({"tickets", "users",
-                                                                                  "ticket_comments"})),
-                     SyncPlan(date(2026, 11, 23), date(2026, 11, 23), frozenset({"tickets"}))]
+    assert plans == [
+        SyncPlan(date(2026, 11, 19), date(2026, 11, 21), frozenset({"tickets", "users", "ticket_comments"})),
+        SyncPlan(date(2026, 11, 23), date(2026, 11, 23), frozenset({"tickets"})),
+    ]
 
 
 def test_days_are_utc_days() -> None:
@@ -86,8 +106,9 @@ def test_tombstones_keep_the_latest_deletion_per_record() -> None:
     handler = registry.get("intercom").webhooks
     stored = []
     for i, minutes in enumerate((5, 1)):
-        body, _ = deliveries.intercom(f"n{i}", "contact.deleted", {"id": "c9", "name": f"v{i}"},
-                                      NOW + timedelta(minutes=minutes))
+        body, _ = deliveries.intercom(
+            f"n{i}", "contact.deleted", {"id": "c9", "name": f"v{i}"}, NOW + timedelta(minutes=minutes)
+        )
         (event,) = handler.events(SignedRequest("POST", "https://x", {}, body))
         stored.append(StoredEvent(i, "intercom", event, NOW))
     assert [r["name"] for r in tombstones(handler, stored, "contacts")] == ["v0"]

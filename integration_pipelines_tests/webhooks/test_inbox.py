@@ -16,8 +16,12 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def event(key: str, minutes: int = 0) -> WebhookEvent:
-    return WebhookEvent(key=key, topic="conversation.user.replied", occurred_at=T0 + timedelta(minutes=minutes),
-                        payload={"id": key, "text": "شكرا"})
+    return WebhookEvent(
+        key=key,
+        topic="conversation.user.replied",
+        occurred_at=T0 + timedelta(minutes=minutes),
+        payload={"id": key, "text": "شكرا"},
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,8 +49,9 @@ def test_each_event_is_stored_once_per_vendor(inbox: Inbox) -> None:
 
 def test_window_reads_by_occurrence(inbox: Inbox) -> None:
     inbox.add("hubspot", [event("early", -61), event("in", 0), event("edge", 60)])
-    assert [s.event.key for s in inbox.between("hubspot", T0 - timedelta(minutes=60), T0 + timedelta(minutes=60))
-            ] == ["in"]
+    assert [s.event.key for s in inbox.between("hubspot", T0 - timedelta(minutes=60), T0 + timedelta(minutes=60))] == [
+        "in"
+    ]
 
 
 def test_processed_events_leave_the_depth_and_only_they_are_pruned(inbox: Inbox) -> None:

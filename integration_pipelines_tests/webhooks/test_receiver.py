@@ -22,8 +22,9 @@ MAX_BODY = 20_000
 @pytest.fixture(scope="module")
 def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReceiverProcess]:
     folder = tmp_path_factory.mktemp("receiver")
-    with ReceiverProcess(f"sqlite:///{folder / 'inbox.sqlite'}", folder,
-                         env={"WEBHOOK_MAX_BODY_BYTES": str(MAX_BODY)}) as process:
+    with ReceiverProcess(
+        f"sqlite:///{folder / 'inbox.sqlite'}", folder, env={"WEBHOOK_MAX_BODY_BYTES": str(MAX_BODY)}
+    ) as process:
         process.inbox = Inbox(f"sqlite:///{folder / 'inbox.sqlite'}")
         yield process
 
@@ -65,11 +66,17 @@ def test_salesforce_gets_its_soap_acknowledgement(receiver: ReceiverProcess) -> 
 
 def refusals() -> list[tuple[str, str, int, str]]:
     """(case, vendor, expected status, reason)."""
-    return [("one byte changed", "zendesk", 401, "signature"), ("old timestamp", "zendesk", 401, "stale"),
-            ("no signature header", "intercom", 401, "signature"), ("wrong secret", "hubspot", 401, "signature"),
-            ("oversized body", "intercom", 413, "too_large"), ("oversized, streamed", "intercom", 413, "too_large"),
-            ("malformed body", "intercom", 400, "malformed"), ("unknown vendor", "freshdesk", 404, "unknown_vendor"),
-            ("foreign organization", "salesforce", 403, "forbidden")]
+    return [
+        ("one byte changed", "zendesk", 401, "signature"),
+        ("old timestamp", "zendesk", 401, "stale"),
+        ("no signature header", "intercom", 401, "signature"),
+        ("wrong secret", "hubspot", 401, "signature"),
+        ("oversized body", "intercom", 413, "too_large"),
+        ("oversized, streamed", "intercom", 413, "too_large"),
+        ("malformed body", "intercom", 400, "malformed"),
+        ("unknown vendor", "freshdesk", 404, "unknown_vendor"),
+        ("foreign organization", "salesforce", 403, "forbidden"),
+    ]
 
 
 def refused_request(case: str, receiver: ReceiverProcess) -> tuple[str, bytes, dict[str, str]]:
@@ -88,15 +95,23 @@ def refused_request(case: str, receiver: ReceiverProcess) -> tuple[str, bytes, d
         body = deliveries.hubspot_body([deliveries.hubspot_event(77, "contact.creation", 1, now)])
         return "hubspot", body, deliveries.hubspot(f"{receiver.url}/webhooks/hubspot", body, secret="not-the-secret")
     if case in ("oversized body", "oversized, streamed"):
-        body, headers = deliveries.intercom("notif_big", "conversation.user.replied",
-                                            {"id": "1", "body": "x" * (MAX_BODY + 10)}, now)
+        body, headers = deliveries.intercom(
+            "notif_big", "conversation.user.replied", {"id": "1", "body": "x" * (MAX_BODY + 10)}, now
+        )
         return "intercom", body, headers
     if case == "malformed body":
         body = b'{"topic": "conversation.user.replied", "id": "notif_malformed"'  # truncated JSON, signed
         import hashlib
         import hmac
-        return "intercom", body, {"X-Hub-Signature": "sha1=" + hmac.new(
-            deliveries.INTERCOM_SECRET.encode(), body, hashlib.sha1).hexdigest()}
+
+        return (
+            "intercom",
+            body,
+            {
+                "X-Hub-Signature": "sha1="
+                + hmac.new(deliveries.INTERCOM_SECRET.encode(), body, hashlib.sha1).hexdigest()
+            },
+        )
     if case == "unknown vendor":
         return "freshdesk", b"{}", {}
     body = deliveries.salesforce([("04lX", "Case", "500X", now)], org="00D000000000001AAA")
@@ -104,16 +119,21 @@ def refused_request(case: str, receiver: ReceiverProcess) -> tuple[str, bytes, d
 
 
 @pytest.mark.parametrize(("case", "vendor", "status", "reason"), refusals())
-def test_refused_requests_store_nothing_and_are_counted(receiver: ReceiverProcess, case: str, vendor: str,
-                                                        status: int, reason: str) -> None:
+def test_refused_requests_store_nothing_and_are_counted(
+    receiver: ReceiverProcess, case: str, vendor: str, status: int, reason: str
+) -> None:
     target, body, headers = refused_request(case, receiver)
     before = receiver.inbox.count()
     label = vendor if vendor != "freshdesk" else "unknown"
     metric = f'webhook_requests_rejected_total{{reason="{reason}",vendor="{label}"}}'
     counted_before = _metric(receiver, metric)
     if case == "oversized, streamed":  # no Content-Length: the limit must hold while reading
-        response = httpx.post(f"{receiver.url}/webhooks/{target}", content=iter([body[i:i + 4096] for i in range(
-            0, len(body), 4096)]), headers=headers, timeout=10)
+        response = httpx.post(
+            f"{receiver.url}/webhooks/{target}",
+            content=iter([body[i : i + 4096] for i in range(0, len(body), 4096)]),
+            headers=headers,
+            timeout=10,
+        )
     else:
         response = post(receiver, target, body, headers)
     assert response.status_code == status, case
@@ -153,8 +173,9 @@ def test_no_secret_configured_means_the_route_refuses(tmp_path: Path) -> None:
 
 
 def test_a_secret_path_segment_hides_the_routes(tmp_path: Path) -> None:
-    with ReceiverProcess(f"sqlite:///{tmp_path / 'inbox.sqlite'}", tmp_path,
-                         env={"WEBHOOK_PATH_SECRET": "s3cr3t-path"}) as process:
+    with ReceiverProcess(
+        f"sqlite:///{tmp_path / 'inbox.sqlite'}", tmp_path, env={"WEBHOOK_PATH_SECRET": "s3cr3t-path"}
+    ) as process:
         body = deliveries.salesforce([("04lP", "Case", "500P", datetime.now(UTC))])
         assert httpx.post(f"{process.url}/webhooks/salesforce", content=body).status_code == 404
         assert httpx.post(f"{process.url}/webhooks/wrong/salesforce", content=body).status_code == 404
@@ -170,9 +191,12 @@ def _metric(receiver: ReceiverProcess, sample: str) -> float:
 
 
 def test_payload_is_stored_as_received(receiver: ReceiverProcess) -> None:
-    body, headers = deliveries.intercom("notif_arabic", "conversation.user.replied",
-                                        {"type": "conversation", "id": "77", "body": "الخدمة ممتازة"},
-                                        datetime.now(UTC))
+    body, headers = deliveries.intercom(
+        "notif_arabic",
+        "conversation.user.replied",
+        {"type": "conversation", "id": "77", "body": "الخدمة ممتازة"},
+        datetime.now(UTC),
+    )
     assert post(receiver, "intercom", body, headers).status_code == 200
     stored = next(e for e in receiver.inbox.after("intercom", 0) if e.event.key == "notif_arabic")
     assert stored.event.payload == json.loads(body)

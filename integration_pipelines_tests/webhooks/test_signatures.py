@@ -34,8 +34,13 @@ def flip(body: bytes) -> bytes:
 
 def test_zendesk_published_example_verifies() -> None:
     """Zendesk's documented example: secret, body, timestamp and the signature it publishes."""
-    req = request(b'{"say": "hello"}', {"X-Zendesk-Webhook-Signature": "tRDSF7URY8BLCDlaBcQ7FHu051Zk+aAB0NKMP53teMw=",
-                                        "X-Zendesk-Webhook-Signature-Timestamp": "2021-07-25T10:00:00Z"})
+    req = request(
+        b'{"say": "hello"}',
+        {
+            "X-Zendesk-Webhook-Signature": "tRDSF7URY8BLCDlaBcQ7FHu051Zk+aAB0NKMP53teMw=",
+            "X-Zendesk-Webhook-Signature-Timestamp": "2021-07-25T10:00:00Z",
+        },
+    )
     ZENDESK.verify(req, ["HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA="], datetime(2021, 7, 25, 10, 1, tzinfo=UTC))
     assert rejected(ZENDESK, req, ["HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA="]) == "stale"
 
@@ -60,8 +65,10 @@ def test_hubspot_v3_made_by_hubspots_sdk_verifies() -> None:
     assert rejected(HUBSPOT, request(flip(body), headers), [deliveries.HUBSPOT_SECRET]) == "signature"
     assert rejected(HUBSPOT, request(body, headers, url=URL + "&x=1"), [deliveries.HUBSPOT_SECRET]) == "signature"
     assert rejected(HUBSPOT, request(body, headers, method="PUT"), [deliveries.HUBSPOT_SECRET]) == "signature"
-    assert rejected(HUBSPOT, request(body, headers), [deliveries.HUBSPOT_SECRET],
-                    NOW + timedelta(minutes=5, seconds=1)) == "stale"
+    assert (
+        rejected(HUBSPOT, request(body, headers), [deliveries.HUBSPOT_SECRET], NOW + timedelta(minutes=5, seconds=1))
+        == "stale"
+    )
 
 
 def test_hubspot_signs_the_uri_with_the_characters_it_decodes() -> None:
@@ -76,15 +83,17 @@ def test_hubspot_v1_and_v2_signatures_are_not_accepted() -> None:
 
     body = deliveries.hubspot_body([deliveries.hubspot_event(3, "contact.creation", 9, NOW)])
     for version in ("v1", "v2"):
-        signature = Signature.get_signature(client_secret=deliveries.HUBSPOT_SECRET, request_body=body.decode(),
-                                            signature_version=version, http_uri=URL)
+        signature = Signature.get_signature(
+            client_secret=deliveries.HUBSPOT_SECRET, request_body=body.decode(), signature_version=version, http_uri=URL
+        )
         req = request(body, {"X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": version})
         assert rejected(HUBSPOT, req, [deliveries.HUBSPOT_SECRET]) == "signature"
 
 
 def test_intercom_sha1_signature() -> None:
-    body, headers = deliveries.intercom("notif_1", "conversation.user.replied", {"type": "conversation", "id": "5"},
-                                        NOW)
+    body, headers = deliveries.intercom(
+        "notif_1", "conversation.user.replied", {"type": "conversation", "id": "5"}, NOW
+    )
     INTERCOM.verify(request(body, headers), [deliveries.INTERCOM_SECRET], NOW)
     assert rejected(INTERCOM, request(flip(body), headers), [deliveries.INTERCOM_SECRET]) == "signature"
     assert rejected(INTERCOM, request(body, {}), [deliveries.INTERCOM_SECRET]) == "signature"
@@ -103,15 +112,21 @@ def test_salesforce_accepts_only_the_configured_organization() -> None:
 
 
 def test_salesforce_refuses_entity_expansion() -> None:
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
-            b'<x>&b;</x>')
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><x>&b;</x>'
     assert rejected(SALESFORCE, request(bomb, {}), [deliveries.SALESFORCE_ORG]) == "malformed"
 
 
-@pytest.mark.parametrize(("handler", "body"), [
-    (ZENDESK, b'{"type": "ticket"}'), (ZENDESK, b"not json"), (HUBSPOT, b"[]"), (HUBSPOT, b'{"eventId": 1}'),
-    (INTERCOM, b'{"topic": "x", "id": "n"}'), (INTERCOM, "\udcff".encode("utf-8", "surrogatepass")),
-])
+@pytest.mark.parametrize(
+    ("handler", "body"),
+    [
+        (ZENDESK, b'{"type": "ticket"}'),
+        (ZENDESK, b"not json"),
+        (HUBSPOT, b"[]"),
+        (HUBSPOT, b'{"eventId": 1}'),
+        (INTERCOM, b'{"topic": "x", "id": "n"}'),
+        (INTERCOM, "\udcff".encode("utf-8", "surrogatepass")),
+    ],
+)
 def test_unreadable_bodies_are_malformed(handler, body: bytes) -> None:
     with pytest.raises(Rejected) as info:
         handler.events(request(body, {}))

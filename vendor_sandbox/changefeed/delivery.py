@@ -38,8 +38,15 @@ class WebhookStats:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            vendors = {name: {"delivered": c["delivered"], "failed": c["failed"], "attempts": c["attempts"],
-                              "events": c["events"]} for name, c in self._counts.items()}
+            vendors = {
+                name: {
+                    "delivered": c["delivered"],
+                    "failed": c["failed"],
+                    "attempts": c["attempts"],
+                    "events": c["events"],
+                }
+                for name, c in self._counts.items()
+            }
             return {"vendors": vendors, "recent": [r.summary() for r in self._recent]}
 
     def reset(self) -> None:

@@ -36,8 +36,14 @@ class ChangeFeed:
             raise ChangeError(f"no change feed for {vendor!r}; served: {sorted(self.dialects)}")
         return dialect, dialect.change_feed
 
-    def apply(self, vendor: str, kind: str, count: int = 1, at: datetime | None = None,
-              options: Mapping[str, Any] | None = None) -> list[Change]:
+    def apply(
+        self,
+        vendor: str,
+        kind: str,
+        count: int = 1,
+        at: datetime | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> list[Change]:
         """Make ``count`` changes of ``kind`` in ``vendor``'s data, visible through its REST API at once."""
         dialect, feed = self.feed(vendor)
         if kind not in KINDS:

@@ -39,9 +39,16 @@ class Change:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        return {"vendor": self.vendor, "kind": self.kind, "object": self.object, "record_id": self.record_id,
-                "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "event_id": self.event_id, "topic": self.topic,
-                **self.details}
+        return {
+            "vendor": self.vendor,
+            "kind": self.kind,
+            "object": self.object,
+            "record_id": self.record_id,
+            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "event_id": self.event_id,
+            "topic": self.topic,
+            **self.details,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,14 @@ class DeliveryResult:
     outcomes: list[str] = field(default_factory=list)  # per attempt: HTTP status, "timeout" or an error name
 
     def summary(self) -> dict[str, Any]:
-        return {"vendor": self.vendor, "url": self.url, "event_ids": list(self.event_ids), "status": self.status,
-                "attempts": self.attempts, "outcomes": list(self.outcomes)}
+        return {
+            "vendor": self.vendor,
+            "url": self.url,
+            "event_ids": list(self.event_ids),
+            "status": self.status,
+            "attempts": self.attempts,
+            "outcomes": list(self.outcomes),
+        }
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,6 @@ class VendorFeed(Protocol):
 
     kinds: Sequence[str]
     objects: Sequence[str]  # what ``object`` may name; the first is the default
-
 
     def apply(self, dialect: Dialect, kind: str, at: datetime, options: Mapping[str, Any]) -> Change:
         """Make one change of ``kind`` in the dialect's data, at ``at`` or just after the record's last change."""

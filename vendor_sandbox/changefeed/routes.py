@@ -52,12 +52,24 @@ def change_routes(feed: ChangeFeed) -> list[Route]:
             results = await feed.deliver(vendor, changes, body.get("url")) if deliver else []
         except ValueError as exc:  # ChangeError, bad JSON, bad "at"
             return json_response({"error": str(exc)}, 422)
-        return json_response({"vendor": vendor, "kind": kind, "changes": [c.summary() for c in changes],
-                              "deliveries": [r.summary() for r in results]})
+        return json_response(
+            {
+                "vendor": vendor,
+                "kind": kind,
+                "changes": [c.summary() for c in changes],
+                "deliveries": [r.summary() for r in results],
+            }
+        )
 
     async def get_webhooks(request: Request) -> Response:
-        return json_response({"target": feed.settings.target, "interval": feed.settings.interval,
-                              "vendors": sorted(feed.dialects), **feed.stats.snapshot()})
+        return json_response(
+            {
+                "target": feed.settings.target,
+                "interval": feed.settings.interval,
+                "vendors": sorted(feed.dialects),
+                **feed.stats.snapshot(),
+            }
+        )
 
     async def delete_webhooks(request: Request) -> Response:
         feed.stats.reset()

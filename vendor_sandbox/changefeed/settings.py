@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 ZENDESK_WEBHOOK_SECRET = "sandbox-zendesk-webhook-secret"  # the webhook's signing secret
 HUBSPOT_CLIENT_SECRET = "sandbox-hubspot-client-secret"  # HubSpot signs with the app's client secret
 INTERCOM_CLIENT_SECRET = "sandbox-intercom-client-secret"  # Intercom signs with the app's client secret
-DEFAULT_SECRETS = {"zendesk": ZENDESK_WEBHOOK_SECRET, "hubspot": HUBSPOT_CLIENT_SECRET,
-                   "intercom": INTERCOM_CLIENT_SECRET, "salesforce": ""}
+DEFAULT_SECRETS = {
+    "zendesk": ZENDESK_WEBHOOK_SECRET,
+    "hubspot": HUBSPOT_CLIENT_SECRET,
+    "intercom": INTERCOM_CLIENT_SECRET,
+    "salesforce": "",
+}
 SECRET_ENV = "SANDBOX_WEBHOOK_SECRET_{vendor}"  # e.g. SANDBOX_WEBHOOK_SECRET_ZENDESK
 # Attempts per delivery, first one included, roughly as each vendor documents its retries (spread
 # over minutes to hours there; the sandbox keeps the count and shrinks the waits by ``backoff``).

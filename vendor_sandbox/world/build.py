@@ -39,11 +39,22 @@ def build_world(config: WorldConfig = DEFAULT_CONFIG) -> World:
     companies = b.companies()
     customers = b.customers(companies)
     agents = b.agents()
-    bot = PersonDraft("Helpdesk Automation", ("Helpdesk", "المساعد الآلي"), f"automation@{T.SUPPORT_DOMAIN}", None,
-              "agent", None, "SA", "english", "en")
+    bot = PersonDraft(
+        "Helpdesk Automation",
+        ("Helpdesk", "المساعد الآلي"),
+        f"automation@{T.SUPPORT_DOMAIN}",
+        None,
+        "agent",
+        None,
+        "SA",
+        "english",
+        "en",
+    )
     weights = tuple(accumulate(rng.lognormvariate(0.0, 0.7) for _ in customers))
-    convs = [b.conversation(customers[bisect(weights, rng.random() * weights[-1])], agents, bot)
-             for _ in range(config.tickets)]
+    convs = [
+        b.conversation(customers[bisect(weights, rng.random() * weights[-1])], agents, bot)
+        for _ in range(config.tickets)
+    ]
     b.delete_some(convs)
 
     for conv in convs:
@@ -72,16 +83,41 @@ def build_world(config: WorldConfig = DEFAULT_CONFIG) -> World:
     msg_ids = {id(x[3]): n for n, x in enumerate(flat, start=1)}
 
     out_companies = [Company(c.id, c.name, c.domain, c.country, _dt(c.created), _dt(c.updated)) for c in companies]
-    out_people = [Person(p.id, p.name, p.email, p.phone, p.role, p.company.id if p.company else None, p.locale,
-                         _dt(p.created), _dt(p.updated)) for p in people]
+    out_people = [
+        Person(
+            p.id,
+            p.name,
+            p.email,
+            p.phone,
+            p.role,
+            p.company.id if p.company else None,
+            p.locale,
+            _dt(p.created),
+            _dt(p.updated),
+        )
+        for p in people
+    ]
     out_convs = []
     for c in convs:
-        messages = tuple(Message(msg_ids[id(m)], c.id, m.author.id, m.role, m.body, m.public, _dt(m.t), m.variety)
-                         for m in c.msgs)
+        messages = tuple(
+            Message(msg_ids[id(m)], c.id, m.author.id, m.role, m.body, m.public, _dt(m.t), m.variety) for m in c.msgs
+        )
         last = c.msgs[-1].t
-        out_convs.append(Conversation(
-            c.id, c.requester.id, c.assignee.id if c.assignee else None,
-            c.requester.company.id if c.requester.company else None, c.subject, c.channel, c.status, c.priority,
-            c.tags, _dt(c.msgs[0].t), _dt(max(last, c.deleted or last)),
-            _dt(c.deleted) if c.deleted is not None else None, messages))
+        out_convs.append(
+            Conversation(
+                c.id,
+                c.requester.id,
+                c.assignee.id if c.assignee else None,
+                c.requester.company.id if c.requester.company else None,
+                c.subject,
+                c.channel,
+                c.status,
+                c.priority,
+                c.tags,
+                _dt(c.msgs[0].t),
+                _dt(max(last, c.deleted or last)),
+                _dt(c.deleted) if c.deleted is not None else None,
+                messages,
+            )
+        )
     return World(config, out_companies, out_people, out_convs)

@@ -65,34 +65,54 @@ class ConversationDrafter(Drafter):
         facts = C.Facts(
             order=str(rng.randint(100_000, 9_999_999)),
             invoice=f"INV-{order_day.year}-{rng.randint(1, 99_999):05d}",
-            amount=amount, currency=currency, product=rng.randrange(len(T.PRODUCTS_EN)), order_date=order_day,
-            email=customer.email, alt_email=alt_email,
-            phone=customer.phone, alt_phone=self.phone(customer.country), country=customer.country,
-            customer_first=customer.first, agent_first=agent.first,
+            amount=amount,
+            currency=currency,
+            product=rng.randrange(len(T.PRODUCTS_EN)),
+            order_date=order_day,
+            email=customer.email,
+            alt_email=alt_email,
+            phone=customer.phone,
+            alt_phone=self.phone(customer.country),
+            country=customer.country,
+            customer_first=customer.first,
+            agent_first=agent.first,
         )
         msgs: list[MessageDraft] = []
         t, truncated = created, False
         kinds = self.plan(bisect(MESSAGE_COUNT_CW, rng.random() * MESSAGE_COUNT_CW[-1]) + 1, resolved)
         for i, kind in enumerate(kinds):
             if i:
-                t += (rng.randint(3, 90) if kind == "sys_auto" else rng.randint(60, 3 * 3600) if kind == "a_note"
-                      else rng.randint(3600, 30 * 3600) if kind == "sys_survey" else self.gap())
+                t += (
+                    rng.randint(3, 90)
+                    if kind == "sys_auto"
+                    else rng.randint(60, 3 * 3600)
+                    if kind == "a_note"
+                    else rng.randint(3600, 30 * 3600)
+                    if kind == "sys_survey"
+                    else self.gap()
+                )
             if t > self.end:
                 truncated = True
                 break
-            is_last_public = all(k in ("a_note", "sys_survey") for k in kinds[i + 1:])
+            is_last_public = all(k in ("a_note", "sys_survey") for k in kinds[i + 1 :])
             if kind[0] == "c":
                 v = variety if rng.random() < 0.92 else C.neighbor(rng, variety)
-                body = (C.customer_first(rng, v, topic, facts, mood, casual) if kind == "c_open" else
-                        C.customer_next(rng, v, topic, facts, mood, casual, kind == "c_thanks"))
+                body = (
+                    C.customer_first(rng, v, topic, facts, mood, casual)
+                    if kind == "c_open"
+                    else C.customer_next(rng, v, topic, facts, mood, casual, kind == "c_thanks")
+                )
                 msgs.append(MessageDraft(t, "customer", customer, body, True, v))
             elif kind == "a_note":
                 colleague = rng.choice(agents).first if rng.random() < 0.25 else None
                 msgs.append(MessageDraft(t, "agent", agent, C.agent_note(rng, note_v, facts, colleague), False, note_v))
             elif kind[0] == "a":
                 resolving = resolved and is_last_public
-                body = (C.agent_first(rng, agent_v, topic, facts, mood, ask=not resolved and rng.random() < 0.5)
-                        if kind == "a_first" else C.agent_next(rng, agent_v, topic, facts, resolving))
+                body = (
+                    C.agent_first(rng, agent_v, topic, facts, mood, ask=not resolved and rng.random() < 0.5)
+                    if kind == "a_first"
+                    else C.agent_next(rng, agent_v, topic, facts, resolving)
+                )
                 msgs.append(MessageDraft(t, "agent", agent, body, True, agent_v))
             else:
                 msgs.append(MessageDraft(t, "system", bot, C.system_text(rng, sys_v, kind[4:]), True, sys_v))

@@ -81,8 +81,7 @@ class World:
     def __post_init__(self) -> None:
         self._people = {p.id: p for p in self.people}
         self._companies = {c.id: c for c in self.companies}
-        self._messages = sorted((m for c in self.conversations for m in c.messages),
-                                key=lambda m: (m.created_at, m.id))
+        self._messages = sorted((m for c in self.conversations for m in c.messages), key=lambda m: (m.created_at, m.id))
 
     def person(self, person_id: int) -> Person:
         return self._people[person_id]
@@ -93,4 +92,3 @@ class World:
     def messages(self) -> Iterator[Message]:
         """All messages of all conversations, ordered by (created_at, id)."""
         return iter(self._messages)
-

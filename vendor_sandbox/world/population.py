@@ -16,8 +16,7 @@ from vendor_sandbox.world.model import WorldConfig
 # Per conversation: tuned so the per-message mix lands near the target
 # (msa 15, gulf 25, egyptian 25, english 20, arabizi 8, code_switched 7) once
 # agents answering in MSA/English and system/internal messages are counted.
-CUSTOMER_VARIETY = (("msa", 3), ("gulf", 35), ("egyptian", 34), ("english", 13), ("arabizi", 9),
-                    ("code_switched", 6))
+CUSTOMER_VARIETY = (("msa", 3), ("gulf", 35), ("egyptian", 34), ("english", 13), ("arabizi", 9), ("code_switched", 6))
 HOUR_WEIGHTS = (3, 2, 1, 1, 1, 2, 4, 8, 12, 16, 18, 18, 17, 16, 16, 15, 14, 13, 12, 13, 14, 13, 10, 6)
 HOUR_CW = tuple(accumulate(HOUR_WEIGHTS))
 
@@ -34,9 +33,14 @@ class Drafter:
         base_day = (EPOCH + timedelta(seconds=self.start)).date()
         self.base = self.start - self.start % DAY
         self.ndays = (self.end - self.base) // DAY + 2
-        self.day_cw = {weekend: tuple(accumulate(
-            (0.55 if (base_day + timedelta(days=i)).weekday() in weekend else 1.0) for i in range(self.ndays)))
-            for weekend in ((4, 5), (5, 6))}
+        self.day_cw = {
+            weekend: tuple(
+                accumulate(
+                    (0.55 if (base_day + timedelta(days=i)).weekday() in weekend else 1.0) for i in range(self.ndays)
+                )
+            )
+            for weekend in ((4, 5), (5, 6))
+        }
 
     # ------------------------------------------------------------ people and companies
     def companies(self) -> list[CompanyDraft]:
@@ -76,12 +80,20 @@ class Drafter:
 
     def _personal_local(self, first: str, family: str) -> str:
         f, fam, rng = first.lower(), family.lower(), self.rng
-        return rng.choice((f"{f}.{fam}", f"{f}{fam}", f"{f}_{fam}", f"{f}.{fam}{rng.randint(1, 99)}",
-                           f"{f}{rng.randint(80, 105) % 100:02d}", f"{f[0]}.{fam}"))
+        return rng.choice(
+            (
+                f"{f}.{fam}",
+                f"{f}{fam}",
+                f"{f}_{fam}",
+                f"{f}.{fam}{rng.randint(1, 99)}",
+                f"{f}{rng.randint(80, 105) % 100:02d}",
+                f"{f[0]}.{fam}",
+            )
+        )
 
     def phone(self, country: str) -> str:
         cc, prefixes, length = T.PHONE_PLANS[country]
-        return f"+{cc}{self.rng.choice(prefixes)}{self.rng.randrange(10 ** (length - 1), 10 ** length)}"
+        return f"+{cc}{self.rng.choice(prefixes)}{self.rng.randrange(10 ** (length - 1), 10**length)}"
 
     def customers(self, companies: list[CompanyDraft]) -> list[PersonDraft]:
         rng, out = self.rng, []
@@ -103,8 +115,20 @@ class Drafter:
                 email = self._unique_email(self._personal_local(first[0], family), rng.choice(T.PERSONAL_DOMAINS))
             phone = self.phone(country) if rng.random() < 0.7 else None
             english = variety in ("english", "arabizi") or (variety == "code_switched" and rng.random() < 0.5)
-            out.append(PersonDraft(f"{first[0]} {family}", first, email, phone, "customer", company, country, variety,
-                           "en" if english else "ar", vip=rng.random() < 0.05))
+            out.append(
+                PersonDraft(
+                    f"{first[0]} {family}",
+                    first,
+                    email,
+                    phone,
+                    "customer",
+                    company,
+                    country,
+                    variety,
+                    "en" if english else "ar",
+                    vip=rng.random() < 0.05,
+                )
+            )
         return out
 
     def agents(self) -> list[PersonDraft]:
@@ -146,8 +170,11 @@ class Drafter:
         k = min(len(eligible), round(len(convs) * self.cfg.deleted_fraction))
         for i in sorted(rng.sample(eligible, k)):
             last = convs[i].msgs[-1].t
-            convs[i].deleted = min(self.end, last + rng.randint(3600, 14 * DAY)) if last + 3600 <= self.end \
+            convs[i].deleted = (
+                min(self.end, last + rng.randint(3600, 14 * DAY))
+                if last + 3600 <= self.end
                 else rng.randint(last + 1, self.end)
+            )
 
     def stamp(self, person: PersonDraft) -> None:
         """created before first activity (often moments before, as helpdesks auto-create users)."""
@@ -159,4 +186,3 @@ class Drafter:
         else:
             person.created = rng.randint(self.start, person.first_seen - 1)
         person.updated = person.created if rng.random() < 0.5 else rng.randint(person.created, self.end)
-

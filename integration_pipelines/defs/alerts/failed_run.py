@@ -33,13 +33,20 @@ def failed_run(context: dg.RunFailureSensorContext, webserver_url: str) -> Faile
     run = context.dagster_run
     tags = run.tags
     start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
-    steps = tuple(StepError(event.step_key or "?", error_text(event.step_failure_data.error))
-                  for event in context.get_step_failure_events())
+    steps = tuple(
+        StepError(event.step_key or "?", error_text(event.step_failure_data.error))
+        for event in context.get_step_failure_events()
+    )
     run_error = None
     if not steps:  # the run died outside any step (launch failure, killed worker, ...)
         data = context.failure_event.event_specific_data
         run_error = error_text(getattr(data, "error", None)) or context.failure_event.message
-    return FailedRun(job_name=run.job_name, run_id=run.run_id, run_url=run_url(webserver_url, run.run_id),
-                     partition=tags.get(PARTITION_TAG),
-                     partition_range=(start, end) if start and end else None,
-                     steps=steps, run_error=run_error)
+    return FailedRun(
+        job_name=run.job_name,
+        run_id=run.run_id,
+        run_url=run_url(webserver_url, run.run_id),
+        partition=tags.get(PARTITION_TAG),
+        partition_range=(start, end) if start and end else None,
+        steps=steps,
+        run_error=run_error,
+    )

@@ -20,8 +20,9 @@ DEFAULT_WEBSERVER_URL = "http://127.0.0.1:3000"
 class AlertsResource(dg.ConfigurableResource):
     """Where failed-run alerts go (Slack, email over SMTP, SMS through Twilio)."""
 
-    webserver_url: str = Field(default=DEFAULT_WEBSERVER_URL,
-                               description="Base URL of the Dagster UI, for run links (DAGSTER_WEBSERVER_URL).")
+    webserver_url: str = Field(
+        default=DEFAULT_WEBSERVER_URL, description="Base URL of the Dagster UI, for run links (DAGSTER_WEBSERVER_URL)."
+    )
     timeout_seconds: float = Field(default=10.0, gt=0, description="Per channel (ALERT_TIMEOUT_SECONDS).")
 
     slack_token: str | None = Field(default=None, description="Bot token (SLACK_BOT_TOKEN); a secret.")
@@ -47,20 +48,45 @@ class AlertsResource(dg.ConfigurableResource):
     def channels(self) -> list[Channel]:
         channels: list[Channel] = []
         if self.slack_token and self.slack_channel:
-            channels.append(SlackChannel(token=self.slack_token, channel=self.slack_channel,
-                                         api_url=self.slack_api_url, timeout_seconds=self.timeout_seconds))
+            channels.append(
+                SlackChannel(
+                    token=self.slack_token,
+                    channel=self.slack_channel,
+                    api_url=self.slack_api_url,
+                    timeout_seconds=self.timeout_seconds,
+                )
+            )
         if self.smtp_host and self.email_from and self.email_to:
-            channels.append(EmailChannel(host=self.smtp_host, port=self.smtp_port, sender=self.email_from,
-                                         recipients=tuple(self.email_to), username=self.smtp_username,
-                                         password=self.smtp_password, starttls=self.smtp_starttls,
-                                         timeout_seconds=self.timeout_seconds))
-        credentials = ((self.twilio_api_key, self.twilio_api_secret) if self.twilio_api_key
-                       else (self.twilio_account_sid, self.twilio_auth_token))
+            channels.append(
+                EmailChannel(
+                    host=self.smtp_host,
+                    port=self.smtp_port,
+                    sender=self.email_from,
+                    recipients=tuple(self.email_to),
+                    username=self.smtp_username,
+                    password=self.smtp_password,
+                    starttls=self.smtp_starttls,
+                    timeout_seconds=self.timeout_seconds,
+                )
+            )
+        credentials = (
+            (self.twilio_api_key, self.twilio_api_secret)
+            if self.twilio_api_key
+            else (self.twilio_account_sid, self.twilio_auth_token)
+        )
         if self.twilio_account_sid and self.sms_from and self.sms_to and all(credentials):
             username, password = credentials
-            channels.append(SmsChannel(account_sid=self.twilio_account_sid, username=str(username),
-                                       password=str(password), sender=self.sms_from, recipients=tuple(self.sms_to),
-                                       api_url=self.twilio_api_url, timeout_seconds=self.timeout_seconds))
+            channels.append(
+                SmsChannel(
+                    account_sid=self.twilio_account_sid,
+                    username=str(username),
+                    password=str(password),
+                    sender=self.sms_from,
+                    recipients=tuple(self.sms_to),
+                    api_url=self.twilio_api_url,
+                    timeout_seconds=self.timeout_seconds,
+                )
+            )
         return channels
 
     def own_secrets(self) -> list[str | None]:

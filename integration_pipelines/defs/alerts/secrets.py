@@ -25,13 +25,17 @@ def resource_secret_variables(repository: dg.RepositoryDefinition | None) -> set
         field = schema.as_field() if schema is not None else None
         if field is None or not field.default_provided:
             continue
-        names |= {variable for setting, variable in env_vars_in_config(field.default_value)
-                  if looks_secret(setting) or looks_secret(variable)}
+        names |= {
+            variable
+            for setting, variable in env_vars_in_config(field.default_value)
+            if looks_secret(setting) or looks_secret(variable)
+        }
     return names
 
 
-def configured_secrets(repository: dg.RepositoryDefinition | None,
-                       environ: Mapping[str, str] | None = None) -> list[str]:
+def configured_secrets(
+    repository: dg.RepositoryDefinition | None, environ: Mapping[str, str] | None = None
+) -> list[str]:
     environ = os.environ if environ is None else environ
     from_resources = [environ.get(name) for name in sorted(resource_secret_variables(repository))]
     return [value for value in from_resources if value] + sensitive_environment_values(environ)

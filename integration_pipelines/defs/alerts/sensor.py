@@ -24,7 +24,7 @@ from integration_pipelines.lib.alerts.secrets import alert_redactor
     name="run_failure_alert_sensor",
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Alerts Slack, email and SMS (whichever are configured) when a run of this code location "
-                "fails: job, partitions, failing steps with their errors (secrets masked), link to the run.",
+    "fails: job, partitions, failing steps with their errors (secrets masked), link to the run.",
 )
 def run_failure_alert_sensor(context: dg.RunFailureSensorContext, alerts: AlertsResource) -> None:
     channels = alerts.channels()

@@ -48,16 +48,20 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] |
     try:
         return kind(value) if value else default
     except ValueError:
-        raise AlertSettingsError(f"{name} must be a{'n integer' if kind is int else ' number'}, "
-                                 f"not {value!r}") from None
+        raise AlertSettingsError(
+            f"{name} must be a{'n integer' if kind is int else ' number'}, not {value!r}"
+        ) from None
 
 
 def _slack(env: Mapping[str, str]) -> dict[str, object]:
     if not (env.get("SLACK_BOT_TOKEN") or env.get("SLACK_CHANNEL")):
         return {}
     _require(env, "SLACK_BOT_TOKEN or SLACK_CHANNEL", ("SLACK_BOT_TOKEN", "SLACK_CHANNEL"))
-    return {"slack_token": dg.EnvVar("SLACK_BOT_TOKEN"), "slack_channel": env["SLACK_CHANNEL"],
-            "slack_api_url": env.get("SLACK_API_URL") or SLACK_API_URL}
+    return {
+        "slack_token": dg.EnvVar("SLACK_BOT_TOKEN"),
+        "slack_channel": env["SLACK_CHANNEL"],
+        "slack_api_url": env.get("SLACK_API_URL") or SLACK_API_URL,
+    }
 
 
 def _email(env: Mapping[str, str]) -> dict[str, object]:
@@ -67,11 +71,15 @@ def _email(env: Mapping[str, str]) -> dict[str, object]:
     _require(env, "ALERT_EMAIL_TO", ("SMTP_HOST", "ALERT_EMAIL_FROM"))
     if bool(env.get("SMTP_USERNAME")) != bool(env.get("SMTP_PASSWORD")):
         raise AlertSettingsError("SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither")
-    return {"smtp_host": env["SMTP_HOST"], "smtp_port": int(_number(env, "SMTP_PORT", 587, int)),
-            "smtp_username": env.get("SMTP_USERNAME") or None,
-            "smtp_password": dg.EnvVar("SMTP_PASSWORD") if env.get("SMTP_PASSWORD") else None,
-            "smtp_starttls": _flag(env, "SMTP_STARTTLS", True), "email_from": env["ALERT_EMAIL_FROM"],
-            "email_to": recipients}
+    return {
+        "smtp_host": env["SMTP_HOST"],
+        "smtp_port": int(_number(env, "SMTP_PORT", 587, int)),
+        "smtp_username": env.get("SMTP_USERNAME") or None,
+        "smtp_password": dg.EnvVar("SMTP_PASSWORD") if env.get("SMTP_PASSWORD") else None,
+        "smtp_starttls": _flag(env, "SMTP_STARTTLS", True),
+        "email_from": env["ALERT_EMAIL_FROM"],
+        "email_to": recipients,
+    }
 
 
 def _sms(env: Mapping[str, str]) -> dict[str, object]:
@@ -79,8 +87,12 @@ def _sms(env: Mapping[str, str]) -> dict[str, object]:
     if not recipients:
         return {}
     _require(env, "ALERT_SMS_TO", ("TWILIO_ACCOUNT_SID", "ALERT_SMS_FROM"))
-    settings: dict[str, object] = {"twilio_account_sid": env["TWILIO_ACCOUNT_SID"], "sms_from": env["ALERT_SMS_FROM"],
-                                   "sms_to": recipients, "twilio_api_url": env.get("TWILIO_API_URL") or TWILIO_API_URL}
+    settings: dict[str, object] = {
+        "twilio_account_sid": env["TWILIO_ACCOUNT_SID"],
+        "sms_from": env["ALERT_SMS_FROM"],
+        "sms_to": recipients,
+        "twilio_api_url": env.get("TWILIO_API_URL") or TWILIO_API_URL,
+    }
     if env.get("TWILIO_API_KEY") or env.get("TWILIO_API_SECRET"):
         _require(env, "TWILIO_API_KEY or TWILIO_API_SECRET", ("TWILIO_API_KEY", "TWILIO_API_SECRET"))
         settings.update(twilio_api_key=dg.EnvVar("TWILIO_API_KEY"), twilio_api_secret=dg.EnvVar("TWILIO_API_SECRET"))
@@ -95,4 +107,7 @@ def alerts_resource_from_env(env: Mapping[str, str] | None = None) -> AlertsReso
     return AlertsResource(
         webserver_url=(env.get("DAGSTER_WEBSERVER_URL") or DEFAULT_WEBSERVER_URL).rstrip("/"),
         timeout_seconds=_number(env, "ALERT_TIMEOUT_SECONDS", 10.0, float),
-        **_slack(env), **_email(env), **_sms(env))
+        **_slack(env),
+        **_email(env),
+        **_sms(env),
+    )

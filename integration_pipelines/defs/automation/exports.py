@@ -23,17 +23,24 @@ DEFAULT_EXPORT_CRON = "0 2 * * *"
 def build_nightly_export_schedule(targets: tuple[str, ...]) -> dg.ScheduleDefinition:
     pairs = [(table.key(target), table.upstream) for target in targets for table in export_tables()]
 
-    @dg.schedule(name="nightly_export_schedule", job=export_job,
-                 cron_schedule=os.environ.get("EXPORT_CRON", DEFAULT_EXPORT_CRON),
-                 execution_timezone=os.environ.get("EXPORT_TIMEZONE", "UTC"),
-                 default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description="Exports every partition whose table changed since it was last exported "
-                             "(cron EXPORT_CRON, default 02:00, in EXPORT_TIMEZONE, default UTC).")
+    @dg.schedule(
+        name="nightly_export_schedule",
+        job=export_job,
+        cron_schedule=os.environ.get("EXPORT_CRON", DEFAULT_EXPORT_CRON),
+        execution_timezone=os.environ.get("EXPORT_TIMEZONE", "UTC"),
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Exports every partition whose table changed since it was last exported "
+        "(cron EXPORT_CRON, default 02:00, in EXPORT_TIMEZONE, default UTC).",
+    )
     def nightly_export_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
-        updated = {upstream: latest_materializations(context.instance, upstream)  # once per table, not per target
-                   for upstream in {upstream for _, upstream in pairs}}
-        stale = {key: stale_partitions(latest_materializations(context.instance, key), updated[upstream])
-                 for key, upstream in pairs}
+        updated = {
+            upstream: latest_materializations(context.instance, upstream)  # once per table, not per target
+            for upstream in {upstream for _, upstream in pairs}
+        }
+        stale = {
+            key: stale_partitions(latest_materializations(context.instance, key), updated[upstream])
+            for key, upstream in pairs
+        }
         stale = {key: partitions for key, partitions in stale.items() if partitions}
         if not stale:
             return dg.SkipReason("no partition changed since its last export")
@@ -51,17 +58,24 @@ def _repository(context: dg.ScheduleEvaluationContext) -> dg.RepositoryDefinitio
         return None
 
 
-def with_dbt_models(requests: list[dg.RunRequest],
-                    repository: dg.RepositoryDefinition | None) -> list[dg.RunRequest]:
+def with_dbt_models(requests: list[dg.RunRequest], repository: dg.RepositoryDefinition | None) -> list[dg.RunRequest]:
     """Each export run also selects the dbt models, which dbt builds after the exports they read."""
     if repository is None:
         return requests
-    models = sorted(dg.AssetSelection.groups(*DBT_GROUPS).resolve(repository.asset_graph),
-                    key=lambda k: k.to_user_string())
+    models = sorted(
+        dg.AssetSelection.groups(*DBT_GROUPS).resolve(repository.asset_graph), key=lambda k: k.to_user_string()
+    )
     if not models:
         return requests
-    return [dg.RunRequest(run_key=r.run_key, asset_selection=[*(r.asset_selection or []), *models],
-                          partition_key=r.partition_key, tags=r.tags) for r in requests]
+    return [
+        dg.RunRequest(
+            run_key=r.run_key,
+            asset_selection=[*(r.asset_selection or []), *models],
+            partition_key=r.partition_key,
+            tags=r.tags,
+        )
+        for r in requests
+    ]
 
 
 @dg.definitions

@@ -24,8 +24,10 @@ def dbt_export_target() -> tuple[str, str] | None:
     export_target = export_target_of(dbt_target)
     if export_target not in targets:
         if targets:
-            raise ValueError(f"DBT_TARGET {dbt_target!r} reads the {export_target} export, which EXPORT_TARGETS "
-                             f"({', '.join(targets)}) does not include")
+            raise ValueError(
+                f"DBT_TARGET {dbt_target!r} reads the {export_target} export, which EXPORT_TARGETS "
+                f"({', '.join(targets)}) does not include"
+            )
         return None
     return dbt_target, export_target
 
@@ -37,5 +39,4 @@ def defs() -> dg.Definitions:
         return dg.Definitions()
     dbt_target, export_target = chosen
     project = dbt_project(dbt_target)
-    return dg.Definitions(assets=[build_dbt_assets(project, export_target)],
-                          resources={"dbt": dbt_cli(project)})
+    return dg.Definitions(assets=[build_dbt_assets(project, export_target)], resources={"dbt": dbt_cli(project)})

@@ -19,8 +19,9 @@ from integration_pipelines.lib.dbt.project import DBT_PROJECT_DIR, dbt_executabl
 
 def project_for(target: str, project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     """The project for one dbt target, as it is (nothing prepared)."""
-    return DbtProject(project_dir=project_dir, profiles_dir=project_dir, target=target,
-                      target_path=Path("target") / target)
+    return DbtProject(
+        project_dir=project_dir, profiles_dir=project_dir, target=target, target_path=Path("target") / target
+    )
 
 
 def dbt_project(target: str, project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:

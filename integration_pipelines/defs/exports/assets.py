@@ -11,7 +11,7 @@ export_job = dg.define_asset_job(
     "export_job",
     selection=dg.AssetSelection.groups("exports", *DBT_GROUPS),
     description="Export the selected days of every table to each configured warehouse (EXPORT_TARGETS), then "
-                "build and test the dbt models and marts on the exported tables.",
+    "build and test the dbt models and marts on the exported tables.",
 )
 
 
@@ -20,5 +20,8 @@ def defs() -> dg.Definitions:
     targets = export_targets()
     if not targets:
         return dg.Definitions()
-    return dg.Definitions(assets=[build_export_assets(t) for t in targets],
-                          asset_checks=[build_export_checks(t) for t in targets], jobs=[export_job])
+    return dg.Definitions(
+        assets=[build_export_assets(t) for t in targets],
+        asset_checks=[build_export_checks(t) for t in targets],
+        jobs=[export_job],
+    )

@@ -15,11 +15,13 @@ from integration_pipelines.lib.partitions import range_tags
 MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION
 
 
-def latest_materializations(instance: dg.DagsterInstance, key: dg.AssetKey,
-                            partitions: Iterable[str] | None = None) -> Mapping[str, int]:
+def latest_materializations(
+    instance: dg.DagsterInstance, key: dg.AssetKey, partitions: Iterable[str] | None = None
+) -> Mapping[str, int]:
     """Partition -> storage id of the asset's latest materialization of it (of ``partitions`` only)."""
     return instance.get_latest_storage_id_by_partition(
-        key, MATERIALIZATION, partitions=None if partitions is None else set(partitions))
+        key, MATERIALIZATION, partitions=None if partitions is None else set(partitions)
+    )
 
 
 def stale_partitions(exported: Mapping[str, int], updated: Mapping[str, int]) -> set[str]:
@@ -43,9 +45,10 @@ def export_run_requests(stale: Mapping[dg.AssetKey, set[str]], stamp: str) -> li
     """One run per range of consecutive stale days, selecting only the exports stale in that range."""
     requests = []
     for first, last in contiguous_ranges(p for partitions in stale.values() for p in partitions):
-        keys = sorted((key for key, partitions in stale.items() if any(first <= p <= last for p in partitions)),
-                      key=lambda k: k.to_user_string())
+        keys = sorted(
+            (key for key, partitions in stale.items() if any(first <= p <= last for p in partitions)),
+            key=lambda k: k.to_user_string(),
+        )
         placement = {"partition_key": first} if first == last else {"tags": range_tags(first, last)}
-        requests.append(dg.RunRequest(run_key=f"export {first}..{last} @ {stamp}", asset_selection=keys,
-                                      **placement))
+        requests.append(dg.RunRequest(run_key=f"export {first}..{last} @ {stamp}", asset_selection=keys, **placement))
     return requests

@@ -21,9 +21,11 @@ def key_profile_sql(target: str, schema: str, table: str, keys: tuple[str, ...])
     source = f"{q(schema)}.{q(table)}"
     columns = ", ".join(q(k) for k in keys)
     null_key = " OR ".join(f"{q(k)} IS NULL" for k in keys)
-    return (f"SELECT (SELECT count(*) FROM {source}), "
-            f"(SELECT count(*) FROM {source} WHERE {null_key}), "
-            f"(SELECT count(*) FROM (SELECT {columns} FROM {source} GROUP BY {columns} HAVING count(*) > 1) d)")
+    return (
+        f"SELECT (SELECT count(*) FROM {source}), "
+        f"(SELECT count(*) FROM {source} WHERE {null_key}), "
+        f"(SELECT count(*) FROM (SELECT {columns} FROM {source} GROUP BY {columns} HAVING count(*) > 1) d)"
+    )
 
 
 def build_export_checks(target: str) -> dg.AssetChecksDefinition:
@@ -32,10 +34,14 @@ def build_export_checks(target: str) -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(
         name=f"export_{target}_keys",
-        specs=[dg.AssetCheckSpec(CHECK_NAME, asset=key,
-                                 description=f"{', '.join(t.source.primary_key)} is never NULL and never "
-                                             f"repeated in the {target} table")
-               for key, t in tables.items()],
+        specs=[
+            dg.AssetCheckSpec(
+                CHECK_NAME,
+                asset=key,
+                description=f"{', '.join(t.source.primary_key)} is never NULL and never repeated in the {target} table",
+            )
+            for key, t in tables.items()
+        ],
         can_subset=True,
         required_resource_keys=set(spec.resource_keys),
     )
@@ -46,9 +52,16 @@ def build_export_checks(target: str) -> dg.AssetChecksDefinition:
             destination = table.target(schema_prefix())
             sql = key_profile_sql(target, destination.schema, destination.name, destination.primary_key)
             rows, null_keys, duplicates = spec.query(context.resources, sql)[0]
-            yield dg.AssetCheckResult(asset_key=key, check_name=CHECK_NAME,
-                                      passed=null_keys == 0 and duplicates == 0,
-                                      metadata={"rows": rows, "null_keys": null_keys, "duplicate_keys": duplicates,
-                                                "table": destination.qualified})
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=CHECK_NAME,
+                passed=null_keys == 0 and duplicates == 0,
+                metadata={
+                    "rows": rows,
+                    "null_keys": null_keys,
+                    "duplicate_keys": duplicates,
+                    "table": destination.qualified,
+                },
+            )
 
     return export_key_checks

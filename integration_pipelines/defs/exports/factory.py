@@ -41,13 +41,20 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
 
     @dg.multi_asset(
         name=f"export_{target}",
-        specs=[dg.AssetSpec(
-            key, group_name="exports", kinds={target}, deps=[table.upstream], skippable=True,
-            description=f"{table.source.qualified} in {target}: one current row per "
-                        f"{', '.join(table.source.primary_key)}, deleted rows kept with is_deleted = true. "
-                        f"A partition carries the rows whose {table.source.version_column} falls in that day.",
-            metadata={"target": target, "source_table": table.source.qualified})
-            for key, table in tables.items()],
+        specs=[
+            dg.AssetSpec(
+                key,
+                group_name="exports",
+                kinds={target},
+                deps=[table.upstream],
+                skippable=True,
+                description=f"{table.source.qualified} in {target}: one current row per "
+                f"{', '.join(table.source.primary_key)}, deleted rows kept with is_deleted = true. "
+                f"A partition carries the rows whose {table.source.version_column} falls in that day.",
+                metadata={"target": target, "source_table": table.source.qualified},
+            )
+            for key, table in tables.items()
+        ],
         partitions_def=daily_partitions(),
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
@@ -63,8 +70,10 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
             if key not in context.selected_asset_keys:
                 continue
             if table.source.qualified not in present:
-                context.log.warning(f"{table.source.qualified} does not exist yet (materialize "
-                                    f"{table.upstream.to_user_string()} first); {key.to_user_string()} is skipped")
+                context.log.warning(
+                    f"{table.source.qualified} does not exist yet (materialize "
+                    f"{table.upstream.to_user_string()} first); {key.to_user_string()} is skipped"
+                )
                 continue
             yield export_table(context, exporter, table, window.start, window.end, target)
 
@@ -73,12 +82,17 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
 
 def upstream_cursor(context: dg.AssetExecutionContext, table: ExportTable) -> int:
     """The newest storage id among the upstream's materializations of this run's partitions."""
-    return max(latest_materializations(context.instance, table.upstream, context.partition_keys).values(),
-               default=-1)
+    return max(latest_materializations(context.instance, table.upstream, context.partition_keys).values(), default=-1)
 
 
-def export_table(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
-                 end: datetime, target: str) -> dg.MaterializeResult:
+def export_table(
+    context: dg.AssetExecutionContext,
+    exporter: Exporter,
+    table: ExportTable,
+    start: datetime,
+    end: datetime,
+    target: str,
+) -> dg.MaterializeResult:
     """Export the window, again if the upstream was re-materialized meanwhile.
 
     The nightly schedule counts a partition exported when the export's materialization is newer than
@@ -91,12 +105,20 @@ def export_table(context: dg.AssetExecutionContext, exporter: Exporter, table: E
         if upstream_cursor(context, table) == before:
             return dg.MaterializeResult(asset_key=table.key(target), metadata={**metadata, "passes": attempt})
         context.log.info(f"{table.upstream.to_user_string()} was re-materialized during the export; exporting again")
-    raise dg.Failure(f"{table.upstream.to_user_string()} kept changing during {MAX_PASSES} export passes; "
-                     f"{table.key(target).to_user_string()} stays due for the next run")
+    raise dg.Failure(
+        f"{table.upstream.to_user_string()} kept changing during {MAX_PASSES} export passes; "
+        f"{table.key(target).to_user_string()} stays due for the next run"
+    )
 
 
-def export_window(context: dg.AssetExecutionContext, exporter: Exporter, table: ExportTable, start: datetime,
-                  end: datetime, target: str) -> dict[str, object]:
+def export_window(
+    context: dg.AssetExecutionContext,
+    exporter: Exporter,
+    table: ExportTable,
+    start: datetime,
+    end: datetime,
+    target: str,
+) -> dict[str, object]:
     """Export [start, end) one day and one chunk at a time; returns metadata summing the loads."""
     destination = table.target(schema_prefix())
     began = time.monotonic()
@@ -112,21 +134,30 @@ def export_window(context: dg.AssetExecutionContext, exporter: Exporter, table: 
             inserted += result.inserted
             matched += result.matched
     seconds = time.monotonic() - began
-    context.log.info(f"{table.source.qualified} -> {target} {destination.qualified}: {rows} rows in {chunks} "
-                     f"load(s), {inserted} new keys, {seconds:.1f}s")
+    context.log.info(
+        f"{table.source.qualified} -> {target} {destination.qualified}: {rows} rows in {chunks} "
+        f"load(s), {inserted} new keys, {seconds:.1f}s"
+    )
     metadata: dict[str, object] = {
-        "target": target, "table": destination.qualified, "rows_exported": rows, "inserted": inserted,
-        "matched": matched, "loads": chunks, "seconds": round(seconds, 3),
+        "target": target,
+        "table": destination.qualified,
+        "rows_exported": rows,
+        "inserted": inserted,
+        "matched": matched,
+        "loads": chunks,
+        "seconds": round(seconds, 3),
         "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0,
-        "window_start": start.isoformat(), "window_end": end.isoformat(),
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
     }
     if result is not None:
         metadata.update(table_rows=result.table_rows, deleted_rows=result.deleted_rows)
     return metadata
 
 
-def read_chunks(context: dg.AssetExecutionContext, spec: TableSpec, start: datetime,
-                end: datetime) -> Iterator[pa.Table]:
+def read_chunks(
+    context: dg.AssetExecutionContext, spec: TableSpec, start: datetime, end: datetime
+) -> Iterator[pa.Table]:
     """Rows of the working table changed in [start, end), ``chunk_rows()`` at a time, ordered by key.
 
     Yields one empty table (with the table's schema) when the day has no rows, so a first export
@@ -142,8 +173,10 @@ def read_chunks(context: dg.AssetExecutionContext, spec: TableSpec, start: datet
         if after is not None:
             resume = f" AND ({', '.join(keys)}) > ({', '.join('?' for _ in keys)})"
             params.extend(after)
-        sql = (f"SELECT * EXCLUDE ({quote_ident(LOADED_AT_COLUMN)}) FROM {source} "
-               f"WHERE {version} >= ? AND {version} < ?{resume} ORDER BY {', '.join(keys)} LIMIT {size}")
+        sql = (
+            f"SELECT * EXCLUDE ({quote_ident(LOADED_AT_COLUMN)}) FROM {source} "
+            f"WHERE {version} >= ? AND {version} < ?{resume} ORDER BY {', '.join(keys)} LIMIT {size}"
+        )
         with context.resources.duckdb.get_connection() as con:
             chunk = con.sql(sql, params=params).to_arrow_table()
         if chunk.num_rows or after is None:

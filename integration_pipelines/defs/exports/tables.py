@@ -33,8 +33,11 @@ class ExportTable:
 
 
 def export_tables() -> list[ExportTable]:
-    tables = [ExportTable(table_spec(source.name, obj), warehouse_key(source.name, obj))
-              for source in registry.sources().values() for obj in source.objects.values()]
+    tables = [
+        ExportTable(table_spec(source.name, obj), warehouse_key(source.name, obj))
+        for source in registry.sources().values()
+        for obj in source.objects.values()
+    ]
     tables += [ExportTable(feedback_table(name), feedback_key(name)) for name in FEEDBACK_TABLES]
     return tables
 

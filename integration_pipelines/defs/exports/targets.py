@@ -82,12 +82,15 @@ class Target:
     quote: Callable[[str], str] = quote_ident
 
 
-TARGETS = {t.name: t for t in (
-    Target("duckdb", frozenset({"export_duckdb"}), _duckdb, _query_duckdb),
-    Target("snowflake", frozenset({"snowflake"}), _snowflake, _query_snowflake),
-    Target("bigquery", frozenset({"bigquery"}), _bigquery, _query_bigquery, _backticks),
-    Target("redshift", frozenset({"redshift", "s3"}), _redshift, _query_redshift),
-)}
+TARGETS = {
+    t.name: t
+    for t in (
+        Target("duckdb", frozenset({"export_duckdb"}), _duckdb, _query_duckdb),
+        Target("snowflake", frozenset({"snowflake"}), _snowflake, _query_snowflake),
+        Target("bigquery", frozenset({"bigquery"}), _bigquery, _query_bigquery, _backticks),
+        Target("redshift", frozenset({"redshift", "s3"}), _redshift, _query_redshift),
+    )
+}
 
 
 def parse_targets(value: str) -> tuple[str, ...]:

@@ -11,8 +11,17 @@ from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.preprocess import preprocess_many
 
 PII_TYPES = ("email", "phone", "card", "iban")
-CARRIED = ("source", "source_object", "message_id", "parent_id", "author_role", "channel", "created_at",
-           "updated_at", "is_deleted")
+CARRIED = (
+    "source",
+    "source_object",
+    "message_id",
+    "parent_id",
+    "author_role",
+    "channel",
+    "created_at",
+    "updated_at",
+    "is_deleted",
+)
 
 
 @dg.asset(
@@ -35,14 +44,16 @@ def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeRe
         raise dg.Failure("feedback.customer_feedback does not exist yet: materialize customer_feedback first")
     processed = preprocess_many(rows.column("text").to_pylist())
     columns = {name: rows.column(name) for name in CARRIED}
-    columns.update({
-        "normalized_text": pa.array([p.normalized for p in processed], pa.string()),
-        "language": pa.array([p.language for p in processed], pa.string()),
-        "script": pa.array([p.script for p in processed], pa.string()),
-        "dialect": pa.array([p.dialect for p in processed], pa.string()),
-        "token_count": pa.array([len(p.tokens) for p in processed], pa.int64()),
-        "tokens": pa.array([json.dumps(p.tokens, ensure_ascii=False) for p in processed], pa.string()),
-    })
+    columns.update(
+        {
+            "normalized_text": pa.array([p.normalized for p in processed], pa.string()),
+            "language": pa.array([p.language for p in processed], pa.string()),
+            "script": pa.array([p.script for p in processed], pa.string()),
+            "dialect": pa.array([p.dialect for p in processed], pa.string()),
+            "token_count": pa.array([len(p.tokens) for p in processed], pa.int64()),
+            "tokens": pa.array([json.dumps(p.tokens, ensure_ascii=False) for p in processed], pa.string()),
+        }
+    )
     for kind in PII_TYPES:
         columns[f"pii_{kind}"] = pa.array([p.pii_counts.get(kind, 0) for p in processed], pa.int64())
     table = pa.table(columns)

@@ -10,8 +10,18 @@ from integration_pipelines.defs.text.tables import feedback_key, read_window, st
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.sentiment.base import SentimentRequest
 
-CARRIED = ("source", "message_id", "parent_id", "author_role", "channel", "language", "dialect", "created_at",
-           "updated_at", "is_deleted")
+CARRIED = (
+    "source",
+    "message_id",
+    "parent_id",
+    "author_role",
+    "channel",
+    "language",
+    "dialect",
+    "created_at",
+    "updated_at",
+    "is_deleted",
+)
 
 
 @dg.asset(
@@ -35,25 +45,38 @@ def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     if rows is None:
         raise dg.Failure("feedback.feedback_preprocessed does not exist yet: materialize it first")
     provider = settings.build()
-    requests = [SentimentRequest(id=f"{source}:{message_id}", text=text or "", language=language, dialect=dialect)
-                for source, message_id, text, language, dialect in zip(
-                    *(rows.column(c).to_pylist() for c in ("source", "message_id", "normalized_text", "language",
-                                                            "dialect")), strict=True)]
+    requests = [
+        SentimentRequest(id=f"{source}:{message_id}", text=text or "", language=language, dialect=dialect)
+        for source, message_id, text, language, dialect in zip(
+            *(rows.column(c).to_pylist() for c in ("source", "message_id", "normalized_text", "language", "dialect")),
+            strict=True,
+        )
+    ]
     results = provider.score(requests)
     columns = {name: rows.column(name) for name in CARRIED}
-    columns.update({
-        "label": pa.array([r.label for r in results], pa.string()),
-        "score": pa.array([r.score for r in results], pa.float64()),
-        "confidence": pa.array([r.confidence for r in results], pa.float64()),
-        "provider": pa.array([r.provider for r in results], pa.string()),
-        "model": pa.array([r.model for r in results], pa.string()),
-    })
+    columns.update(
+        {
+            "label": pa.array([r.label for r in results], pa.string()),
+            "score": pa.array([r.score for r in results], pa.float64()),
+            "confidence": pa.array([r.confidence for r in results], pa.float64()),
+            "provider": pa.array([r.provider for r in results], pa.string()),
+            "model": pa.array([r.model for r in results], pa.string()),
+        }
+    )
     metadata = dict(store(context, "feedback_sentiment", pa.table(columns)))
     labels = Counter(r.label for r in results)
     usage = provider.usage
     metadata.update({f"label_{label}": labels.get(label, 0) for label in ("negative", "neutral", "positive")})
-    metadata.update({"provider": provider.name, "model": provider.model, "llm_requests": usage.requests,
-                     "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-                     "cost_usd": round(usage.cost_usd, 6), "cache_hits": usage.cache_hits,
-                     "fallback_rows": usage.fallbacks})
+    metadata.update(
+        {
+            "provider": provider.name,
+            "model": provider.model,
+            "llm_requests": usage.requests,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cost_usd": round(usage.cost_usd, 6),
+            "cache_hits": usage.cache_hits,
+            "fallback_rows": usage.fallbacks,
+        }
+    )
     return dg.MaterializeResult(metadata=metadata)

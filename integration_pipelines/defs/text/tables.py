@@ -21,8 +21,9 @@ def feedback_table(name: str) -> TableSpec:
     return TableSpec(schema=SCHEMA, name=name, primary_key=("source", "message_id"))
 
 
-def read_window(context: dg.AssetExecutionContext, table: str, start: datetime, end: datetime,
-                where: str = "true") -> pa.Table | None:
+def read_window(
+    context: dg.AssetExecutionContext, table: str, start: datetime, end: datetime, where: str = "true"
+) -> pa.Table | None:
     """Rows of ``feedback.{table}`` whose updated_at lies in [start, end); None if the table is missing."""
     with context.resources.duckdb.get_connection() as con:
         if f"{SCHEMA}.{table}" not in existing_tables(con):
@@ -30,7 +31,8 @@ def read_window(context: dg.AssetExecutionContext, table: str, start: datetime, 
         return con.sql(
             f"SELECT * EXCLUDE (_loaded_at) FROM {quote_ident(SCHEMA)}.{quote_ident(table)} "
             f"WHERE updated_at >= $start AND updated_at < $end AND ({where}) ORDER BY source, message_id",
-            params={"start": start, "end": end}).to_arrow_table()
+            params={"start": start, "end": end},
+        ).to_arrow_table()
 
 
 def store(context: dg.AssetExecutionContext, name: str, data: pa.Table) -> Mapping[str, object]:

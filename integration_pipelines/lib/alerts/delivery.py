@@ -31,12 +31,12 @@ class Delivery:
     def summary(self) -> str:
         if not self.sent and not self.failed:
             return "no alert channel is configured"
-        return (f"alert sent via {', '.join(self.sent) or 'no channel'}"
-                + (f"; failed: {', '.join(self.failed)}" if self.failed else ""))
+        return f"alert sent via {', '.join(self.sent) or 'no channel'}" + (
+            f"; failed: {', '.join(self.failed)}" if self.failed else ""
+        )
 
 
-def deliver(message: AlertMessage, channels: Sequence[Channel], redactor: Redactor,
-            log: logging.Logger) -> Delivery:
+def deliver(message: AlertMessage, channels: Sequence[Channel], redactor: Redactor, log: logging.Logger) -> Delivery:
     """Try each channel once; a failure's text is redacted too (SDK errors can quote the request)."""
     sent: list[str] = []
     failed: list[str] = []

@@ -56,8 +56,9 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def build_message(run: FailedRun, redactor: Redactor, error_chars: int = LONG_ERROR_CHARS,
-                  short_error_chars: int = SHORT_ERROR_CHARS) -> AlertMessage:
+def build_message(
+    run: FailedRun, redactor: Redactor, error_chars: int = LONG_ERROR_CHARS, short_error_chars: int = SHORT_ERROR_CHARS
+) -> AlertMessage:
     """The alert for ``run``; every error passes through ``redactor`` before it is cut or rendered."""
     partitions = run.partitions_text()
     steps = [StepError(s.step_key, redactor.text(s.error)) for s in run.steps]

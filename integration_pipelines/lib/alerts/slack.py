@@ -28,6 +28,7 @@ class SlackChannel:
 
     def send(self, message: AlertMessage) -> None:
         # slack_sdk takes whole seconds; its default retry handler retries a dropped connection once
-        client = WebClient(token=self.token, base_url=self.api_url.rstrip("/") + "/",
-                           timeout=max(1, math.ceil(self.timeout_seconds)))
+        client = WebClient(
+            token=self.token, base_url=self.api_url.rstrip("/") + "/", timeout=max(1, math.ceil(self.timeout_seconds))
+        )
         client.chat_postMessage(channel=self.channel, text=message.text, unfurl_links=False, unfurl_media=False)

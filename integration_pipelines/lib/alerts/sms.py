@@ -39,13 +39,16 @@ class SmsChannel:
         with httpx.Client(auth=(self.username, self.password), timeout=self.timeout_seconds) as client:
             for recipient in self.recipients:
                 try:
-                    response = client.post(self.messages_url,
-                                           data={"From": self.sender, "To": recipient, "Body": message.short_text})
+                    response = client.post(
+                        self.messages_url, data={"From": self.sender, "To": recipient, "Body": message.short_text}
+                    )
                     response.raise_for_status()
                 except httpx.HTTPStatusError as error:
                     failures.append(f"{recipient}: HTTP {error.response.status_code}")
                 except httpx.HTTPError as error:
                     failures.append(f"{recipient}: {type(error).__name__}")
         if failures:
-            raise SmsError(f"Twilio did not accept the SMS for {len(failures)} of {len(self.recipients)} "
-                           f"recipient(s): {'; '.join(failures)}")
+            raise SmsError(
+                f"Twilio did not accept the SMS for {len(failures)} of {len(self.recipients)} "
+                f"recipient(s): {'; '.join(failures)}"
+            )

@@ -41,7 +41,8 @@ def last_days_of_sentiment(path: Path, days: int = 3, prefix: str = "") -> list[
     """``agg_sentiment_daily`` for the last ``days`` days that have messages, per day and source (its
     channels and languages summed, the shares weighted by scored messages)."""
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(f"""
+        rows = con.execute(
+            f"""
             WITH recent AS (
                 SELECT * FROM {_schema(prefix)}.agg_sentiment_daily
                 WHERE message_date IN (SELECT DISTINCT message_date FROM {_schema(prefix)}.agg_sentiment_daily
@@ -51,19 +52,24 @@ def last_days_of_sentiment(path: Path, days: int = 3, prefix: str = "") -> list[
                    sum(neutral_share * scored_messages) / nullif(sum(scored_messages), 0),
                    sum(positive_share * scored_messages) / nullif(sum(scored_messages), 0),
                    sum(mean_score * scored_messages) / nullif(sum(scored_messages), 0)
-            FROM recent GROUP BY ALL ORDER BY message_date DESC, source""", [days]).fetchall()
+            FROM recent GROUP BY ALL ORDER BY message_date DESC, source""",
+            [days],
+        ).fetchall()
     return [DailySentiment(*row) for row in rows]
 
 
 def most_negative_customers(path: Path, limit: int = 5, prefix: str = "") -> list[Customer]:
     """The ``limit`` people in ``dim_customer`` with the most negative messages (then most messages)."""
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(f"""
+        rows = con.execute(
+            f"""
             SELECT email, name, zendesk_user_id, salesforce_contact_id, hubspot_contact_id, intercom_contact_id,
                    messages, negative_messages, last_seen_at
             FROM {_schema(prefix)}.dim_customer
             WHERE negative_messages > 0
-            ORDER BY negative_messages DESC, messages DESC, customer_key LIMIT ?""", [limit]).fetchall()
+            ORDER BY negative_messages DESC, messages DESC, customer_key LIMIT ?""",
+            [limit],
+        ).fetchall()
     return [_customer(*row) for row in rows]
 
 

@@ -79,8 +79,9 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self.metrics = RequestMetrics()
         self.redactor = redactor or Redactor()
-        self.buckets = {group: TokenBucket(limit, sleep=sleep)
-                        for group, limit in (rate_limits or {"default": None}).items()}
+        self.buckets = {
+            group: TokenBucket(limit, sleep=sleep) for group, limit in (rate_limits or {"default": None}).items()
+        }
         self.buckets.setdefault("default", TokenBucket(None, sleep=sleep))
         self._rate_limit_headers = rate_limit_headers or RateLimitHeaders()
         self._classify_error = classify_error
@@ -93,8 +94,7 @@ class ApiClient:
             auth=auth,
             headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=max_connections,
-                                max_keepalive_connections=max_connections),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             follow_redirects=False,
         )
 
@@ -127,8 +127,9 @@ class ApiClient:
         """Like ``request`` but also retries bodies that are not valid JSON (truncated transfers)."""
         return self._send(method, url, limit_group, kwargs, parse_json=True)[1]
 
-    def _send(self, method: str, url: str, limit_group: str, kwargs: dict[str, Any],
-              *, parse_json: bool) -> tuple[httpx.Response, Any]:
+    def _send(
+        self, method: str, url: str, limit_group: str, kwargs: dict[str, Any], *, parse_json: bool
+    ) -> tuple[httpx.Response, Any]:
         bucket = self.buckets.get(limit_group, self.buckets["default"])
         attempt = 0
         refreshed = False
@@ -214,8 +215,7 @@ class ApiClient:
         except RuntimeError:  # an exception raised before httpx attached the request
             return self._http.base_url.join(url)
 
-    def _wait_before_retry(self, method: str, url: httpx.URL, attempt: int, reason: str,
-                           wait: float | None) -> None:
+    def _wait_before_retry(self, method: str, url: httpx.URL, attempt: int, reason: str, wait: float | None) -> None:
         with self._retry_lock:
             exhausted = attempt >= self.retry.max_attempts or self._retries_used >= self.retry.budget
             if not exhausted:
@@ -239,8 +239,9 @@ class ApiClient:
     def _url(self, url: httpx.URL | str) -> str:
         return self.redactor.url(str(url))
 
-    def _log(self, method: str, url: httpx.URL, status: int | None, elapsed_ms: float,
-             attempt: int, error: str | None = None) -> None:
+    def _log(
+        self, method: str, url: httpx.URL, status: int | None, elapsed_ms: float, attempt: int, error: str | None = None
+    ) -> None:
         fields = {
             "integration": self.integration,
             "method": method,

@@ -118,8 +118,7 @@ class RateLimitHeaders:
                 reset /= 1000.0
             if self.reset_is_epoch:
                 reset = max(0.0, reset - (now if now is not None else time.time()))
-        return RateLimitState(limit=_first_number(headers, self.limit), remaining=remaining,
-                              reset_after=reset)
+        return RateLimitState(limit=_first_number(headers, self.limit), remaining=remaining, reset_after=reset)
 
 
 def _first_number(headers: Mapping[str, str], names: tuple[str, ...]) -> float | None:

@@ -14,9 +14,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 
 MASK = "***"
 
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
-)
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
 # A name is sensitive when one of its words is listed, or when it contains one of the fragments.
 SENSITIVE_NAME_WORDS = frozenset({"key", "sig", "code", "auth", "session", "assertion", "credential"})
 SENSITIVE_NAME_FRAGMENTS = ("token", "secret", "password", "passwd", "apikey", "signature")
@@ -74,9 +72,7 @@ class Redactor:
         query = parts.query
         if query:
             pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, MASK if is_sensitive_name(k) else v) for k, v in pairs], safe="*"
-            )
+            query = urlencode([(k, MASK if is_sensitive_name(k) else v) for k, v in pairs], safe="*")
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:

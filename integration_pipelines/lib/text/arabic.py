@@ -26,8 +26,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "EMOJI_BASE", "EMOJI_MOD", "NormalizeOptions", "DEFAULT_OPTIONS",
-    "fold", "normalize", "reduce_elongation",
+    "EMOJI_BASE",
+    "EMOJI_MOD",
+    "NormalizeOptions",
+    "DEFAULT_OPTIONS",
+    "fold",
+    "normalize",
+    "reduce_elongation",
 ]
 
 
@@ -68,9 +73,7 @@ EMOJI_BASE = (
 )
 EMOJI_MOD = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
 
-DIACRITICS = (
-    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u08d3-\u08e1\u08e3-\u08ff"
-)
+DIACRITICS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u08d3-\u08e1\u08e3-\u08ff"
 TATWEEL = "\u0640"
 # Dropped always: zero-width space/non-joiner, LRM/RLM/ALM, bidi embeddings and isolates,
 # word joiner, BOM, soft hyphen, Arabic end-of-ayah sign.  ZWJ (U+200D) is handled separately.
@@ -82,13 +85,28 @@ COMPAT_RANGES = "\ufb50-\ufdff\ufe70-\ufefe\uff01-\uffef"
 _ALWAYS: dict[str, str] = {
     **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
     **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian (Eastern Arabic-Indic) digits
-    "\u066b": ".", "\u066c": ",", "\u066a": "%",  # Arabic decimal/thousands separators, percent
+    "\u066b": ".",
+    "\u066c": ",",
+    "\u066a": "%",  # Arabic decimal/thousands separators, percent
 }
-_ALEF = {"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
-         "\u0672": "\u0627", "\u0673": "\u0627", "\u0675": "\u0627"}
+_ALEF = {
+    "\u0623": "\u0627",
+    "\u0625": "\u0627",
+    "\u0622": "\u0627",
+    "\u0671": "\u0627",
+    "\u0672": "\u0627",
+    "\u0673": "\u0627",
+    "\u0675": "\u0627",
+}
 _HAMZA = {"\u0624": "\u0648", "\u0626": "\u064a"}
-_VARIANTS = {"\u06a9": "\u0643", "\u06cc": "\u064a", "\u06be": "\u0647", "\u06d5": "\u0647",
-             "\u06c0": "\u0647", "\u06c1": "\u0647"}
+_VARIANTS = {
+    "\u06a9": "\u0643",
+    "\u06cc": "\u064a",
+    "\u06be": "\u0647",
+    "\u06d5": "\u0647",
+    "\u06c0": "\u0647",
+    "\u06c1": "\u0647",
+}
 
 
 def _expand(ranges: str) -> list[str]:

@@ -17,8 +17,18 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-FEEDBACK_COLUMNS = ("source", "source_object", "message_id", "parent_id", "author_role", "channel",
-                    "created_at", "updated_at", "text", "is_deleted")
+FEEDBACK_COLUMNS = (
+    "source",
+    "source_object",
+    "message_id",
+    "parent_id",
+    "author_role",
+    "channel",
+    "created_at",
+    "updated_at",
+    "text",
+    "is_deleted",
+)
 KEY = ("source", "message_id")
 
 
@@ -32,12 +42,15 @@ class FeedbackSource:
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {f"{schema}.{name}" for schema, name in con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+    }
 
 
-def feedback_rows(con: duckdb.DuckDBPyConnection, sources: Iterable[FeedbackSource], start: datetime,
-                  end: datetime) -> tuple[pa.Table, list[str]]:
+def feedback_rows(
+    con: duckdb.DuckDBPyConnection, sources: Iterable[FeedbackSource], start: datetime, end: datetime
+) -> tuple[pa.Table, list[str]]:
     """Every source whose tables are present in the warehouse, unioned for the window; returns the rows
     and the sources read."""
     present = existing_tables(con)
@@ -53,6 +66,16 @@ def feedback_rows(con: duckdb.DuckDBPyConnection, sources: Iterable[FeedbackSour
 
 
 def empty_feedback() -> pa.Table:
-    return pa.table({name: pa.array([], type=pa.timestamp("us", tz="UTC") if name.endswith("_at")
-                                     else pa.bool_() if name == "is_deleted" else pa.string())
-                     for name in FEEDBACK_COLUMNS})
+    return pa.table(
+        {
+            name: pa.array(
+                [],
+                type=pa.timestamp("us", tz="UTC")
+                if name.endswith("_at")
+                else pa.bool_()
+                if name == "is_deleted"
+                else pa.string(),
+            )
+            for name in FEEDBACK_COLUMNS
+        }
+    )

@@ -31,23 +31,101 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["IBAN_LENGTHS", "PII_TYPES", "PLACEHOLDERS", "Redaction", "iban_ok", "luhn_ok", "redact",
-           "redact_parts"]
+__all__ = ["IBAN_LENGTHS", "PII_TYPES", "PLACEHOLDERS", "Redaction", "iban_ok", "luhn_ok", "redact", "redact_parts"]
 
 PII_TYPES = ("email", "phone", "card", "iban")
 PLACEHOLDERS = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "iban": "[IBAN]"}
 
 # ISO 13616 IBAN lengths (SWIFT IBAN registry).
 IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
-    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
-    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
-    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
-    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BI": 27,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DJ": 27,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FK": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "LY": 25,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MN": 20,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NI": 28,
+    "NL": 18,
+    "NO": 15,
+    "OM": 23,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "RU": 33,
+    "SA": 24,
+    "SC": 31,
+    "SD": 18,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "SO": 23,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
+    "YE": 30,
 }
 
 _SEP = " \u00a0\u2009\u202f.\\-\u2010-\u2013"  # one of these may join two digit groups
@@ -81,14 +159,19 @@ _GLUED_AFTER = re.compile(r"[A-Za-z0-9_@/\\#%&]|[.,:/]\d|-\d")
 _ORDER_WORD = re.compile(
     r"(?:order|ord|ref|reference|invoice|inv|tracking|awb|shipment|ticket|case"
     r"|طلب|الطلب|طلبي|[اأ]وردر|ال[اأ]وردر|فاتور[ةه]|الفاتور[ةه]|شحن[ةه]|الشحن[ةه]|مرجع|المرجع)"
-    r"[\s:#.\-]*(?:no\.?|number|num|nr|id|is|#|رقم|رقمه|رقمها|هو)?[\s:#.\-]*$", re.IGNORECASE)
-_CC_MOBILE = re.compile(r"9665\d{8}|9715\d{8}|965[569]\d{7}|974[3567]\d{7}|973[36]\d{7}|968[79]\d{7}"
-                        r"|201[0125]\d{8}|447\d{9}")
+    r"[\s:#.\-]*(?:no\.?|number|num|nr|id|is|#|رقم|رقمه|رقمها|هو)?[\s:#.\-]*$",
+    re.IGNORECASE,
+)
+_CC_MOBILE = re.compile(
+    r"9665\d{8}|9715\d{8}|965[569]\d{7}|974[3567]\d{7}|973[36]\d{7}|968[79]\d{7}"
+    r"|201[0125]\d{8}|447\d{9}"
+)
 _TRUNK = re.compile(r"0[1-9]\d{7,9}")
 _GULF8 = re.compile(r"[35679]\d{7}")
 _NANP = re.compile(r"[2-9]\d{9}")
-_TO_ASCII = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
-                          **{chr(0x06F0 + i): str(i) for i in range(10)}})
+_TO_ASCII = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
 
 
 @dataclass(frozen=True)
@@ -147,16 +230,20 @@ def _is_phone(plus: bool, digits: str, sizes: list[int], weak_ok: bool) -> bool:
 def _sep_ok(sep: str) -> bool:
     """Separators allowed *inside* one number: one space/dash/dot, or parentheses around a group."""
     core = sep.replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("\u2009", "")
-    return len(sep) - len(core) <= 2 and (len(core) <= 1 or core in (")-", "-(", ")(")) \
+    return (
+        len(sep) - len(core) <= 2
+        and (len(core) <= 1 or core in (")-", "-(", ")("))
         and all(c in "().-\u2010\u2011\u2012\u2013" for c in core)
+    )
 
 
-def _weak_window_ok(i: int, j: int, n: int, first: int, last: int, digits: list[str], hard: list[bool],
-                    spaced: list[bool]) -> bool:
+def _weak_window_ok(
+    i: int, j: int, n: int, first: int, last: int, digits: list[str], hard: list[bool], spaced: list[bool]
+) -> bool:
     """Weak formats: the whole chain, a space-delimited piece, or a window not flanked by another
     4-digit group -- "5123 4567 300" holds a Kuwaiti number, "5532 0151 1283 0368" (a card number
     failing Luhn) does not."""
-    if (i == 0 and j == n) or ((i == 0 or spaced[i - 1]) and (j == n or spaced[j - 1]) and not any(spaced[i:j - 1])):
+    if (i == 0 and j == n) or ((i == 0 or spaced[i - 1]) and (j == n or spaced[j - 1]) and not any(spaced[i : j - 1])):
         return True
     before = i > first and not hard[i - 1] and len(digits[i - 1]) == 4
     after = j < last and not hard[j - 1] and len(digits[j]) == 4
@@ -167,9 +254,9 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
     """Find the cards/phones inside one chain ``text[start:end]``; append (start, end, type) edits."""
     groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, start, end)]
     n = len(groups)
-    plus = text[start] == "+" or text[start:start + 2] == "(+"
+    plus = text[start] == "+" or text[start : start + 2] == "(+"
     digits = [_ascii(text[a:b]) for a, b in groups]
-    seps = [text[groups[k][1]:groups[k + 1][0]] for k in range(n - 1)]
+    seps = [text[groups[k][1] : groups[k + 1][0]] for k in range(n - 1)]
     hard = [not _sep_ok(s) for s in seps]
     spaced = [any(c in s for c in " \u00a0\u202f\u2009") for s in seps]
     first = i = 1 if _GLUED_BEFORE.search(text, max(0, start - 2), start) else 0
@@ -177,19 +264,25 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
     while i < last:
         found = None
         for j in range(last, i, -1):
-            if any(hard[i:j - 1]):
+            if any(hard[i : j - 1]):
                 continue
             d = "".join(digits[i:j])
             if len(d) > 19:
                 continue
             wplus = plus and i == 0
-            if (not wplus and 13 <= len(d) <= 19 and d[0] in "23456" and luhn_ok(d)
-                    and all(len(s) == 1 and s in " " + _DASHES for s in seps[i:j - 1])):
+            if (
+                not wplus
+                and 13 <= len(d) <= 19
+                and d[0] in "23456"
+                and luhn_ok(d)
+                and all(len(s) == 1 and s in " " + _DASHES for s in seps[i : j - 1])
+            ):
                 found = "card"
                 break
             s0 = groups[i][0]
-            weak_ok = _weak_window_ok(i, j, n, first, last, digits, hard, spaced) \
-                and not _ORDER_WORD.search(text, max(0, s0 - 40), s0)
+            weak_ok = _weak_window_ok(i, j, n, first, last, digits, hard, spaced) and not _ORDER_WORD.search(
+                text, max(0, s0 - 40), s0
+            )
             if _is_phone(wplus, d, [len(x) for x in digits[i:j]], weak_ok):
                 found = "phone"
                 break
@@ -201,7 +294,7 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
             a = start  # include a leading "+", "(" or "(+"
         elif text[a - 1] == "(":
             a -= 1
-        if text[a:b].count("(") > text[a:b].count(")") and text[b:b + 1] == ")":
+        if text[a:b].count("(") > text[a:b].count(")") and text[b : b + 1] == ")":
             b += 1
         edits.append((a, b, found))
         i = j

@@ -37,8 +37,9 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _make(normalized: str, language: str, script: str, dialect: str | None, counts: dict[str, int],
-          tokens: tuple[str, ...]) -> Preprocessed:
+def _make(
+    normalized: str, language: str, script: str, dialect: str | None, counts: dict[str, int], tokens: tuple[str, ...]
+) -> Preprocessed:
     """``Preprocessed(...)`` without the frozen dataclass ``__init__``, which costs as much as a
     normalisation step on short messages; the fields and the object are exactly the same."""
     out = _new(Preprocessed)
@@ -64,8 +65,15 @@ def preprocess_many(texts: Iterable[str], options: NormalizeOptions | None = Non
     """Batch helper (single process): one ``Preprocessed`` per input, in order; ``preprocess``
     inlined with its steps bound locally, since call overhead is a visible share of ~20 us/doc."""
     out: list[Preprocessed] = []
-    append, fold_, redact, squeeze, tok, cls, make = (out.append, fold, redact_parts, reduce_elongation, tokenize,
-                                                      classify, _make)
+    append, fold_, redact, squeeze, tok, cls, make = (
+        out.append,
+        fold,
+        redact_parts,
+        reduce_elongation,
+        tokenize,
+        classify,
+        _make,
+    )
     for text in texts:
         redacted, counts, _ = redact(fold_(text, options))
         normalized = squeeze(redacted, options)

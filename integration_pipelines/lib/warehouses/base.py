@@ -73,8 +73,7 @@ def ordered_unique(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def newer_or_equal(ordering: Sequence[str], source: str, target: str,
-                   quote: Callable[[str], str] = quote_ident) -> str:
+def newer_or_equal(ordering: Sequence[str], source: str, target: str, quote: Callable[[str], str] = quote_ident) -> str:
     """SQL that is TRUE when the ``source`` row ranks at or above the ``target`` row, else FALSE (never
     NULL): ``(s.a, s.b, ...) >= (t.a, t.b, ...)`` compared lexicographically over the ``ordering``
     columns, with NULL below every value and two NULLs equal, the order of the within-load dedupe

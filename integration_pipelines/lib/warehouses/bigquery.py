@@ -72,8 +72,15 @@ from integration_pipelines.lib.warehouses.schema import (
 STAGING_PREFIX = "ip_stg_"
 STAGING_EXPIRATION = timedelta(days=1)
 
-_BIGQUERY_TYPES = {INTEGER: "INT64", FLOAT: "FLOAT64", BOOLEAN: "BOOL", STRING: "STRING", DATE: "DATE",
-                   TIMESTAMP_TZ: "TIMESTAMP", TIMESTAMP_NTZ: "DATETIME"}
+_BIGQUERY_TYPES = {
+    INTEGER: "INT64",
+    FLOAT: "FLOAT64",
+    BOOLEAN: "BOOL",
+    STRING: "STRING",
+    DATE: "DATE",
+    TIMESTAMP_TZ: "TIMESTAMP",
+    TIMESTAMP_NTZ: "DATETIME",
+}
 # tables.get reports legacy names (INTEGER, FLOAT, BOOLEAN) or standard ones, depending on how the
 # column was created; anything else (NUMERIC, BYTES, ...) only matches itself
 _STANDARD_NAMES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}
@@ -116,8 +123,10 @@ class BigQueryExporter:
         null_keys = functools.reduce(pc.or_, [pc.is_null(data[k]) for k in table.primary_key])
         nulls = pc.sum(null_keys).as_py() or 0
         if nulls:
-            raise ValueError(f"{table.qualified}: {nulls} incoming row(s) have a NULL primary key "
-                             f"{list(table.primary_key)}; nothing was loaded")
+            raise ValueError(
+                f"{table.qualified}: {nulls} incoming row(s) have a NULL primary key "
+                f"{list(table.primary_key)}; nothing was loaded"
+            )
         staged = _staging_arrow(data, incoming)
         with self.connect() as client:
             dataset = bigquery.DatasetReference(client.project, table.schema)
@@ -150,16 +159,18 @@ class BigQueryExporter:
     # -- schema ------------------------------------------------------------------------------------
 
     @staticmethod
-    def _stored_columns(client: bigquery.Client,
-                        ref: bigquery.TableReference) -> dict[str, bigquery.SchemaField] | None:
+    def _stored_columns(
+        client: bigquery.Client, ref: bigquery.TableReference
+    ) -> dict[str, bigquery.SchemaField] | None:
         try:
             return {f.name: f for f in client.get_table(ref).schema}
         except NotFound:
             return None
 
     @staticmethod
-    def _plan(table: TableSpec, stored: dict[str, bigquery.SchemaField] | None, incoming: dict[str, str],
-              all_null: set[str]) -> tuple[list[str], dict[str, str]]:
+    def _plan(
+        table: TableSpec, stored: dict[str, bigquery.SchemaField] | None, incoming: dict[str, str], all_null: set[str]
+    ) -> tuple[list[str], dict[str, str]]:
         """New columns, and the BigQuery type every column must have (stored and incoming, by stored
         name); raises SchemaChangeError before anything is written. An all-NULL column (Arrow null
         type) fits any stored type as it is: never a type change (a new one becomes STRING)."""
@@ -193,13 +204,21 @@ class BigQueryExporter:
             client.create_dataset(dataset, exists_ok=True)
 
     def _create(self, client: bigquery.Client, table: TableSpec, target: str, incoming: dict[str, str]) -> None:
-        columns = [f"{quote_ident(c)} {_BIGQUERY_TYPES[k]}{' NOT NULL' if c in table.primary_key else ''}"
-                   for c, k in incoming.items()]
+        columns = [
+            f"{quote_ident(c)} {_BIGQUERY_TYPES[k]}{' NOT NULL' if c in table.primary_key else ''}"
+            for c, k in incoming.items()
+        ]
         columns.append(f"{quote_ident(LOADED_AT_COLUMN)} TIMESTAMP")
         self._query(client, f"CREATE TABLE IF NOT EXISTS {target} ({', '.join(columns)})")
 
-    def _rebuild(self, client: bigquery.Client, target: str, stored: dict[str, bigquery.SchemaField],
-                 types: dict[str, str], new_columns: Sequence[str]) -> None:
+    def _rebuild(
+        self,
+        client: bigquery.Client,
+        target: str,
+        stored: dict[str, bigquery.SchemaField],
+        types: dict[str, str],
+        new_columns: Sequence[str],
+    ) -> None:
         """Widen and add columns in one CREATE OR REPLACE ... AS SELECT (see the module docstring)."""
         definitions, selects = [], []
         for column, field in stored.items():
@@ -212,13 +231,15 @@ class BigQueryExporter:
         # a column list keeps REQUIRED keys, but can only spell scalar types
         nested = any(f.field_type in ("RECORD", "STRUCT") or f.mode == "REPEATED" for f in stored.values())
         column_list = "" if nested else f" ({', '.join(definitions)})"
-        self._query(client, f"CREATE OR REPLACE TABLE {target}{column_list} AS SELECT {', '.join(selects)} "
-                            f"FROM {target}")
+        self._query(
+            client, f"CREATE OR REPLACE TABLE {target}{column_list} AS SELECT {', '.join(selects)} FROM {target}"
+        )
 
     # -- staging -----------------------------------------------------------------------------------
 
-    def _stage(self, client: bigquery.Client, ref: bigquery.TableReference, staged: pa.Table,
-               incoming: dict[str, str]) -> None:
+    def _stage(
+        self, client: bigquery.Client, ref: bigquery.TableReference, staged: pa.Table, incoming: dict[str, str]
+    ) -> None:
         schema = [bigquery.SchemaField(f"c{i}", _BIGQUERY_TYPES[k]) for i, k in enumerate(incoming.values())]
         staging = bigquery.Table(ref, schema=schema)
         staging.expires = datetime.now(UTC) + STAGING_EXPIRATION
@@ -227,15 +248,24 @@ class BigQueryExporter:
             return
         buffer = io.BytesIO()
         pq.write_table(staged, buffer, coerce_timestamps="us", allow_truncated_timestamps=True)
-        config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
-                                        write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
-                                        create_disposition=bigquery.CreateDisposition.CREATE_NEVER)
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.PARQUET,
+            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
+        )
         client.load_table_from_file(buffer, ref, job_config=config, location=self.location, rewind=True).result()
 
     # -- merge -------------------------------------------------------------------------------------
 
-    def _merge(self, client: bigquery.Client, table: TableSpec, target: str, staging: str, data: pa.Table,
-               types: dict[str, str]) -> LoadResult:
+    def _merge(
+        self,
+        client: bigquery.Client,
+        table: TableSpec,
+        target: str,
+        staging: str,
+        data: pa.Table,
+        types: dict[str, str],
+    ) -> LoadResult:
         names = data.column_names
         pos = {name: quote_ident(f"c{i}") for i, name in enumerate(names)}
         incoming = {f.name: bigquery_type(f.type) for f in data.schema}
@@ -244,26 +274,38 @@ class BigQueryExporter:
             return pos[c] if types[c] == incoming[c] else f"CAST({pos[c]} AS {types[c]})"
 
         ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
-        source = (f"SELECT {', '.join(f'{value(c)} AS {quote_ident(c)}' for c in names)} FROM {staging} WHERE TRUE "
-                  f"QUALIFY row_number() OVER (PARTITION BY {', '.join(pos[k] for k in table.primary_key)} "
-                  f"ORDER BY {', '.join(f'{pos[c]} DESC NULLS LAST' for c in ordering)}) = 1")
+        source = (
+            f"SELECT {', '.join(f'{value(c)} AS {quote_ident(c)}' for c in names)} FROM {staging} WHERE TRUE "
+            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(pos[k] for k in table.primary_key)} "
+            f"ORDER BY {', '.join(f'{pos[c]} DESC NULLS LAST' for c in ordering)}) = 1"
+        )
         on = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in table.primary_key)
         loaded_at = quote_ident(LOADED_AT_COLUMN)
         updates = [f"{quote_ident(c)} = s.{quote_ident(c)}" for c in names if c not in table.primary_key]
         updates.append(f"{loaded_at} = CURRENT_TIMESTAMP()")
         newer = newer_or_equal(ordering, "s", "t", quote_ident)
         before, keys_in, matched = self._query(
-            client, f"SELECT (SELECT count(*) FROM {target}), (SELECT count(*) FROM ({source})), "
-                    f"(SELECT count(*) FROM ({source}) AS s JOIN {target} AS t ON {on})")[0]
-        self._query(client,
-                    f"MERGE INTO {target} AS t USING ({source}) AS s ON {on} "
-                    f"WHEN MATCHED AND {newer} THEN UPDATE SET {', '.join(updates)} "
-                    f"WHEN NOT MATCHED THEN INSERT ({', '.join(quote_ident(c) for c in names)}, {loaded_at}) "
-                    f"VALUES ({', '.join(f's.{quote_ident(c)}' for c in names)}, CURRENT_TIMESTAMP())")
+            client,
+            f"SELECT (SELECT count(*) FROM {target}), (SELECT count(*) FROM ({source})), "
+            f"(SELECT count(*) FROM ({source}) AS s JOIN {target} AS t ON {on})",
+        )[0]
+        self._query(
+            client,
+            f"MERGE INTO {target} AS t USING ({source}) AS s ON {on} "
+            f"WHEN MATCHED AND {newer} THEN UPDATE SET {', '.join(updates)} "
+            f"WHEN NOT MATCHED THEN INSERT ({', '.join(quote_ident(c) for c in names)}, {loaded_at}) "
+            f"VALUES ({', '.join(f's.{quote_ident(c)}' for c in names)}, CURRENT_TIMESTAMP())",
+        )
         deleted = f"countif({quote_ident('is_deleted')})" if "is_deleted" in names else "0"
         after, deleted_rows = self._query(client, f"SELECT count(*), {deleted} FROM {target}")[0]
-        return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before, matched=matched,
-                          table_rows=after, deleted_rows=deleted_rows)
+        return LoadResult(
+            rows_in=data.num_rows,
+            keys_in=keys_in,
+            inserted=after - before,
+            matched=matched,
+            table_rows=after,
+            deleted_rows=deleted_rows,
+        )
 
     def _query(self, client: bigquery.Client, sql: str) -> list[tuple]:
         return [tuple(row.values()) for row in client.query(sql, location=self.location).result()]

@@ -42,16 +42,31 @@ from integration_pipelines.lib.warehouses.schema import (
     plan_changes,
 )
 
-_DUCKDB_TYPES = {TIMESTAMP_TZ: "TIMESTAMPTZ", TIMESTAMP_NTZ: "TIMESTAMP", INTEGER: "BIGINT",
-                 FLOAT: "DOUBLE", BOOLEAN: "BOOLEAN", DATE: "DATE", STRING: "VARCHAR"}
+_DUCKDB_TYPES = {
+    TIMESTAMP_TZ: "TIMESTAMPTZ",
+    TIMESTAMP_NTZ: "TIMESTAMP",
+    INTEGER: "BIGINT",
+    FLOAT: "DOUBLE",
+    BOOLEAN: "BOOLEAN",
+    DATE: "DATE",
+    STRING: "VARCHAR",
+}
 
 # information_schema.columns.data_type -> engine-neutral name. Only types that hold every value of
 # the neutral type exactly are mapped (REAL/FLOAT4 would round doubles, so it is not FLOAT); anything
 # else keeps its own name and so only matches itself.
 _FROM_INFORMATION_SCHEMA = {
-    "TINYINT": INTEGER, "SMALLINT": INTEGER, "INTEGER": INTEGER, "BIGINT": INTEGER, "HUGEINT": INTEGER,
-    "DOUBLE": FLOAT, "BOOLEAN": BOOLEAN, "VARCHAR": STRING, "DATE": DATE,
-    "TIMESTAMP WITH TIME ZONE": TIMESTAMP_TZ, "TIMESTAMP": TIMESTAMP_NTZ,
+    "TINYINT": INTEGER,
+    "SMALLINT": INTEGER,
+    "INTEGER": INTEGER,
+    "BIGINT": INTEGER,
+    "HUGEINT": INTEGER,
+    "DOUBLE": FLOAT,
+    "BOOLEAN": BOOLEAN,
+    "VARCHAR": STRING,
+    "DATE": DATE,
+    "TIMESTAMP WITH TIME ZONE": TIMESTAMP_TZ,
+    "TIMESTAMP": TIMESTAMP_NTZ,
 }
 
 
@@ -79,8 +94,11 @@ class DuckDBExporter:
         require_columns(table, data)
         target = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
         keys = ", ".join(quote_ident(k) for k in table.primary_key)
-        order = ", ".join(f"{quote_ident(c)} DESC NULLS LAST"
-                          for c in (table.version_column, *table.tie_breakers) if c in data.column_names)
+        order = ", ".join(
+            f"{quote_ident(c)} DESC NULLS LAST"
+            for c in (table.version_column, *table.tie_breakers)
+            if c in data.column_names
+        )
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -91,10 +109,10 @@ class DuckDBExporter:
                 self._evolve(con, table, target, data.schema, stored, new_columns, widenings)
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE staging AS SELECT * FROM incoming "
-                    f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1")
+                    f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1"
+                )
                 before = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-                existing = con.execute(
-                    f"SELECT count(*) FROM staging s JOIN {target} t USING ({keys})").fetchone()[0]
+                existing = con.execute(f"SELECT count(*) FROM staging s JOIN {target} t USING ({keys})").fetchone()[0]
                 columns = [quote_ident(c) for c in data.column_names]
                 updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c.strip('"') not in table.primary_key)
                 ordering = [c for c in (table.version_column, *table.tie_breakers) if c in data.column_names]
@@ -104,11 +122,15 @@ class DuckDBExporter:
                     f"SELECT {', '.join(columns)}, now() FROM staging "
                     f"ON CONFLICT ({keys}) DO UPDATE SET {updates}, "
                     f"{quote_ident(LOADED_AT_COLUMN)} = excluded.{quote_ident(LOADED_AT_COLUMN)} "
-                    f"WHERE {newer}")
+                    f"WHERE {newer}"
+                )
                 keys_in = con.execute("SELECT count(*) FROM staging").fetchone()[0]
                 after = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-                deleted = (con.execute(f"SELECT count(*) FROM {target} WHERE is_deleted").fetchone()[0]
-                           if "is_deleted" in data.column_names else 0)
+                deleted = (
+                    con.execute(f"SELECT count(*) FROM {target} WHERE is_deleted").fetchone()[0]
+                    if "is_deleted" in data.column_names
+                    else 0
+                )
                 con.execute("DROP TABLE staging")
                 con.unregister("incoming")
                 con.execute("COMMIT")
@@ -116,8 +138,14 @@ class DuckDBExporter:
                 con.execute("ROLLBACK")
                 con.unregister("incoming")
                 raise
-        return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before,
-                          matched=existing, table_rows=after, deleted_rows=deleted)
+        return LoadResult(
+            rows_in=data.num_rows,
+            keys_in=keys_in,
+            inserted=after - before,
+            matched=existing,
+            table_rows=after,
+            deleted_rows=deleted,
+        )
 
     # -- schema ------------------------------------------------------------------------------------
 
@@ -127,7 +155,8 @@ class DuckDBExporter:
         rows = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [table.schema, table.name]).fetchall()
+            [table.schema, table.name],
+        ).fetchall()
         return {name: _logical_from_information_schema(data_type) for name, data_type in rows}
 
     @staticmethod
@@ -141,8 +170,15 @@ class DuckDBExporter:
         return new_columns, widenings
 
     @staticmethod
-    def _evolve(con: duckdb.DuckDBPyConnection, table: TableSpec, target: str, schema: pa.Schema,
-                stored: dict[str, str], new_columns: list[str], widenings: dict[str, str]) -> None:
+    def _evolve(
+        con: duckdb.DuckDBPyConnection,
+        table: TableSpec,
+        target: str,
+        schema: pa.Schema,
+        stored: dict[str, str],
+        new_columns: list[str],
+        widenings: dict[str, str],
+    ) -> None:
         """Create the table, or add the new columns and widen the planned ones (inside the load's
         transaction)."""
         if not stored:
@@ -152,9 +188,12 @@ class DuckDBExporter:
             con.execute(f"CREATE TABLE IF NOT EXISTS {target} ({', '.join(columns)}, PRIMARY KEY ({key}))")
             return
         for column in new_columns:
-            con.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(column)} "
-                        f"{duckdb_type(schema.field(column).type)}")
+            con.execute(
+                f"ALTER TABLE {target} ADD COLUMN {quote_ident(column)} {duckdb_type(schema.field(column).type)}"
+            )
         for column, kind in widenings.items():
             sql_type = _DUCKDB_TYPES[kind]
-            con.execute(f"ALTER TABLE {target} ALTER COLUMN {quote_ident(column)} SET DATA TYPE {sql_type} "
-                        f"USING CAST({quote_ident(column)} AS {sql_type})")
+            con.execute(
+                f"ALTER TABLE {target} ALTER COLUMN {quote_ident(column)} SET DATA TYPE {sql_type} "
+                f"USING CAST({quote_ident(column)} AS {sql_type})"
+            )

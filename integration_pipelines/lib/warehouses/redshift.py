@@ -64,9 +64,16 @@ from integration_pipelines.lib.warehouses.schema import (
 # information_schema.columns.data_type (PostgreSQL and Redshift spell them alike) -> neutral name. Only types
 # holding every value of it exactly are mapped (REAL rounds doubles, CHAR pads); others only match themselves.
 _FROM_INFORMATION_SCHEMA = {
-    "bigint": INTEGER, "integer": INTEGER, "smallint": INTEGER, "double precision": FLOAT, "boolean": BOOLEAN,
-    "text": STRING, "character varying": STRING, "date": DATE,
-    "timestamp with time zone": TIMESTAMP_TZ, "timestamp without time zone": TIMESTAMP_NTZ,
+    "bigint": INTEGER,
+    "integer": INTEGER,
+    "smallint": INTEGER,
+    "double precision": FLOAT,
+    "boolean": BOOLEAN,
+    "text": STRING,
+    "character varying": STRING,
+    "date": DATE,
+    "timestamp with time zone": TIMESTAMP_TZ,
+    "timestamp without time zone": TIMESTAMP_NTZ,
 }
 
 
@@ -80,8 +87,15 @@ def column_type(arrow_type: pa.DataType) -> str:
 
 def sql_type(kind: str, dialect: Dialect) -> str:
     """The SQL type of an engine-neutral type name."""
-    return {INTEGER: "BIGINT", FLOAT: "DOUBLE PRECISION", BOOLEAN: "BOOLEAN", STRING: dialect.text_type,
-            TIMESTAMP_TZ: "TIMESTAMPTZ", TIMESTAMP_NTZ: "TIMESTAMP", DATE: "DATE"}[kind]
+    return {
+        INTEGER: "BIGINT",
+        FLOAT: "DOUBLE PRECISION",
+        BOOLEAN: "BOOLEAN",
+        STRING: dialect.text_type,
+        TIMESTAMP_TZ: "TIMESTAMPTZ",
+        TIMESTAMP_NTZ: "TIMESTAMP",
+        DATE: "DATE",
+    }[kind]
 
 
 def _logical_from_information_schema(data_type: str) -> str:
@@ -98,8 +112,10 @@ def reject_oversized_text(table: TableSpec, data: pa.Table) -> None:
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             longest = pc.max(pc.binary_length(data.column(field.name))).as_py() or 0
             if longest > MAX_VARCHAR_BYTES:
-                raise ValueError(f"{table.qualified}: column {field.name!r} has a value of {longest} bytes; "
-                                 f"Redshift VARCHAR holds at most {MAX_VARCHAR_BYTES}. Nothing was loaded")
+                raise ValueError(
+                    f"{table.qualified}: column {field.name!r} has a value of {longest} bytes; "
+                    f"Redshift VARCHAR holds at most {MAX_VARCHAR_BYTES}. Nothing was loaded"
+                )
 
 
 class RedshiftExporter:
@@ -107,8 +123,14 @@ class RedshiftExporter:
 
     name = "redshift"
 
-    def __init__(self, connect: Callable[[], AbstractContextManager[Any]], s3_client: Any, bucket: str,
-                 prefix: str, loader: Loader) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], AbstractContextManager[Any]],
+        s3_client: Any,
+        bucket: str,
+        prefix: str,
+        loader: Loader,
+    ) -> None:
         self.connect = connect
         self.s3_client = s3_client
         self.bucket = bucket
@@ -127,8 +149,11 @@ class RedshiftExporter:
         require_columns(table, data)
         # fail on unsupported types before any I/O; all-NULL columns (Arrow null type) stay out of the
         # Parquet file and go in as NULLs of the stored column's type (key columns may not be all-NULL)
-        kinds = {f.name: column_type(f.type) for f in data.schema
-                 if not pa.types.is_null(f.type) or f.name in table.primary_key}
+        kinds = {
+            f.name: column_type(f.type)
+            for f in data.schema
+            if not pa.types.is_null(f.type) or f.name in table.primary_key
+        }
         reject_oversized_text(table, data)
         token = uuid.uuid4().hex
         key = self.staging_key(table, token)
@@ -178,8 +203,9 @@ class RedshiftExporter:
         except Exception:  # noqa: BLE001 - best effort; the original exception propagates
             pass
 
-    def _load(self, cur: Any, table: TableSpec, data: pa.Table, kinds: dict[str, str], s3_uri: str,
-              staging: str, dedup: str) -> LoadResult:
+    def _load(
+        self, cur: Any, table: TableSpec, data: pa.Table, kinds: dict[str, str], s3_uri: str, staging: str, dedup: str
+    ) -> LoadResult:
         d = self.dialect
         target = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
         names, staged = data.column_names, list(kinds)
@@ -195,13 +221,16 @@ class RedshiftExporter:
         ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
         # an all-NULL column orders nothing within the load; it becomes a typed NULL in the dedup table
         order = ", ".join(f"{quote_ident(c)} DESC NULLS LAST" for c in ordering if c in kinds)
-        picked = ", ".join(quote_ident(c) if c in kinds else f"CAST(NULL AS {sql_type(stored[c], d)}) "
-                           f"AS {quote_ident(c)}" for c in names)
+        picked = ", ".join(
+            quote_ident(c) if c in kinds else f"CAST(NULL AS {sql_type(stored[c], d)}) AS {quote_ident(c)}"
+            for c in names
+        )
         cur.execute(
             f"CREATE TEMP TABLE {quote_ident(dedup)} AS SELECT {picked} FROM ("
             f"SELECT {', '.join(quote_ident(c) for c in staged)}, row_number() OVER (PARTITION BY {', '.join(keys)}"
             f"{f' ORDER BY {order}' if order else ''}) AS __merge_rn FROM {quote_ident(staging)}) ranked "
-            "WHERE __merge_rn = 1")
+            "WHERE __merge_rn = 1"
+        )
 
         s, t = quote_ident(dedup), target
         on = " AND ".join(f"{s}.{k} = {t}.{k}" for k in keys)
@@ -216,39 +245,52 @@ class RedshiftExporter:
             return expr if stored[c] == kinds.get(c, stored[c]) else f"CAST({expr} AS {sql_type(stored[c], d)})"
 
         loaded = quote_ident(LOADED_AT_COLUMN)
-        updates = ", ".join([f"{quote_ident(c)} = {value(c)}" for c in names if c not in table.primary_key]
-                            + [f"{loaded} = {d.now}"])
+        updates = ", ".join(
+            [f"{quote_ident(c)} = {value(c)}" for c in names if c not in table.primary_key] + [f"{loaded} = {d.now}"]
+        )
         cur.execute(
             f"MERGE INTO {t} USING {s} ON {on} "
             f"WHEN MATCHED THEN UPDATE SET {updates} "
-            f"WHEN NOT MATCHED THEN INSERT ({cols}, {loaded}) VALUES ({', '.join(value(c) for c in names)}, {d.now})")
+            f"WHEN NOT MATCHED THEN INSERT ({cols}, {loaded}) VALUES ({', '.join(value(c) for c in names)}, {d.now})"
+        )
 
         after = self._scalar(cur, f"SELECT count(*) FROM {t}")
         deleted = self._scalar(cur, f"SELECT count(*) FROM {t} WHERE is_deleted") if "is_deleted" in names else 0
-        return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before, matched=matched,
-                          table_rows=after, deleted_rows=deleted)
+        return LoadResult(
+            rows_in=data.num_rows,
+            keys_in=keys_in,
+            inserted=after - before,
+            matched=matched,
+            table_rows=after,
+            deleted_rows=deleted,
+        )
 
     @staticmethod
     def _scalar(cur: Any, sql: str, params: Sequence[Any] | None = None) -> Any:
         cur.execute(sql, params)
         return cur.fetchone()[0]
 
-    def _ensure_table(self, cur: Any, table: TableSpec, target: str, kinds: dict[str, str],
-                      names: Sequence[str]) -> dict[str, str]:
+    def _ensure_table(
+        self, cur: Any, table: TableSpec, target: str, kinds: dict[str, str], names: Sequence[str]
+    ) -> dict[str, str]:
         """Create the table, or add / widen columns; returns the type of every column afterwards.
         Everything is planned first: a refused change raises before any DDL runs. ``names`` are all
         incoming columns, ``kinds`` the types of those that are not all-NULL."""
-        cur.execute("SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                    (table.schema, table.name))
+        cur.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            (table.schema, table.name),
+        )
         existing = {name: _logical_from_information_schema(data_type) for name, data_type in cur.fetchall()}
         d = self.dialect
         untyped = [c for c in names if c not in kinds and c not in existing]
         if untyped:
             raise TypeError(f"{table.qualified}: no Redshift column type for all-NULL new column(s) {untyped}")
         if not existing:
-            columns = [f"{quote_ident(c)} {sql_type(k, d)}{' NOT NULL' if c in table.primary_key else ''}"
-                       for c, k in kinds.items()]
+            columns = [
+                f"{quote_ident(c)} {sql_type(k, d)}{' NOT NULL' if c in table.primary_key else ''}"
+                for c, k in kinds.items()
+            ]
             columns.append(f"{quote_ident(LOADED_AT_COLUMN)} TIMESTAMPTZ")
             key = ", ".join(quote_ident(k) for k in table.primary_key)
             cur.execute(f"CREATE TABLE {target} ({', '.join(columns)}, PRIMARY KEY ({key}))")

@@ -53,8 +53,9 @@ class RedshiftCopyLoader:
         self.iam_role = iam_role
 
     def load(self, cursor: Any, staging_table: str, s3_uri: str, columns: list[str]) -> None:
-        cursor.execute(f"COPY {quote_ident(staging_table)} FROM %s IAM_ROLE %s FORMAT AS PARQUET",
-                       (s3_uri, self.iam_role))
+        cursor.execute(
+            f"COPY {quote_ident(staging_table)} FROM %s IAM_ROLE %s FORMAT AS PARQUET", (s3_uri, self.iam_role)
+        )
 
 
 class PostgresTestLoader:
@@ -79,8 +80,9 @@ class PostgresTestLoader:
             raise ValueError(f"staged Parquet columns {data.column_names} != staging columns {columns}")
         rows = [tuple(r.values()) for r in data.to_pylist()]
         names = ", ".join(quote_ident(c) for c in columns)
-        execute_values(cursor, f"INSERT INTO {quote_ident(staging_table)} ({names}) VALUES %s", rows,
-                       page_size=self.page_size)
+        execute_values(
+            cursor, f"INSERT INTO {quote_ident(staging_table)} ({names}) VALUES %s", rows, page_size=self.page_size
+        )
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

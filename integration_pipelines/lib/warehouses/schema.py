@@ -43,8 +43,10 @@ class SchemaChangeError(TypeError):
     def __init__(self, table: str, column: str, stored: str, incoming: str, reason: str = "") -> None:
         self.table, self.column, self.stored, self.incoming = table, column, stored, incoming
         detail = f" ({reason})" if reason else ""
-        super().__init__(f"{table}: column {column!r} is {stored} in the warehouse but the source now sends "
-                         f"{incoming}; this change cannot be applied automatically{detail}")
+        super().__init__(
+            f"{table}: column {column!r} is {stored} in the warehouse but the source now sends "
+            f"{incoming}; this change cannot be applied automatically{detail}"
+        )
 
 
 def logical_type(arrow_type: pa.DataType) -> str:
@@ -88,8 +90,9 @@ def incoming_types(schema: pa.Schema) -> dict[str, str | None]:
     return {f.name: None if pa.types.is_null(f.type) else logical_type(f.type) for f in schema}
 
 
-def plan_changes(table: str, stored: Mapping[str, str], incoming: Mapping[str, str | None],
-                 keys: Collection[str]) -> tuple[list[str], dict[str, str]]:
+def plan_changes(
+    table: str, stored: Mapping[str, str], incoming: Mapping[str, str | None], keys: Collection[str]
+) -> tuple[list[str], dict[str, str]]:
     """The columns to add and the columns to widen (name -> type) for ``incoming`` against a table
     holding ``stored``; raises :class:`SchemaChangeError` before anything is changed. An empty
     ``stored`` (no table yet) plans nothing: the caller creates the table. All-NULL columns (type

@@ -70,8 +70,15 @@ from integration_pipelines.lib.warehouses.schema import (
 
 STAGING_PREFIX = "IP_STG_"
 
-_SNOWFLAKE_TYPES = {INTEGER: "NUMBER(38,0)", FLOAT: "FLOAT", BOOLEAN: "BOOLEAN", STRING: "VARCHAR",
-                    DATE: "DATE", TIMESTAMP_TZ: "TIMESTAMP_TZ", TIMESTAMP_NTZ: "TIMESTAMP_NTZ"}
+_SNOWFLAKE_TYPES = {
+    INTEGER: "NUMBER(38,0)",
+    FLOAT: "FLOAT",
+    BOOLEAN: "BOOLEAN",
+    STRING: "VARCHAR",
+    DATE: "DATE",
+    TIMESTAMP_TZ: "TIMESTAMP_TZ",
+    TIMESTAMP_NTZ: "TIMESTAMP_NTZ",
+}
 
 
 def snowflake_type(arrow_type: pa.DataType) -> str:
@@ -109,8 +116,9 @@ class SnowflakeExporter:
             raise ValueError(f"{table.qualified}: incoming data has duplicate column names")
         with self.connect() as con:
             stored = self._stored_columns(con, table)
-            new_columns, widenings = plan_changes(table.qualified, stored, incoming_types(data.schema),
-                                                  table.primary_key)
+            new_columns, widenings = plan_changes(
+                table.qualified, stored, incoming_types(data.schema), table.primary_key
+            )
             staging_name = f"{STAGING_PREFIX}{uuid.uuid4().hex.upper()}"
             staging = f"{quote_ident(table.schema)}.{quote_ident(staging_name)}"
             # staging column i holds data column i under a name write_pandas cannot mangle
@@ -129,9 +137,12 @@ class SnowflakeExporter:
 
     @staticmethod
     def _stored_columns(con: Any, table: TableSpec) -> dict[str, str]:
-        rows = _execute(con, "SELECT column_name, data_type, numeric_scale FROM information_schema.columns "
-                             "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                        [table.schema, table.name])
+        rows = _execute(
+            con,
+            "SELECT column_name, data_type, numeric_scale FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            [table.schema, table.name],
+        )
         return {name: _logical_from_information_schema(data_type, scale) for name, data_type, scale in rows}
 
     @staticmethod
@@ -143,23 +154,38 @@ class SnowflakeExporter:
             if previous:  # CREATE SCHEMA makes the new schema the session's current one: switch back
                 _execute(con, f"USE SCHEMA {quote_ident(previous)}")
 
-    def _evolve(self, con: Any, table: TableSpec, target: str, schema: pa.Schema, stored: dict[str, str],
-                new_columns: Sequence[str], widenings: dict[str, str]) -> None:
+    def _evolve(
+        self,
+        con: Any,
+        table: TableSpec,
+        target: str,
+        schema: pa.Schema,
+        stored: dict[str, str],
+        new_columns: Sequence[str],
+        widenings: dict[str, str],
+    ) -> None:
         if not stored:
-            columns = [f"{quote_ident(f.name)} {snowflake_type(f.type)}"
-                       f"{' NOT NULL' if f.name in table.primary_key else ''}" for f in schema]
+            columns = [
+                f"{quote_ident(f.name)} {snowflake_type(f.type)}{' NOT NULL' if f.name in table.primary_key else ''}"
+                for f in schema
+            ]
             columns.append(f"{quote_ident(LOADED_AT_COLUMN)} TIMESTAMP_TZ")
             key = ", ".join(quote_ident(k) for k in table.primary_key)
             _execute(con, f"CREATE TABLE IF NOT EXISTS {target} ({', '.join(columns)}, PRIMARY KEY ({key}))")
             return
         for column in new_columns:
-            _execute(con, f"ALTER TABLE {target} ADD COLUMN {quote_ident(column)} "
-                          f"{snowflake_type(schema.field(column).type)}")
+            _execute(
+                con,
+                f"ALTER TABLE {target} ADD COLUMN {quote_ident(column)} {snowflake_type(schema.field(column).type)}",
+            )
         if widenings:  # one statement: a kill cannot leave a column half-copied
             columns = [*stored, *(c for c in new_columns if c not in stored)]
             select = ", ".join(
-                f"CAST({quote_ident(c)} AS {_SNOWFLAKE_TYPES[widenings[c]]}) AS {quote_ident(c)}" if c in widenings
-                else quote_ident(c) for c in columns)
+                f"CAST({quote_ident(c)} AS {_SNOWFLAKE_TYPES[widenings[c]]}) AS {quote_ident(c)}"
+                if c in widenings
+                else quote_ident(c)
+                for c in columns
+            )
             _execute(con, f"CREATE OR REPLACE TABLE {target} COPY GRANTS AS SELECT {select} FROM {target}")
             for key in table.primary_key:  # CTAS need not carry NOT NULL over; keep the key enforced
                 _execute(con, f"ALTER TABLE {target} ALTER COLUMN {quote_ident(key)} SET NOT NULL")
@@ -177,7 +203,8 @@ class SnowflakeExporter:
         _execute(con, f"USE SCHEMA {quote_ident(table.schema)}")
         try:
             snowflake.connector.pandas_tools.write_pandas(
-                con, frame, staging_name, quote_identifiers=True, use_logical_type=True)
+                con, frame, staging_name, quote_identifiers=True, use_logical_type=True
+            )
         finally:
             if previous:
                 _execute(con, f"USE SCHEMA {quote_ident(previous)}")
@@ -187,28 +214,35 @@ class SnowflakeExporter:
         condition = " OR ".join(f"{pos[k]} IS NULL" for k in table.primary_key)
         nulls = _execute(con, f"SELECT count(*) FROM {staging} WHERE {condition}")[0][0]
         if nulls:
-            raise ValueError(f"{table.qualified}: {nulls} incoming row(s) have a NULL primary key "
-                             f"{list(table.primary_key)}; nothing was loaded")
+            raise ValueError(
+                f"{table.qualified}: {nulls} incoming row(s) have a NULL primary key "
+                f"{list(table.primary_key)}; nothing was loaded"
+            )
 
     # -- merge -------------------------------------------------------------------------------------
 
     @staticmethod
-    def _merge(con: Any, table: TableSpec, target: str, staging: str, data: pa.Table,
-               pos: dict[str, str]) -> LoadResult:
+    def _merge(
+        con: Any, table: TableSpec, target: str, staging: str, data: pa.Table, pos: dict[str, str]
+    ) -> LoadResult:
         names = data.column_names
         ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
         keys = ", ".join(pos[k] for k in table.primary_key)
         order = ", ".join(f"{pos[c]} DESC NULLS LAST" for c in ordering)
-        source = (f"SELECT {', '.join(f'{pos[c]} AS {quote_ident(c)}' for c in names)} FROM {staging} "
-                  f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1")
+        source = (
+            f"SELECT {', '.join(f'{pos[c]} AS {quote_ident(c)}' for c in names)} FROM {staging} "
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1"
+        )
         on = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in table.primary_key)
         loaded_at = quote_ident(LOADED_AT_COLUMN)
         updates = [f"{quote_ident(c)} = s.{quote_ident(c)}" for c in names if c not in table.primary_key]
         updates.append(f"{loaded_at} = current_timestamp()")
-        merge = (f"MERGE INTO {target} AS t USING ({source}) AS s ON {on} "
-                 f"WHEN MATCHED AND {newer_or_equal(ordering, 's', 't')} THEN UPDATE SET {', '.join(updates)} "
-                 f"WHEN NOT MATCHED THEN INSERT ({', '.join(quote_ident(c) for c in names)}, {loaded_at}) "
-                 f"VALUES ({', '.join(f's.{quote_ident(c)}' for c in names)}, current_timestamp())")
+        merge = (
+            f"MERGE INTO {target} AS t USING ({source}) AS s ON {on} "
+            f"WHEN MATCHED AND {newer_or_equal(ordering, 's', 't')} THEN UPDATE SET {', '.join(updates)} "
+            f"WHEN NOT MATCHED THEN INSERT ({', '.join(quote_ident(c) for c in names)}, {loaded_at}) "
+            f"VALUES ({', '.join(f's.{quote_ident(c)}' for c in names)}, current_timestamp())"
+        )
         con.autocommit(False)
         try:
             before = _execute(con, f"SELECT count(*) FROM {target}")[0][0]
@@ -216,16 +250,25 @@ class SnowflakeExporter:
             matched = _execute(con, f"SELECT count(*) FROM ({source}) AS s JOIN {target} AS t ON {on}")[0][0]
             _execute(con, merge)
             after = _execute(con, f"SELECT count(*) FROM {target}")[0][0]
-            deleted = (_execute(con, f"SELECT count(*) FROM {target} WHERE {quote_ident('is_deleted')}")[0][0]
-                       if "is_deleted" in names else 0)
+            deleted = (
+                _execute(con, f"SELECT count(*) FROM {target} WHERE {quote_ident('is_deleted')}")[0][0]
+                if "is_deleted" in names
+                else 0
+            )
             con.commit()
         except BaseException:
             con.rollback()
             raise
         finally:
             con.autocommit(True)
-        return LoadResult(rows_in=data.num_rows, keys_in=keys_in, inserted=after - before,
-                          matched=matched, table_rows=after, deleted_rows=deleted)
+        return LoadResult(
+            rows_in=data.num_rows,
+            keys_in=keys_in,
+            inserted=after - before,
+            matched=matched,
+            table_rows=after,
+            deleted_rows=deleted,
+        )
 
 
 def _execute(con: Any, sql: str, params: Sequence[object] | None = None) -> list[tuple]:

@@ -77,8 +77,11 @@ class RedshiftTarget(RedshiftClientResource):
 
     def connect(self) -> AbstractContextManager[Any]:
         """A psycopg2 connection with the resource's connection settings (one per load)."""
-        args = {k: getattr(self, k) for k in ("host", "port", "user", "password", "database",
-                                              "connect_timeout", "sslmode") if getattr(self, k) is not None}
+        args = {
+            k: getattr(self, k)
+            for k in ("host", "port", "user", "password", "database", "connect_timeout", "sslmode")
+            if getattr(self, k) is not None
+        }
         return psycopg2_connection(**args)
 
     def exporter(self, s3_client: Any) -> RedshiftExporter:

@@ -20,8 +20,14 @@ class Rejected(Exception):
 
     Its message never holds a secret or the body: it is logged and counted as it is."""
 
-    STATUS = {"signature": 401, "stale": 401, "forbidden": 403, "too_large": 413, "malformed": 400,
-              "unknown_vendor": 404}
+    STATUS = {
+        "signature": 401,
+        "stale": 401,
+        "forbidden": 403,
+        "too_large": 413,
+        "malformed": 400,
+        "unknown_vendor": 404,
+    }
 
     def __init__(self, reason: str, message: str) -> None:
         assert reason in REJECTION_REASONS, reason

@@ -24,7 +24,8 @@ from integration_pipelines.lib.webhooks.events import WebhookEvent
 
 metadata = sa.MetaData()
 EVENTS = sa.Table(
-    "webhook_events", metadata,
+    "webhook_events",
+    metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("vendor", sa.String(64), nullable=False),
     sa.Column("event_key", sa.String(255), nullable=False),
@@ -66,7 +67,8 @@ class Inbox:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         # one compiled statement for every add: compiling per call costs more than the commit
         self._insert = (sqlite.insert if self._sqlite else postgresql.insert)(EVENTS).on_conflict_do_nothing(
-            index_elements=["vendor", "event_key"])
+            index_elements=["vendor", "event_key"]
+        )
         self._write_lock = threading.Lock()  # SQLite has one writer; queue here rather than on its busy timeout
         metadata.create_all(self.engine)
 
@@ -77,31 +79,51 @@ class Inbox:
         """Store the events in one transaction; returns how many were new (the rest were already here)."""
         return self.add_batches([(vendor, events)], now)[0]
 
-    def add_batches(self, batches: Sequence[tuple[str, Sequence[WebhookEvent]]],
-                    now: datetime | None = None) -> list[int]:
+    def add_batches(
+        self, batches: Sequence[tuple[str, Sequence[WebhookEvent]]], now: datetime | None = None
+    ) -> list[int]:
         """Several deliveries in one transaction (one commit, however many requests wait on it); returns
         the new events per delivery. All or nothing: a failure stores none of them."""
         received = now or datetime.now(UTC)
         counts = []
         with self._write_lock, self.engine.begin() as con:
             for vendor, events in batches:
-                counts.append(sum(con.execute(self._insert, {
-                    "vendor": vendor, "event_key": e.key, "topic": e.topic, "occurred_at": e.occurred_at,
-                    "received_at": received, "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
-                }).rowcount for e in events))
+                counts.append(
+                    sum(
+                        con.execute(
+                            self._insert,
+                            {
+                                "vendor": vendor,
+                                "event_key": e.key,
+                                "topic": e.topic,
+                                "occurred_at": e.occurred_at,
+                                "received_at": received,
+                                "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
+                            },
+                        ).rowcount
+                        for e in events
+                    )
+                )
         return counts
 
     def after(self, vendor: str, after_id: int, limit: int = 10_000) -> list[StoredEvent]:
         """The vendor's events stored after ``after_id``, oldest first (a sensor's cursor reads here)."""
-        query = (sa.select(EVENTS).where(EVENTS.c.vendor == vendor, EVENTS.c.id > after_id)
-                 .order_by(EVENTS.c.id).limit(limit))
+        query = (
+            sa.select(EVENTS)
+            .where(EVENTS.c.vendor == vendor, EVENTS.c.id > after_id)
+            .order_by(EVENTS.c.id)
+            .limit(limit)
+        )
         with self.engine.connect() as con:
             return [_stored(row) for row in con.execute(query).mappings()]
 
     def between(self, vendor: str, start: datetime, end: datetime) -> list[StoredEvent]:
         """The vendor's events that happened in [start, end) (a sync's window reads its deletions here)."""
-        query = (sa.select(EVENTS).where(EVENTS.c.vendor == vendor, EVENTS.c.occurred_at >= start,
-                                         EVENTS.c.occurred_at < end).order_by(EVENTS.c.id))
+        query = (
+            sa.select(EVENTS)
+            .where(EVENTS.c.vendor == vendor, EVENTS.c.occurred_at >= start, EVENTS.c.occurred_at < end)
+            .order_by(EVENTS.c.id)
+        )
         with self.engine.connect() as con:
             return [_stored(row) for row in con.execute(query).mappings()]
 
@@ -110,8 +132,11 @@ class Inbox:
         if not ids:
             return
         with self._write_lock, self.engine.begin() as con:
-            con.execute(EVENTS.update().where(EVENTS.c.id.in_(ids), EVENTS.c.processed_at.is_(None))
-                        .values(processed_at=now or datetime.now(UTC)))
+            con.execute(
+                EVENTS.update()
+                .where(EVENTS.c.id.in_(ids), EVENTS.c.processed_at.is_(None))
+                .values(processed_at=now or datetime.now(UTC))
+            )
 
     def count(self, vendor: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(EVENTS)
@@ -122,19 +147,24 @@ class Inbox:
 
     def depth(self) -> dict[str, tuple[int, float]]:
         """Per vendor: unprocessed events and the age in seconds of the oldest one."""
-        query = (sa.select(EVENTS.c.vendor, sa.func.count(), sa.func.min(EVENTS.c.received_at))
-                 .where(EVENTS.c.processed_at.is_(None)).group_by(EVENTS.c.vendor))
+        query = (
+            sa.select(EVENTS.c.vendor, sa.func.count(), sa.func.min(EVENTS.c.received_at))
+            .where(EVENTS.c.processed_at.is_(None))
+            .group_by(EVENTS.c.vendor)
+        )
         now = datetime.now(UTC)
         with self.engine.connect() as con:
-            return {vendor: (int(n), (now - _aware(oldest)).total_seconds())
-                    for vendor, n, oldest in con.execute(query)}
+            return {
+                vendor: (int(n), (now - _aware(oldest)).total_seconds()) for vendor, n, oldest in con.execute(query)
+            }
 
     def prune(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Delete processed events received before ``now - older_than``; unprocessed ones always stay."""
         cutoff = (now or datetime.now(UTC)) - older_than
         with self._write_lock, self.engine.begin() as con:
-            return con.execute(EVENTS.delete().where(EVENTS.c.processed_at.is_not(None),
-                                                     EVENTS.c.received_at < cutoff)).rowcount
+            return con.execute(
+                EVENTS.delete().where(EVENTS.c.processed_at.is_not(None), EVENTS.c.received_at < cutoff)
+            ).rowcount
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -146,6 +176,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _stored(row: Any) -> StoredEvent:
-    event = WebhookEvent(key=row["event_key"], topic=row["topic"], occurred_at=_aware(row["occurred_at"]),
-                         payload=json.loads(row["payload"]))
+    event = WebhookEvent(
+        key=row["event_key"],
+        topic=row["topic"],
+        occurred_at=_aware(row["occurred_at"]),
+        payload=json.loads(row["payload"]),
+    )
     return StoredEvent(id=row["id"], vendor=row["vendor"], event=event, received_at=_aware(row["received_at"]))

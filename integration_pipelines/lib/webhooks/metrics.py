@@ -19,10 +19,12 @@ class InboxCollector(Collector):
         self._inbox = inbox
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        depth = GaugeMetricFamily("webhook_inbox_unprocessed_events", "Events stored and not yet processed",
-                                  labels=["vendor"])
-        age = GaugeMetricFamily("webhook_inbox_oldest_unprocessed_age_seconds",
-                                "Age of the oldest unprocessed event", labels=["vendor"])
+        depth = GaugeMetricFamily(
+            "webhook_inbox_unprocessed_events", "Events stored and not yet processed", labels=["vendor"]
+        )
+        age = GaugeMetricFamily(
+            "webhook_inbox_oldest_unprocessed_age_seconds", "Age of the oldest unprocessed event", labels=["vendor"]
+        )
         for vendor, (count, oldest) in sorted(self._inbox().depth().items()):
             depth.add_metric([vendor], count)
             age.add_metric([vendor], oldest)
@@ -33,10 +35,16 @@ class InboxCollector(Collector):
 class ReceiverMetrics:
     def __init__(self, inbox: Callable[[], Inbox]) -> None:
         self.registry = CollectorRegistry()
-        self.accepted = Counter("webhook_events_accepted", "Events stored in the inbox", ["vendor"],
-                                registry=self.registry)
-        self.duplicates = Counter("webhook_events_duplicate", "Events already in the inbox (redeliveries), "
-                                  "acknowledged and not stored again", ["vendor"], registry=self.registry)
-        self.rejected = Counter("webhook_requests_rejected", "Requests refused, by reason", ["vendor", "reason"],
-                                registry=self.registry)
+        self.accepted = Counter(
+            "webhook_events_accepted", "Events stored in the inbox", ["vendor"], registry=self.registry
+        )
+        self.duplicates = Counter(
+            "webhook_events_duplicate",
+            "Events already in the inbox (redeliveries), acknowledged and not stored again",
+            ["vendor"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "webhook_requests_rejected", "Requests refused, by reason", ["vendor", "reason"], registry=self.registry
+        )
         self.registry.register(InboxCollector(inbox))

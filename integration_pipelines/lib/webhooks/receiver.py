@@ -114,8 +114,12 @@ def build_app(settings: ReceiverSettings, inbox: Inbox) -> Starlette:
             body = await read_limited(request, settings.max_body_bytes)
         except TooLarge:
             return reject(vendor, "too_large", f"body over {settings.max_body_bytes} bytes", 413)
-        signed = SignedRequest(method=request.method, url=_public_url(request, settings.public_url),
-                               headers={k.lower(): v for k, v in request.headers.items()}, body=body)
+        signed = SignedRequest(
+            method=request.method,
+            url=_public_url(request, settings.public_url),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+        )
         try:
             handler.verify(signed, settings.secrets.get(vendor, []), settings.clock())
             events = handler.events(signed)
@@ -135,8 +139,9 @@ def build_app(settings: ReceiverSettings, inbox: Inbox) -> Starlette:
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     prefix = "/webhooks/{secret}/{vendor}" if settings.path_secret is not None else "/webhooks/{vendor}"
-    app = Starlette(routes=[Route(prefix, receive, methods=["POST"]), Route("/healthz", healthz),
-                            Route("/metrics", metrics_route)])
+    app = Starlette(
+        routes=[Route(prefix, receive, methods=["POST"]), Route("/healthz", healthz), Route("/metrics", metrics_route)]
+    )
     app.state.metrics = metrics
     return app
 

@@ -29,8 +29,10 @@ def _positive_int(name: str, default: int) -> int:
 def receiver_settings(handlers: Mapping[str, WebhookHandler], local: bool = False) -> ReceiverSettings:
     """Secrets per vendor from each handler's variables (in the local environment, the sandbox's
     published ones when none is set); limits and the public URL from WEBHOOK_*."""
-    secrets = {vendor: secrets_from_environment(h.secret_variables) or (list(h.sandbox_secrets) if local else [])
-               for vendor, h in handlers.items()}
+    secrets = {
+        vendor: secrets_from_environment(h.secret_variables) or (list(h.sandbox_secrets) if local else [])
+        for vendor, h in handlers.items()
+    }
     return ReceiverSettings(
         handlers=handlers,
         secrets=secrets,

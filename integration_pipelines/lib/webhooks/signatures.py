@@ -32,8 +32,9 @@ def matches_any(given: str | None, expected: Iterable[str]) -> bool:
     return found
 
 
-def require_signature(given: str | None, secrets: Sequence[str], sign: Callable[[str], Iterable[str]],
-                      header: str) -> None:
+def require_signature(
+    given: str | None, secrets: Sequence[str], sign: Callable[[str], Iterable[str]], header: str
+) -> None:
     """Accept when ``given`` is what ``sign(secret)`` gives for any configured secret."""
     if not secrets:
         raise Rejected("forbidden", f"no webhook secret is configured for this vendor (header {header})")

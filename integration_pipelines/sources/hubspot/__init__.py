@@ -8,7 +8,15 @@ from integration_pipelines.sources.hubspot.objects import OBJECTS, HubSpotObject
 from integration_pipelines.sources.hubspot.resource import HubSpotResource
 from integration_pipelines.sources.hubspot.webhooks import WEBHOOKS
 
-SOURCE = Source(name="hubspot", title="HubSpot", objects=OBJECTS, resource_type=HubSpotResource,
-                local_settings=settings.local, prod_settings=settings.prod, feedback=(FEEDBACK,), webhooks=WEBHOOKS)
+SOURCE = Source(
+    name="hubspot",
+    title="HubSpot",
+    objects=OBJECTS,
+    resource_type=HubSpotResource,
+    local_settings=settings.local,
+    prod_settings=settings.prod,
+    feedback=(FEEDBACK,),
+    webhooks=WEBHOOKS,
+)
 
 __all__ = ["OBJECTS", "SOURCE", "HubSpotClient", "HubSpotObject", "HubSpotResource"]

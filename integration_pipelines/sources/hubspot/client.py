@@ -43,9 +43,16 @@ class HubSpotClient:
     queries (a millisecond over the cap), resumed queries (a window that grew while paged), list pages.
     """
 
-    def __init__(self, api: ApiClient, *, search_page_size: int = 200, list_page_size: int = 100,
-                 search_result_cap: int = SEARCH_RESULT_CAP, full_load: bool = False,
-                 history_start: datetime | None = None) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        *,
+        search_page_size: int = 200,
+        list_page_size: int = 100,
+        search_result_cap: int = SEARCH_RESULT_CAP,
+        full_load: bool = False,
+        history_start: datetime | None = None,
+    ) -> None:
         self.api = api
         self.search_page_size = search_page_size
         self.list_page_size = list_page_size
@@ -77,11 +84,13 @@ class HubSpotClient:
         history = self.history_start is not None and start <= self.history_start
         if self.full_load or history:
             lower = None if history else start
-            raw: Iterable[Records] = chain(self._list(spec, names, False, lower, end),
-                                           self._list(spec, names, True, lower, end))
+            raw: Iterable[Records] = chain(
+                self._list(spec, names, False, lower, end), self._list(spec, names, True, lower, end)
+            )
         else:
-            raw = chain(self._search(spec, names, epoch_ms(start), epoch_ms(end)),
-                        self._list(spec, names, True, start, end))
+            raw = chain(
+                self._search(spec, names, epoch_ms(start), epoch_ms(end)), self._list(spec, names, True, start, end)
+            )
         for number, (items, last) in enumerate(_mark_last(raw), start=1):
             try:
                 batch = to_record_batch(items, spec.columns, datetime.now(UTC))
@@ -90,10 +99,14 @@ class HubSpotClient:
             yield ExportPage(spec.name, number, batch, last)
 
     # ------------------------------------------------------------ list API (full loads, archived)
-    def _list(self, spec: HubSpotObject, names: tuple[str, ...], archived: bool,
-              lower: datetime | None, upper: datetime) -> Iterator[Records]:
-        params: dict[str, Any] = {"limit": self.list_page_size, "properties": ",".join(names),
-                                  "archived": str(archived).lower()}
+    def _list(
+        self, spec: HubSpotObject, names: tuple[str, ...], archived: bool, lower: datetime | None, upper: datetime
+    ) -> Iterator[Records]:
+        params: dict[str, Any] = {
+            "limit": self.list_page_size,
+            "properties": ",".join(names),
+            "archived": str(archived).lower(),
+        }
         while True:
             body = self.api.request_json("GET", f"/crm/v3/objects/{spec.object_type}", params=params)
             results = _results(spec, body)
@@ -112,8 +125,9 @@ class HubSpotClient:
         return (lower is None or updated >= lower) and updated < upper
 
     # ------------------------------------------------------------ search API (incremental windows)
-    def _search(self, spec: HubSpotObject, names: tuple[str, ...], start: int, end: int,
-                skip: frozenset[str] = frozenset()) -> Iterator[Records]:
+    def _search(
+        self, spec: HubSpotObject, names: tuple[str, ...], start: int, end: int, skip: frozenset[str] = frozenset()
+    ) -> Iterator[Records]:
         """Every live record last modified in [start, end) ms, each once; ``skip`` holds ids already read."""
         self.stats["search_queries"] += 1
         window = _window_filters(spec, start, end)
@@ -153,14 +167,17 @@ class HubSpotClient:
                 return
             body = self._post(spec, names, window, spec.lastmod_property, after)
 
-    def _keyset(self, spec: HubSpotObject, names: tuple[str, ...], moment: int,
-                skip: frozenset[str]) -> Iterator[Records]:
+    def _keyset(
+        self, spec: HubSpotObject, names: tuple[str, ...], moment: int, skip: frozenset[str]
+    ) -> Iterator[Records]:
         """One millisecond holding more than the cap: walk it by ascending hs_object_id, one page a query."""
         last_id = 0
         while True:
             self.stats["keyset_queries"] += 1
-            filters = [*_window_filters(spec, moment, moment + 1),
-                       {"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)}]
+            filters = [
+                *_window_filters(spec, moment, moment + 1),
+                {"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)},
+            ]
             body = self._post(spec, names, filters, "hs_object_id")
             results = body["results"]
             yield [r for r in results if r.get("id") not in skip]
@@ -168,16 +185,26 @@ class HubSpotClient:
                 return
             last_id = int(results[-1]["id"])
 
-    def _post(self, spec: HubSpotObject, names: tuple[str, ...], filters: list[dict[str, str]], sort: str,
-              after: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"filterGroups": [{"filters": filters}],
-                                "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
-                                "properties": list(names), "limit": self.search_page_size}
+    def _post(
+        self,
+        spec: HubSpotObject,
+        names: tuple[str, ...],
+        filters: list[dict[str, str]],
+        sort: str,
+        after: str | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "filterGroups": [{"filters": filters}],
+            "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+            "properties": list(names),
+            "limit": self.search_page_size,
+        }
         if after is not None:
             body["after"] = after
         self.stats["search_requests"] += 1
-        response = self.api.request_json("POST", f"/crm/v3/objects/{spec.object_type}/search", json=body,
-                                         limit_group="search")
+        response = self.api.request_json(
+            "POST", f"/crm/v3/objects/{spec.object_type}/search", json=body, limit_group="search"
+        )
         _results(spec, response)
         if not isinstance(response.get("total"), int):
             raise _malformed(spec, "a search response has no integer total")
@@ -189,8 +216,10 @@ def _spec(obj: HubSpotObject | str) -> HubSpotObject:
 
 
 def _window_filters(spec: HubSpotObject, start: int, end: int) -> list[dict[str, str]]:
-    return [{"propertyName": spec.lastmod_property, "operator": "GTE", "value": str(start)},
-            {"propertyName": spec.lastmod_property, "operator": "LT", "value": str(end)}]
+    return [
+        {"propertyName": spec.lastmod_property, "operator": "GTE", "value": str(start)},
+        {"propertyName": spec.lastmod_property, "operator": "LT", "value": str(end)},
+    ]
 
 
 def _timestamp(spec: HubSpotObject, record: dict[str, Any]) -> datetime:

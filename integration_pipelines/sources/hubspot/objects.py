@@ -42,6 +42,7 @@ def _updated_at(lastmod: str) -> Callable[[Mapping[str, Any]], Any]:
         if record.get("archived"):
             return record.get("archivedAt") or record.get("updatedAt")
         return _prop(record, lastmod) or record.get("updatedAt")
+
     return derive
 
 
@@ -57,9 +58,11 @@ def _envelope(lastmod: str) -> tuple[Column, ...]:
 
 def _reader(name: str) -> Callable[[Mapping[str, Any]], Any]:
     """HubSpot sends unset properties as null or as ""; both are NULL here (so "" never breaks an int)."""
+
     def read(record: Mapping[str, Any]) -> Any:
         value = _prop(record, name)
         return None if value == "" else value
+
     return read
 
 
@@ -73,31 +76,58 @@ def _props(*specs: tuple[str, str] | tuple[str, str, str]) -> tuple[Column, ...]
 
 
 CONTACTS = HubSpotObject(
-    name="contacts", object_type="contacts", lastmod_property="lastmodifieddate",
-    columns=_envelope("lastmodifieddate") + _props(
-        ("email", "string"), ("firstname", "string"), ("lastname", "string"), ("company", "string"),
-        ("phone", "string"), ("lifecyclestage", "string"), ("company_id", "int", "associatedcompanyid"),
-        ("language", "string", "hs_language")),
+    name="contacts",
+    object_type="contacts",
+    lastmod_property="lastmodifieddate",
+    columns=_envelope("lastmodifieddate")
+    + _props(
+        ("email", "string"),
+        ("firstname", "string"),
+        ("lastname", "string"),
+        ("company", "string"),
+        ("phone", "string"),
+        ("lifecyclestage", "string"),
+        ("company_id", "int", "associatedcompanyid"),
+        ("language", "string", "hs_language"),
+    ),
 )
 
 COMPANIES = HubSpotObject(
-    name="companies", object_type="companies", lastmod_property="hs_lastmodifieddate",
-    columns=_envelope("hs_lastmodifieddate") + _props(("name", "string"), ("domain", "string"),
-                                                     ("country", "string")),
+    name="companies",
+    object_type="companies",
+    lastmod_property="hs_lastmodifieddate",
+    columns=_envelope("hs_lastmodifieddate") + _props(("name", "string"), ("domain", "string"), ("country", "string")),
 )
 
 TICKETS = HubSpotObject(
-    name="tickets", object_type="tickets", lastmod_property="hs_lastmodifieddate",
-    columns=_envelope("hs_lastmodifieddate") + _props(
-        ("subject", "string"), ("content", "string"), ("hs_pipeline", "string"), ("hs_pipeline_stage", "string"),
-        ("hs_ticket_priority", "string"), ("source_type", "string"), ("owner_id", "int", "hubspot_owner_id")),
+    name="tickets",
+    object_type="tickets",
+    lastmod_property="hs_lastmodifieddate",
+    columns=_envelope("hs_lastmodifieddate")
+    + _props(
+        ("subject", "string"),
+        ("content", "string"),
+        ("hs_pipeline", "string"),
+        ("hs_pipeline_stage", "string"),
+        ("hs_ticket_priority", "string"),
+        ("source_type", "string"),
+        ("owner_id", "int", "hubspot_owner_id"),
+    ),
 )
 
 DEALS = HubSpotObject(
-    name="deals", object_type="deals", lastmod_property="hs_lastmodifieddate",
-    columns=_envelope("hs_lastmodifieddate") + _props(
-        ("dealname", "string"), ("amount", "float"), ("currency", "string", "deal_currency_code"),
-        ("dealstage", "string"), ("pipeline", "string"), ("closedate", "timestamp")),
+    name="deals",
+    object_type="deals",
+    lastmod_property="hs_lastmodifieddate",
+    columns=_envelope("hs_lastmodifieddate")
+    + _props(
+        ("dealname", "string"),
+        ("amount", "float"),
+        ("currency", "string", "deal_currency_code"),
+        ("dealstage", "string"),
+        ("pipeline", "string"),
+        ("closedate", "timestamp"),
+    ),
 )
 
 OBJECTS: dict[str, HubSpotObject] = {o.name: o for o in (CONTACTS, COMPANIES, TICKETS, DEALS)}

@@ -69,30 +69,43 @@ class HubSpotResource(dg.ConfigurableResource):
     """HubSpot CRM API access: a private app's ``access_token``, or ``client_id`` + ``client_secret`` +
     ``refresh_token`` of an OAuth app. Needs read scopes for contacts, companies, deals and tickets."""
 
-    access_token: str | None = Field(default=None, repr=False,
-                                     description="Private app access token (HUBSPOT_ACCESS_TOKEN); a secret.")
+    access_token: str | None = Field(
+        default=None, repr=False, description="Private app access token (HUBSPOT_ACCESS_TOKEN); a secret."
+    )
     client_id: str | None = Field(default=None, description="OAuth app client id (HUBSPOT_CLIENT_ID).")
-    client_secret: str | None = Field(default=None, repr=False,
-                                      description="OAuth app client secret (HUBSPOT_CLIENT_SECRET); a secret.")
-    refresh_token: str | None = Field(default=None, repr=False,
-                                      description="OAuth refresh token (HUBSPOT_REFRESH_TOKEN); a secret.")
+    client_secret: str | None = Field(
+        default=None, repr=False, description="OAuth app client secret (HUBSPOT_CLIENT_SECRET); a secret."
+    )
+    refresh_token: str | None = Field(
+        default=None, repr=False, description="OAuth refresh token (HUBSPOT_REFRESH_TOKEN); a secret."
+    )
     base_url: str = Field(default="https://api.hubapi.com", description="API root; the sandbox overrides it.")
     search_page_size: int = Field(default=200, ge=1, le=200, description="Records per search page (max 200).")
     list_page_size: int = Field(default=100, ge=1, le=100, description="Records per list page (max 100).")
-    search_result_cap: int = Field(default=SEARCH_RESULT_CAP, ge=1,
-                                   description="Results one search query serves (HubSpot: 10,000); windows "
-                                               "holding more are split. Lower it only to test splitting.")
+    search_result_cap: int = Field(
+        default=SEARCH_RESULT_CAP,
+        ge=1,
+        description="Results one search query serves (HubSpot: 10,000); windows "
+        "holding more are split. Lower it only to test splitting.",
+    )
     full_load: bool = Field(default=False, description="Read every window through the list API, not search.")
     history_start: str | None = Field(
-        default=None, description="UTC date (YYYY-MM-DD); a window starting at or before it is a full load with "
-                                  "no lower bound, so records last changed before it are pulled too. Default: the "
-                                  "partitions' start (INTEGRATION_PIPELINES_PARTITIONS_START).")
-    requests_per_10s: float = Field(default=100.0, gt=0,
-                                    description="App limit per 10 s: 100 (Free/Starter, OAuth apps), 190 "
-                                                "(Professional/Enterprise private apps), 250 (API add-on).")
-    search_requests_per_second: float = Field(default=4.0, gt=0,
-                                              description="Search pace; HubSpot allows 5/s per account, shared "
-                                                          "with every other app of the portal.")
+        default=None,
+        description="UTC date (YYYY-MM-DD); a window starting at or before it is a full load with "
+        "no lower bound, so records last changed before it are pulled too. Default: the "
+        "partitions' start (INTEGRATION_PIPELINES_PARTITIONS_START).",
+    )
+    requests_per_10s: float = Field(
+        default=100.0,
+        gt=0,
+        description="App limit per 10 s: 100 (Free/Starter, OAuth apps), 190 "
+        "(Professional/Enterprise private apps), 250 (API add-on).",
+    )
+    search_requests_per_second: float = Field(
+        default=4.0,
+        gt=0,
+        description="Search pace; HubSpot allows 5/s per account, shared with every other app of the portal.",
+    )
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
@@ -107,19 +120,28 @@ class HubSpotResource(dg.ConfigurableResource):
         """A client for one run: its own connection pool, rate-limit buckets, metrics and token."""
         oauth = self._check_credentials()
         auth = _BearerAuth(self.access_token)
-        refresher = _TokenRefresher(auth, self.client_id or "", self.client_secret or "",
-                                    self.refresh_token or "") if oauth else None
+        refresher = (
+            _TokenRefresher(auth, self.client_id or "", self.client_secret or "", self.refresh_token or "")
+            if oauth
+            else None
+        )
         api = HubSpotApiClient(
             INTEGRATION,
             self.base_url,
             auth=auth,
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
             timeout=self.timeout_seconds,
-            retry=RetryPolicy(max_attempts=self.max_attempts, budget=self.retry_budget,
-                              base_delay=self.backoff_seconds, max_delay=self.max_backoff_seconds),
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts,
+                budget=self.retry_budget,
+                base_delay=self.backoff_seconds,
+                max_delay=self.max_backoff_seconds,
+            ),
             # search: one token, so requests go out evenly spaced and never bunch inside one second
-            rate_limits={"search": RateLimit(1, 1 / self.search_requests_per_second),
-                         "default": RateLimit(self.requests_per_10s, 10)},
+            rate_limits={
+                "search": RateLimit(1, 1 / self.search_requests_per_second),
+                "default": RateLimit(self.requests_per_10s, 10),
+            },
             rate_limit_headers=HubSpotRateLimitHeaders(),
             redactor=self.redactor(),
             classify_error=self._classify(oauth),
@@ -130,20 +152,30 @@ class HubSpotResource(dg.ConfigurableResource):
                 refresher.api = api  # the hook sends its token request through the same client
                 if not self.access_token:
                     refresher()
-            yield HubSpotClient(api, search_page_size=self.search_page_size, list_page_size=self.list_page_size,
-                                search_result_cap=self.search_result_cap, full_load=self.full_load,
-                                history_start=self._history_start())
+            yield HubSpotClient(
+                api,
+                search_page_size=self.search_page_size,
+                list_page_size=self.list_page_size,
+                search_result_cap=self.search_result_cap,
+                full_load=self.full_load,
+                history_start=self._history_start(),
+            )
 
     def _check_credentials(self) -> bool:
         """True when OAuth refresh is configured; raises before any request when nothing usable is set."""
-        trio = {"HUBSPOT_CLIENT_ID": self.client_id, "HUBSPOT_CLIENT_SECRET": self.client_secret,
-                "HUBSPOT_REFRESH_TOKEN": self.refresh_token}
+        trio = {
+            "HUBSPOT_CLIENT_ID": self.client_id,
+            "HUBSPOT_CLIENT_SECRET": self.client_secret,
+            "HUBSPOT_REFRESH_TOKEN": self.refresh_token,
+        }
         missing = [name for name, value in trio.items() if not value]
         if 0 < len(missing) < 3:
             raise ConfigurationError(INTEGRATION, f"incomplete OAuth settings: also set {', '.join(missing)}")
         if not self.access_token and missing:
-            raise ConfigurationError(INTEGRATION, "no credentials: set HUBSPOT_ACCESS_TOKEN (a private app's "
-                                                  f"access token), or {OAUTH_SETTINGS}")
+            raise ConfigurationError(
+                INTEGRATION,
+                f"no credentials: set HUBSPOT_ACCESS_TOKEN (a private app's access token), or {OAUTH_SETTINGS}",
+            )
         return not missing
 
     def _history_start(self) -> datetime:
@@ -157,18 +189,27 @@ class HubSpotResource(dg.ConfigurableResource):
             status, path = response.status_code, response.request.url.path
             body = _describe(response, redactor)
             if path.endswith(TOKEN_PATH) and status in (400, 401, 403):
-                return AuthenticationError(INTEGRATION, f"HubSpot refused to issue an access token (HTTP {status}): "
-                                                        f"check {OAUTH_SETTINGS}. Response: {body}")
+                return AuthenticationError(
+                    INTEGRATION,
+                    f"HubSpot refused to issue an access token (HTTP {status}): "
+                    f"check {OAUTH_SETTINGS}. Response: {body}",
+                )
             if status == 401:
-                return AuthenticationError(INTEGRATION, f"HubSpot rejected the credentials (HTTP 401): check "
-                                                        f"{setting}. Response: {body}")
+                return AuthenticationError(
+                    INTEGRATION, f"HubSpot rejected the credentials (HTTP 401): check {setting}. Response: {body}"
+                )
             if status == 403:
-                return AuthenticationError(INTEGRATION, f"HubSpot refused access (HTTP 403) to {path}: grant the app "
-                                                        f"read scopes for contacts, companies, deals and tickets. "
-                                                        f"Response: {body}")
+                return AuthenticationError(
+                    INTEGRATION,
+                    f"HubSpot refused access (HTTP 403) to {path}: grant the app "
+                    f"read scopes for contacts, companies, deals and tickets. "
+                    f"Response: {body}",
+                )
             if status == 429 and '"DAILY"' in response.text:
-                return QuotaExhaustedError(INTEGRATION, "the portal's daily API limit is spent; it resets at "
-                                                        "midnight in the HubSpot account's time zone")
+                return QuotaExhaustedError(
+                    INTEGRATION,
+                    "the portal's daily API limit is spent; it resets at midnight in the HubSpot account's time zone",
+                )
             return None
 
         return classify
@@ -202,8 +243,12 @@ class _TokenRefresher:
     def __init__(self, auth: _BearerAuth, client_id: str, client_secret: str, refresh_token: str) -> None:
         self.api: ApiClient | None = None
         self.auth, self.refreshes = auth, 0
-        self._form = {"grant_type": "refresh_token", "client_id": client_id, "client_secret": client_secret,
-                      "refresh_token": refresh_token}
+        self._form = {
+            "grant_type": "refresh_token",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "refresh_token": refresh_token,
+        }
         self._busy = False
 
     def __call__(self) -> bool:
@@ -211,8 +256,7 @@ class _TokenRefresher:
             return False
         self._busy = True
         try:
-            body = self.api.request_json("POST", TOKEN_PATH, data=self._form, auth=None,
-                                         limit_group="oauth")
+            body = self.api.request_json("POST", TOKEN_PATH, data=self._form, auth=None, limit_group="oauth")
         finally:
             self._busy = False
         token = body.get("access_token") if isinstance(body, dict) else None

@@ -9,6 +9,7 @@ SANDBOX_ACCESS_TOKEN = "sandbox-hubspot-private-app-token"  # the sandbox's publ
 
 SANDBOX_WEBHOOK_SECRET = "sandbox-hubspot-client-secret"  # the sandbox app's published client secret
 
+
 def local(sandbox_url: str) -> dict[str, Any]:
     return {"access_token": SANDBOX_ACCESS_TOKEN, "base_url": f"{sandbox_url}/hubspot"}
 

@@ -20,8 +20,20 @@ from integration_pipelines.sources.hubspot import settings
 SIGNATURE = "X-HubSpot-Signature-v3"
 TIMESTAMP = "X-HubSpot-Request-Timestamp"
 # HubSpot decodes these percent-encodings in the URI before it signs it.
-URI_DECODING = {"%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$", "%27": "'", "%28": "(",
-                "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";"}
+URI_DECODING = {
+    "%3A": ":",
+    "%2F": "/",
+    "%3F": "?",
+    "%40": "@",
+    "%21": "!",
+    "%24": "$",
+    "%27": "'",
+    "%28": "(",
+    "%29": ")",
+    "%2A": "*",
+    "%2C": ",",
+    "%3B": ";",
+}
 OBJECTS = {"contact": "contacts", "company": "companies", "deal": "deals", "ticket": "tickets"}
 DELETIONS = ("deletion", "privacyDeletion")
 
@@ -54,9 +66,14 @@ class HubSpotWebhooks:
         for item in payload:
             topic = str(require(item, "subscriptionType", "an event"))
             require(item, "objectId", "an event")
-            events.append(WebhookEvent(key=str(require(item, "eventId", "an event")), topic=topic,
-                                       occurred_at=epoch_time(require(item, "occurredAt", "an event"), "occurredAt",
-                                                              millis=True), payload=item))
+            events.append(
+                WebhookEvent(
+                    key=str(require(item, "eventId", "an event")),
+                    topic=topic,
+                    occurred_at=epoch_time(require(item, "occurredAt", "an event"), "occurredAt", millis=True),
+                    payload=item,
+                )
+            )
         return events
 
     def changes(self, event: WebhookEvent) -> list[Change]:
@@ -66,10 +83,20 @@ class HubSpotWebhooks:
         if obj is None or not record_id.isdigit():
             return []
         if action in DELETIONS:
-            return [Change(obj, record_id, event.occurred_at, deleted=True,
-                           record={"id": int(record_id), "archived": True,
-                                   "archivedAt": event.occurred_at.isoformat(),
-                                   "updatedAt": event.occurred_at.isoformat()})]
+            return [
+                Change(
+                    obj,
+                    record_id,
+                    event.occurred_at,
+                    deleted=True,
+                    record={
+                        "id": int(record_id),
+                        "archived": True,
+                        "archivedAt": event.occurred_at.isoformat(),
+                        "updatedAt": event.occurred_at.isoformat(),
+                    },
+                )
+            ]
         return [Change(obj, record_id, event.occurred_at)]
 
     def acknowledge(self, events: Sequence[WebhookEvent]) -> tuple[bytes, str]:

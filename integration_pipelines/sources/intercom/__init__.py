@@ -8,7 +8,15 @@ from integration_pipelines.sources.intercom.objects import OBJECTS, IntercomObje
 from integration_pipelines.sources.intercom.resource import IntercomResource
 from integration_pipelines.sources.intercom.webhooks import WEBHOOKS
 
-SOURCE = Source(name="intercom", title="Intercom", objects=OBJECTS, resource_type=IntercomResource,
-                local_settings=settings.local, prod_settings=settings.prod, feedback=(FEEDBACK,), webhooks=WEBHOOKS)
+SOURCE = Source(
+    name="intercom",
+    title="Intercom",
+    objects=OBJECTS,
+    resource_type=IntercomResource,
+    local_settings=settings.local,
+    prod_settings=settings.prod,
+    feedback=(FEEDBACK,),
+    webhooks=WEBHOOKS,
+)
 
 __all__ = ["OBJECTS", "SOURCE", "IntercomClient", "IntercomObject", "IntercomResource", "search_bounds"]

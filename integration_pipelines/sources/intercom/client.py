@@ -63,8 +63,11 @@ class IntercomClient:
         bounds = search_bounds(start, end, spec.day_granular_search)
         if bounds is None:
             return
-        pool = ThreadPoolExecutor(self.detail_concurrency, thread_name_prefix="intercom-detail") \
-            if spec.with_parts else None
+        pool = (
+            ThreadPoolExecutor(self.detail_concurrency, thread_name_prefix="intercom-detail")
+            if spec.with_parts
+            else None
+        )
         try:
             seen: set[str] = set()
             for number, (items, end_of_stream) in enumerate(self._search(spec, bounds), start=1):
@@ -91,10 +94,13 @@ class IntercomClient:
     def _search(self, spec: IntercomObject, bounds: tuple[int, int]) -> Iterator[tuple[list[dict], bool]]:
         gt, lt = bounds
         body: dict[str, Any] = {
-            "query": {"operator": "AND", "value": [
-                {"field": "updated_at", "operator": ">", "value": gt},
-                {"field": "updated_at", "operator": "<", "value": lt},
-            ]},
+            "query": {
+                "operator": "AND",
+                "value": [
+                    {"field": "updated_at", "operator": ">", "value": gt},
+                    {"field": "updated_at", "operator": "<", "value": lt},
+                ],
+            },
             "pagination": {"per_page": self.per_page},
         }
         cursors: set[str] = set()
@@ -123,36 +129,53 @@ class IntercomClient:
 
     def _detail(self, conversation_id: str) -> dict | None:
         try:
-            detail = self.api.request_json("GET", f"/conversations/{quote(conversation_id, safe='')}",
-                                           params={"display_as": "plaintext"})
+            detail = self.api.request_json(
+                "GET", f"/conversations/{quote(conversation_id, safe='')}", params={"display_as": "plaintext"}
+            )
         except ResponseError as exc:
             if exc.status_code != 404:
                 raise
             logger.info("intercom conversation %s was deleted after the search found it", conversation_id)
             return None
         if not isinstance(detail, dict) or str(detail.get("id")) != conversation_id:
-            raise self._malformed(OBJECTS["conversation_parts"], f"GET /conversations/{conversation_id} "
-                                                                 "did not return that conversation")
+            raise self._malformed(
+                OBJECTS["conversation_parts"], f"GET /conversations/{conversation_id} did not return that conversation"
+            )
         return detail
 
     def _explode(self, spec: IntercomObject, detail: dict) -> list[dict]:
         conversation_id, updated_at = str(detail["id"]), detail.get("updated_at")
         source = detail.get("source") or {}
-        context = {"conversation_id": conversation_id, "conversation_updated_at": updated_at,
-                   "channel": source.get("type")}
+        context = {
+            "conversation_id": conversation_id,
+            "conversation_updated_at": updated_at,
+            "channel": source.get("type"),
+        }
         rows = []
         if source.get("id") is not None:  # the first message: a part in all but name
-            rows.append({**source, **context, "id": f"source-{source['id']}", "source_id": source["id"],
-                         "part_type": "source", "created_at": detail.get("created_at"),
-                         "updated_at": detail.get("created_at")})
+            rows.append(
+                {
+                    **source,
+                    **context,
+                    "id": f"source-{source['id']}",
+                    "source_id": source["id"],
+                    "part_type": "source",
+                    "created_at": detail.get("created_at"),
+                    "updated_at": detail.get("created_at"),
+                }
+            )
         listing = detail.get("conversation_parts") or {}
         parts = listing.get("conversation_parts") if isinstance(listing, dict) else None
         if not isinstance(parts, list):
             raise self._malformed(spec, f"conversation {conversation_id} has no conversation_parts list")
         total = listing.get("total_count")
         if isinstance(total, int) and total > len(parts):
-            logger.warning("intercom conversation %s has %d parts; the API returns only the %d most recent",
-                           conversation_id, total, len(parts))
+            logger.warning(
+                "intercom conversation %s has %d parts; the API returns only the %d most recent",
+                conversation_id,
+                total,
+                len(parts),
+            )
         rows += [{**part, **context} for part in parts if isinstance(part, dict)]
         return rows
 

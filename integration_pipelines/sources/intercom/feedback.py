@@ -3,7 +3,10 @@ read by one SQL query over the warehouse tables this connector keeps."""
 
 from integration_pipelines.lib.text.feedback import FeedbackSource
 
-FEEDBACK = FeedbackSource("intercom", ("intercom.conversation_parts", "intercom.conversations"), """
+FEEDBACK = FeedbackSource(
+    "intercom",
+    ("intercom.conversation_parts", "intercom.conversations"),
+    """
     SELECT 'intercom' AS source, 'conversation_part' AS source_object, p.id AS message_id,
            p.conversation_id AS parent_id,
            CASE WHEN p.author_type IN ('user', 'lead', 'contact') THEN 'customer'
@@ -15,4 +18,5 @@ FEEDBACK = FeedbackSource("intercom", ("intercom.conversation_parts", "intercom.
     LEFT JOIN intercom.conversations c ON c.id = p.conversation_id
     WHERE p.part_type IN ('source', 'comment') AND p.body IS NOT NULL AND p.body <> ''
       AND greatest(p.updated_at, coalesce(c.updated_at, p.updated_at)) >= $start
-      AND greatest(p.updated_at, coalesce(c.updated_at, p.updated_at)) < $end""")
+      AND greatest(p.updated_at, coalesce(c.updated_at, p.updated_at)) < $end""",
+)

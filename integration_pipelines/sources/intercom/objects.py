@@ -36,6 +36,7 @@ def _ids(path: str, key: str):
         for part in path.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None
         return [item.get(key) for item in value or () if isinstance(item, Mapping)]
+
     return ids
 
 

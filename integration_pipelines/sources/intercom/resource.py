@@ -29,31 +29,48 @@ REGIONAL_HOSTS = ("https://api.intercom.io", "https://api.eu.intercom.io", "http
 class IntercomResource(dg.ConfigurableResource):
     """Intercom REST API access with an app's access token (a private app's token or an OAuth token)."""
 
-    access_token: str | None = Field(default=None, repr=False,
-                                     description="Access token of your Intercom app (INTERCOM_ACCESS_TOKEN); a secret.")
-    api_version: str = Field(default="2.11", description="Intercom-Version header sent with every request "
-                                                         "(INTERCOM_API_VERSION); the objects follow 2.11.")
-    base_url: str = Field(default=REGIONAL_HOSTS[0],
-                          description="Your workspace's regional host (INTERCOM_BASE_URL): https://api.intercom.io "
-                                      "(US), https://api.eu.intercom.io (EU) or https://api.au.intercom.io "
-                                      "(Australia); a token is only valid on its region's host. The sandbox "
-                                      "overrides it.")
+    access_token: str | None = Field(
+        default=None, repr=False, description="Access token of your Intercom app (INTERCOM_ACCESS_TOKEN); a secret."
+    )
+    api_version: str = Field(
+        default="2.11",
+        description="Intercom-Version header sent with every request (INTERCOM_API_VERSION); the objects follow 2.11.",
+    )
+    base_url: str = Field(
+        default=REGIONAL_HOSTS[0],
+        description="Your workspace's regional host (INTERCOM_BASE_URL): https://api.intercom.io "
+        "(US), https://api.eu.intercom.io (EU) or https://api.au.intercom.io "
+        "(Australia); a token is only valid on its region's host. The sandbox "
+        "overrides it.",
+    )
     per_page: int = Field(default=MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Records per search page.")
-    detail_concurrency: int = Field(default=4, ge=1, le=16,
-                                    description="Conversations fetched in parallel for their parts (one GET "
-                                                "each); memory holds one search page of them at a time.")
+    detail_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description="Conversations fetched in parallel for their parts (one GET "
+        "each); memory holds one search page of them at a time.",
+    )
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=1000, ge=0, description="Retries allowed per run across all requests "
-                                                              "(a run makes one request per conversation).")
+    retry_budget: int = Field(
+        default=1000,
+        ge=0,
+        description="Retries allowed per run across all requests (a run makes one request per conversation).",
+    )
     backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
     max_backoff_seconds: float = Field(default=30.0, ge=0)
-    requests_per_minute: float = Field(default=10_000.0, gt=0,
-                                       description="Your app's limit: 10,000 calls/min per app by default "
-                                                   "(private apps share 25,000/min per workspace).")
-    rate_limit_window_seconds: float = Field(default=10.0, gt=0,
-                                             description="Intercom counts the limit in windows this long "
-                                                         "(10 s: a sixth of the per-minute limit each).")
+    requests_per_minute: float = Field(
+        default=10_000.0,
+        gt=0,
+        description="Your app's limit: 10,000 calls/min per app by default "
+        "(private apps share 25,000/min per workspace).",
+    )
+    rate_limit_window_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Intercom counts the limit in windows this long (10 s: a sixth of the per-minute limit each).",
+    )
 
     def redactor(self) -> Redactor:
         return Redactor([self.access_token])
@@ -76,11 +93,18 @@ class IntercomResource(dg.ConfigurableResource):
             INTEGRATION,
             base,
             auth=BearerAuth(self.access_token),
-            headers={"Accept": "application/json", "Intercom-Version": self.api_version,
-                     "User-Agent": "integration-pipelines"},
+            headers={
+                "Accept": "application/json",
+                "Intercom-Version": self.api_version,
+                "User-Agent": "integration-pipelines",
+            },
             timeout=self.timeout_seconds,
-            retry=RetryPolicy(max_attempts=self.max_attempts, budget=self.retry_budget,
-                              base_delay=self.backoff_seconds, max_delay=self.max_backoff_seconds),
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts,
+                budget=self.retry_budget,
+                base_delay=self.backoff_seconds,
+                max_delay=self.max_backoff_seconds,
+            ),
             rate_limits={"default": self.pacing()},
             rate_limit_headers=RATE_LIMIT_HEADERS,
             redactor=self.redactor(),
@@ -101,11 +125,14 @@ class IntercomResource(dg.ConfigurableResource):
                     f"Intercom rejected the access token (HTTP {response.status_code}) at {redactor.url(base)}: "
                     "check INTERCOM_ACCESS_TOKEN, that the app may read conversations and contacts, and that "
                     f"INTERCOM_BASE_URL is your workspace's region ({', '.join(REGIONAL_HOSTS)}). "
-                    f"Response: {snippet}")
+                    f"Response: {snippet}",
+                )
             if response.status_code == 400 and "intercom_version_invalid" in response.text:
                 return ConfigurationError(
-                    INTEGRATION, f"Intercom does not serve API version {self.api_version!r}: check "
-                                 f"INTERCOM_API_VERSION. Response: {snippet}")
+                    INTEGRATION,
+                    f"Intercom does not serve API version {self.api_version!r}: check "
+                    f"INTERCOM_API_VERSION. Response: {snippet}",
+                )
             return None
 
         return classify

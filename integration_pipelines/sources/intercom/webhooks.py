@@ -40,9 +40,14 @@ class IntercomWebhooks:
         payload = json_body(request.body)
         topic = str(require(payload, "topic", "the notification"))
         require(require(payload, "data", "the notification"), "item", "the notification's data")
-        return [WebhookEvent(key=str(require(payload, "id", "the notification")), topic=topic,
-                             occurred_at=epoch_time(require(payload, "created_at", "the notification"), "created_at"),
-                             payload=payload)]
+        return [
+            WebhookEvent(
+                key=str(require(payload, "id", "the notification")),
+                topic=topic,
+                occurred_at=epoch_time(require(payload, "created_at", "the notification"), "created_at"),
+                payload=payload,
+            )
+        ]
 
     def changes(self, event: WebhookEvent) -> list[Change]:
         item = (event.payload.get("data") or {}).get("item") or {}
@@ -50,13 +55,23 @@ class IntercomWebhooks:
         if not record_id:
             return []
         kind = event.topic.split(".", 1)[0]
-        objects = {"conversation": ("conversations", "conversation_parts"),
-                   "conversation_part": ("conversations", "conversation_parts"), "contact": ("contacts",)}.get(kind, ())
+        objects = {
+            "conversation": ("conversations", "conversation_parts"),
+            "conversation_part": ("conversations", "conversation_parts"),
+            "contact": ("contacts",),
+        }.get(kind, ())
         flag = DELETED.get(event.topic)
         if flag:
             stamp = int(event.occurred_at.timestamp())
-            return [Change(objects[0], record_id, event.occurred_at, deleted=True,
-                           record={**item, "id": record_id, flag: True, "updated_at": stamp})]
+            return [
+                Change(
+                    objects[0],
+                    record_id,
+                    event.occurred_at,
+                    deleted=True,
+                    record={**item, "id": record_id, flag: True, "updated_at": stamp},
+                )
+            ]
         return [Change(obj, record_id, event.occurred_at) for obj in objects]
 
     def acknowledge(self, events: Sequence[WebhookEvent]) -> tuple[bytes, str]:

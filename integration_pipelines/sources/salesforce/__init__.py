@@ -8,7 +8,15 @@ from integration_pipelines.sources.salesforce.objects import OBJECTS, Salesforce
 from integration_pipelines.sources.salesforce.resource import SalesforceResource
 from integration_pipelines.sources.salesforce.webhooks import WEBHOOKS
 
-SOURCE = Source(name="salesforce", title="Salesforce", objects=OBJECTS, resource_type=SalesforceResource,
-                local_settings=settings.local, prod_settings=settings.prod, feedback=(FEEDBACK,), webhooks=WEBHOOKS)
+SOURCE = Source(
+    name="salesforce",
+    title="Salesforce",
+    objects=OBJECTS,
+    resource_type=SalesforceResource,
+    local_settings=settings.local,
+    prod_settings=settings.prod,
+    feedback=(FEEDBACK,),
+    webhooks=WEBHOOKS,
+)
 
 __all__ = ["OBJECTS", "SOURCE", "SalesforceClient", "SalesforceObject", "SalesforceResource"]

@@ -45,23 +45,33 @@ class LoginSettings:
 
     def settings_hint(self) -> str:
         if self.flow == "jwt_bearer":
-            return ("SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (the key of the "
-                    "certificate on the connected app), and SALESFORCE_LOGIN_URL (https://test.salesforce.com "
-                    "for a Salesforce sandbox org)")
+            return (
+                "SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (the key of the "
+                "certificate on the connected app), and SALESFORCE_LOGIN_URL (https://test.salesforce.com "
+                "for a Salesforce sandbox org)"
+            )
         return "SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET, and SALESFORCE_LOGIN_URL (your My Domain URL)"
 
     def form(self) -> dict[str, str]:
         """The token request's form; a JWT assertion is signed fresh each time (it expires quickly)."""
         if self.flow == "client_credentials":
-            return {"grant_type": "client_credentials", "client_id": self.client_id,
-                    "client_secret": self.client_secret or ""}
-        claims = {"iss": self.client_id, "sub": self.username, "aud": self.audience or self.login_url.rstrip("/"),
-                  "exp": int(time.time()) + JWT_LIFETIME_SECONDS}
+            return {
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret or "",
+            }
+        claims = {
+            "iss": self.client_id,
+            "sub": self.username,
+            "aud": self.audience or self.login_url.rstrip("/"),
+            "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
+        }
         try:
             assertion = jwt.encode(claims, self.private_key or "", algorithm="RS256")
         except (ValueError, TypeError, jwt.PyJWTError) as exc:
-            raise ConfigurationError(INTEGRATION, "SALESFORCE_PRIVATE_KEY is not a usable PEM RSA private key "
-                                                  f"({type(exc).__name__})") from None
+            raise ConfigurationError(
+                INTEGRATION, f"SALESFORCE_PRIVATE_KEY is not a usable PEM RSA private key ({type(exc).__name__})"
+            ) from None
         return {"grant_type": JWT_GRANT, "assertion": assertion}
 
 
@@ -136,5 +146,7 @@ def token_error(settings: LoginSettings, response: httpx.Response) -> str:
     error = body.get("error", "unknown_error") if isinstance(body, dict) else "unknown_error"
     description = body.get("error_description", "") if isinstance(body, dict) else ""
     flow = "JWT bearer" if settings.flow == "jwt_bearer" else "client credentials"
-    return (f"Salesforce refused the {flow} login at {settings.token_url} (HTTP {response.status_code} {error}: "
-            f"{description}): check {settings.settings_hint()}")
+    return (
+        f"Salesforce refused the {flow} login at {settings.token_url} (HTTP {response.status_code} {error}: "
+        f"{description}): check {settings.settings_hint()}"
+    )

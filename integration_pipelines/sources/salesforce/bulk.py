@@ -42,16 +42,25 @@ class Chunk:
 class BulkQuery:
     """One queryAll job's lifecycle over the run's ApiClient (its retries, pacing and metrics)."""
 
-    def __init__(self, api: ApiClient, version: str, settings: BulkSettings,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, api: ApiClient, version: str, settings: BulkSettings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.api, self.settings, self._sleep = api, settings, sleep
         self.base = f"services/data/v{version}/jobs/query"  # relative to the instance URL
         self.polls = 0
 
     def run(self, soql: str) -> Iterator[Chunk]:
-        job = self.api.request_json("POST", self.base, json={
-            "operation": "queryAll", "query": soql, "contentType": "CSV", "columnDelimiter": "COMMA",
-            "lineEnding": "LF"})
+        job = self.api.request_json(
+            "POST",
+            self.base,
+            json={
+                "operation": "queryAll",
+                "query": soql,
+                "contentType": "CSV",
+                "columnDelimiter": "COMMA",
+                "lineEnding": "LF",
+            },
+        )
         job_id = job.get("id") if isinstance(job, dict) else None
         if not isinstance(job_id, str):
             raise IntegrationError(INTEGRATION, f"creating a Bulk API query job returned no id: {str(job)[:200]}")
@@ -72,11 +81,16 @@ class BulkQuery:
             if state == "JobComplete":
                 return
             if state in ("Failed", "Aborted"):
-                raise IntegrationError(INTEGRATION, f"Bulk API query job {job_id} ended {state}: "
-                                                    f"{info.get('errorMessage') or 'no error message'}")
+                raise IntegrationError(
+                    INTEGRATION,
+                    f"Bulk API query job {job_id} ended {state}: {info.get('errorMessage') or 'no error message'}",
+                )
             if time.monotonic() + delay > deadline:
-                raise IntegrationError(INTEGRATION, f"Bulk API query job {job_id} still {state} after "
-                                                    f"{self.settings.timeout_seconds:.0f}s (bulk_timeout_seconds)")
+                raise IntegrationError(
+                    INTEGRATION,
+                    f"Bulk API query job {job_id} still {state} after "
+                    f"{self.settings.timeout_seconds:.0f}s (bulk_timeout_seconds)",
+                )
             self._sleep(delay)
             delay = min(delay * 2, self.settings.max_poll_seconds)
 
@@ -94,8 +108,10 @@ class BulkQuery:
                 self.api.metrics.record_failure("malformed_bodies")
                 if attempt >= self.api.retry.max_attempts:
                     raise RetryBudgetExhaustedError(
-                        INTEGRATION, f"results chunk of Bulk API job {job_id} arrived incomplete {attempt} "
-                                     f"times; last problem: {exc}") from None
+                        INTEGRATION,
+                        f"results chunk of Bulk API job {job_id} arrived incomplete {attempt} "
+                        f"times; last problem: {exc}",
+                    ) from None
                 self.api.metrics.record_retry()
                 self._sleep(self.api.retry.backoff(attempt))
                 continue

@@ -54,9 +54,17 @@ def _stamp(moment: datetime) -> str:
 class SalesforceClient:
     """One run's connection to an org: describe (cached per run), window queries, quota as reported."""
 
-    def __init__(self, api: ApiClient, login: Login, *, api_version: str = "60.0", batch_size: int = 2000,
-                 bulk_threshold_rows: int | None = 50_000, force_bulk: bool = False,
-                 bulk: BulkSettings | None = None) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        login: Login,
+        *,
+        api_version: str = "60.0",
+        batch_size: int = 2000,
+        bulk_threshold_rows: int | None = 50_000,
+        force_bulk: bool = False,
+        bulk: BulkSettings | None = None,
+    ) -> None:
         self.api = api
         self.login = login
         self.api_version = api_version
@@ -78,9 +86,12 @@ class SalesforceClient:
                 raise IntegrationError(INTEGRATION, f"describe of {spec.sobject} returned {type(describe).__name__}")
             fields, problems = select_fields(spec, describe)
             if problems:
-                raise ConfigurationError(INTEGRATION, f"{spec.sobject} ({spec.name}) cannot be pulled as configured: "
-                                                      f"{'; '.join(problems)}. Check the object's field list and "
-                                                      "the integration user's field-level security.")
+                raise ConfigurationError(
+                    INTEGRATION,
+                    f"{spec.sobject} ({spec.name}) cannot be pulled as configured: "
+                    f"{'; '.join(problems)}. Check the object's field list and "
+                    "the integration user's field-level security.",
+                )
             self._fields[spec.sobject] = fields
         return self._fields[spec.sobject]
 
@@ -103,8 +114,9 @@ class SalesforceClient:
 
     def estimate(self, obj: SalesforceObject | str, start: datetime, end: datetime) -> int:
         spec = self._object(obj)
-        body = self.api.request_json("GET", f"{self._data}/queryAll",
-                                     params={"q": f"SELECT COUNT() FROM {spec.sobject}{_where(start, end)}"})
+        body = self.api.request_json(
+            "GET", f"{self._data}/queryAll", params={"q": f"SELECT COUNT() FROM {spec.sobject}{_where(start, end)}"}
+        )
         total = body.get("totalSize") if isinstance(body, dict) else None
         if not isinstance(total, int):
             raise IntegrationError(INTEGRATION, f"COUNT() of {spec.sobject} returned no totalSize")
@@ -121,8 +133,10 @@ class SalesforceClient:
     def pages(self, obj: SalesforceObject | str, start: datetime, end: datetime) -> Iterator[ExportPage]:
         spec = self._object(obj)
         fields = self.fields(spec)
-        soql = (f"SELECT {', '.join(f.name for f in fields)} FROM {spec.sobject}{_where(start, end)} "
-                "ORDER BY SystemModstamp, Id")
+        soql = (
+            f"SELECT {', '.join(f.name for f in fields)} FROM {spec.sobject}{_where(start, end)} "
+            "ORDER BY SystemModstamp, Id"
+        )
         mode = self.choose_mode(spec, start, end)
         self.modes[spec.name] = mode
         records = self._bulk(soql, fields) if mode == "bulk" else self._rest(spec, soql, fields)
@@ -137,8 +151,9 @@ class SalesforceClient:
                 raise IntegrationError(INTEGRATION, f"malformed {spec.name} page: {exc}") from None
             yield ExportPage(spec.name, number, batch, last)
 
-    def _rest(self, spec: SalesforceObject, soql: str,
-              fields: Sequence[FieldSpec]) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+    def _rest(
+        self, spec: SalesforceObject, soql: str, fields: Sequence[FieldSpec]
+    ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
         url: str = f"{self._data}/queryAll"
         params: dict[str, str] | None = {"q": soql}
         headers = {"Sforce-Query-Options": f"batchSize={self.batch_size}"}
@@ -159,8 +174,9 @@ class SalesforceClient:
         names = [f.name for f in fields]
         for chunk in BulkQuery(self.api, self.api_version, self.bulk_settings).run(soql):
             if chunk.header != names:
-                raise IntegrationError(INTEGRATION, f"Bulk API results have columns {chunk.header[:5]}..., "
-                                                    f"expected {names[:5]}...")
+                raise IntegrationError(
+                    INTEGRATION, f"Bulk API results have columns {chunk.header[:5]}..., expected {names[:5]}..."
+                )
             yield [from_csv(row, fields) for row in chunk.rows], chunk.last
 
     @property

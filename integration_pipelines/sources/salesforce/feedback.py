@@ -3,7 +3,10 @@ read by one SQL query over the warehouse tables this connector keeps."""
 
 from integration_pipelines.lib.text.feedback import FeedbackSource
 
-FEEDBACK = FeedbackSource("salesforce", ("salesforce.case_comments", "salesforce.cases"), """
+FEEDBACK = FeedbackSource(
+    "salesforce",
+    ("salesforce.case_comments", "salesforce.cases"),
+    """
     SELECT 'salesforce' AS source, 'case_comment' AS source_object, cc.Id AS message_id,
            cc.ParentId AS parent_id,
            CASE WHEN cc.CreatedById = c.CreatedById THEN 'customer' ELSE 'agent' END AS author_role,
@@ -14,4 +17,5 @@ FEEDBACK = FeedbackSource("salesforce", ("salesforce.case_comments", "salesforce
     LEFT JOIN salesforce.cases c ON c.Id = cc.ParentId
     WHERE cc.IsPublished
       AND greatest(cc.SystemModstamp, coalesce(c.SystemModstamp, cc.SystemModstamp)) >= $start
-      AND greatest(cc.SystemModstamp, coalesce(c.SystemModstamp, cc.SystemModstamp)) < $end""")
+      AND greatest(cc.SystemModstamp, coalesce(c.SystemModstamp, cc.SystemModstamp)) < $end""",
+)

@@ -24,14 +24,40 @@ from typing import Any
 from integration_pipelines.lib.records import Column
 
 TYPE_KINDS: dict[str, str] = {
-    **dict.fromkeys(("id", "reference", "string", "picklist", "multipicklist", "combobox", "textarea", "email",
-                     "phone", "url", "encryptedstring", "date", "time"), "string"),
-    "boolean": "bool", "int": "int", "long": "int", "double": "float", "currency": "float", "percent": "float",
+    **dict.fromkeys(
+        (
+            "id",
+            "reference",
+            "string",
+            "picklist",
+            "multipicklist",
+            "combobox",
+            "textarea",
+            "email",
+            "phone",
+            "url",
+            "encryptedstring",
+            "date",
+            "time",
+        ),
+        "string",
+    ),
+    "boolean": "bool",
+    "int": "int",
+    "long": "int",
+    "double": "float",
+    "currency": "float",
+    "percent": "float",
     "datetime": "timestamp",
 }
 IS_DELETED = Column("is_deleted", "bool", derive=lambda r: bool(r.get("IsDeleted")))
-CORE_FIELDS = (("Id", "string"), ("IsDeleted", "bool"), ("CreatedDate", "timestamp"),
-               ("LastModifiedDate", "timestamp"), ("SystemModstamp", "timestamp"))
+CORE_FIELDS = (
+    ("Id", "string"),
+    ("IsDeleted", "bool"),
+    ("CreatedDate", "timestamp"),
+    ("LastModifiedDate", "timestamp"),
+    ("SystemModstamp", "timestamp"),
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +73,17 @@ class SalesforceObject:
     fields: tuple[str, ...] | None = None  # an explicit SELECT list; None selects every scalar field
 
 
-def salesforce_object(name: str, sobject: str, required: Sequence[tuple[str, str]] = (),
-                      fields: Sequence[str] | None = None) -> SalesforceObject:
+def salesforce_object(
+    name: str, sobject: str, required: Sequence[tuple[str, str]] = (), fields: Sequence[str] | None = None
+) -> SalesforceObject:
     core = (*CORE_FIELDS, *required)
-    return SalesforceObject(name, sobject, tuple(required), (*(Column(f, k) for f, k in core), IS_DELETED),
-                            fields=tuple(fields) if fields is not None else None)
+    return SalesforceObject(
+        name,
+        sobject,
+        tuple(required),
+        (*(Column(f, k) for f, k in core), IS_DELETED),
+        fields=tuple(fields) if fields is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,15 +157,30 @@ def from_csv(row: Sequence[str], specs: Sequence[FieldSpec]) -> dict[str, Any]:
     return {s.name: _typed(cell, s, True) for s, cell in zip(specs, row, strict=True)}
 
 
-CASES = salesforce_object("cases", "Case", (
-    ("CaseNumber", "string"), ("Subject", "string"), ("Description", "string"), ("Status", "string"),
-    ("Origin", "string"), ("ContactId", "string"), ("AccountId", "string")))
-CASE_COMMENTS = salesforce_object("case_comments", "CaseComment", (
-    ("ParentId", "string"), ("CommentBody", "string"), ("IsPublished", "bool"), ("CreatedById", "string")))
-CONTACTS = salesforce_object("contacts", "Contact", (("AccountId", "string"), ("Name", "string"),
-                                                     ("Email", "string")))
+CASES = salesforce_object(
+    "cases",
+    "Case",
+    (
+        ("CaseNumber", "string"),
+        ("Subject", "string"),
+        ("Description", "string"),
+        ("Status", "string"),
+        ("Origin", "string"),
+        ("ContactId", "string"),
+        ("AccountId", "string"),
+    ),
+)
+CASE_COMMENTS = salesforce_object(
+    "case_comments",
+    "CaseComment",
+    (("ParentId", "string"), ("CommentBody", "string"), ("IsPublished", "bool"), ("CreatedById", "string")),
+)
+CONTACTS = salesforce_object("contacts", "Contact", (("AccountId", "string"), ("Name", "string"), ("Email", "string")))
 ACCOUNTS = salesforce_object("accounts", "Account", (("Name", "string"),))
-OPPORTUNITIES = salesforce_object("opportunities", "Opportunity", (
-    ("AccountId", "string"), ("Name", "string"), ("StageName", "string"), ("Amount", "float")))
+OPPORTUNITIES = salesforce_object(
+    "opportunities",
+    "Opportunity",
+    (("AccountId", "string"), ("Name", "string"), ("StageName", "string"), ("Amount", "float")),
+)
 
 OBJECTS: dict[str, SalesforceObject] = {o.name: o for o in (CASES, CASE_COMMENTS, CONTACTS, ACCOUNTS, OPPORTUNITIES)}

@@ -44,23 +44,43 @@ class SalesforceResource(dg.ConfigurableResource):
     """Salesforce REST and Bulk API 2.0 access through a connected app (client credentials or JWT bearer)."""
 
     client_id: str = Field(description="The connected app's consumer key (SALESFORCE_CLIENT_ID).")
-    client_secret: str | None = Field(default=None, repr=False, description=(
-        "Consumer secret for the client credentials flow (SALESFORCE_CLIENT_SECRET); a secret."))
-    username: str | None = Field(default=None, description=(
-        "The integration user the JWT bearer flow logs in as (SALESFORCE_USERNAME)."))
-    private_key: str | None = Field(default=None, repr=False, description=(
-        "PEM RSA private key whose certificate is on the connected app, for JWT bearer "
-        "(SALESFORCE_PRIVATE_KEY); a secret."))
-    auth_flow: str = Field(default="auto", description=(
-        "client_credentials, jwt_bearer, or auto: JWT bearer when username and private_key are set."))
-    login_url: str = Field(default="https://login.salesforce.com", description=(
-        "Where to log in (SALESFORCE_LOGIN_URL): https://test.salesforce.com for Salesforce sandbox orgs, "
-        "your My Domain URL for client credentials. The local sandbox overrides it."))
+    client_secret: str | None = Field(
+        default=None,
+        repr=False,
+        description=("Consumer secret for the client credentials flow (SALESFORCE_CLIENT_SECRET); a secret."),
+    )
+    username: str | None = Field(
+        default=None, description=("The integration user the JWT bearer flow logs in as (SALESFORCE_USERNAME).")
+    )
+    private_key: str | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "PEM RSA private key whose certificate is on the connected app, for JWT bearer "
+            "(SALESFORCE_PRIVATE_KEY); a secret."
+        ),
+    )
+    auth_flow: str = Field(
+        default="auto",
+        description=("client_credentials, jwt_bearer, or auto: JWT bearer when username and private_key are set."),
+    )
+    login_url: str = Field(
+        default="https://login.salesforce.com",
+        description=(
+            "Where to log in (SALESFORCE_LOGIN_URL): https://test.salesforce.com for Salesforce sandbox orgs, "
+            "your My Domain URL for client credentials. The local sandbox overrides it."
+        ),
+    )
     jwt_audience: str | None = Field(default=None, description="JWT `aud`; defaults to login_url.")
     api_version: str = Field(default="60.0", pattern=r"^\d+\.\d$", description="REST API version, e.g. 60.0.")
     batch_size: int = Field(default=2000, ge=200, le=2000, description="REST query batch (Sforce-Query-Options).")
-    bulk_threshold_rows: int | None = Field(default=50_000, ge=0, description=(
-        "Use a Bulk API 2.0 job when a window's COUNT() exceeds this; None never does (and skips COUNT())."))
+    bulk_threshold_rows: int | None = Field(
+        default=50_000,
+        ge=0,
+        description=(
+            "Use a Bulk API 2.0 job when a window's COUNT() exceeds this; None never does (and skips COUNT())."
+        ),
+    )
     force_bulk: bool = Field(default=False, description="Always use Bulk API 2.0 jobs.")
     bulk_max_records: int = Field(default=50_000, ge=1, description="Rows per Bulk results chunk (maxRecords).")
     bulk_poll_seconds: float = Field(default=1.0, gt=0, description="First wait between job status reads.")
@@ -71,8 +91,13 @@ class SalesforceResource(dg.ConfigurableResource):
     retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
     backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
     max_backoff_seconds: float = Field(default=30.0, ge=0)
-    requests_per_second: float | None = Field(default=None, gt=0, description=(
-        "Optional pacing; Salesforce limits requests per 24 hours (reported as quota_remaining), not per second."))
+    requests_per_second: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Optional pacing; Salesforce limits requests per 24 hours (reported as quota_remaining), not per second."
+        ),
+    )
 
     def redactor(self) -> Redactor:
         """Every secret this resource holds; the access token and JWT assertions join it once issued."""
@@ -90,13 +115,24 @@ class SalesforceResource(dg.ConfigurableResource):
         if not self.client_id:
             raise ConfigurationError(INTEGRATION, "no credentials: set SALESFORCE_CLIENT_ID")
         if flow == "jwt_bearer" and not jwt_ready:
-            raise ConfigurationError(INTEGRATION, "the JWT bearer flow needs SALESFORCE_USERNAME and "
-                                                  "SALESFORCE_PRIVATE_KEY")
+            raise ConfigurationError(
+                INTEGRATION, "the JWT bearer flow needs SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY"
+            )
         if flow == "client_credentials" and not self.client_secret:
-            raise ConfigurationError(INTEGRATION, "no credentials: set SALESFORCE_CLIENT_SECRET (client credentials) "
-                                                  "or SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (JWT bearer)")
-        return LoginSettings(flow, self.login_url.rstrip("/"), self.client_id, self.client_secret, self.username,
-                             self.private_key, self.jwt_audience)
+            raise ConfigurationError(
+                INTEGRATION,
+                "no credentials: set SALESFORCE_CLIENT_SECRET (client credentials) "
+                "or SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (JWT bearer)",
+            )
+        return LoginSettings(
+            flow,
+            self.login_url.rstrip("/"),
+            self.client_id,
+            self.client_secret,
+            self.username,
+            self.private_key,
+            self.jwt_audience,
+        )
 
     @contextmanager
     def open_client(self) -> Iterator[SalesforceClient]:
@@ -111,8 +147,12 @@ class SalesforceResource(dg.ConfigurableResource):
             auth=session,
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
             timeout=self.timeout_seconds,
-            retry=RetryPolicy(max_attempts=self.max_attempts, budget=self.retry_budget,
-                              base_delay=self.backoff_seconds, max_delay=self.max_backoff_seconds),
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts,
+                budget=self.retry_budget,
+                base_delay=self.backoff_seconds,
+                max_delay=self.max_backoff_seconds,
+            ),
             rate_limits={"default": RateLimit(self.requests_per_second, 1) if self.requests_per_second else None},
             redactor=redactor,
             classify_error=_classifier(settings, redactor),
@@ -127,11 +167,19 @@ class SalesforceResource(dg.ConfigurableResource):
             login.api = api
             login.login()
             yield SalesforceClient(
-                api, login, api_version=self.api_version, batch_size=self.batch_size,
-                bulk_threshold_rows=self.bulk_threshold_rows, force_bulk=self.force_bulk,
-                bulk=BulkSettings(max_records=self.bulk_max_records, poll_seconds=self.bulk_poll_seconds,
-                                  max_poll_seconds=self.bulk_max_poll_seconds,
-                                  timeout_seconds=self.bulk_timeout_seconds))
+                api,
+                login,
+                api_version=self.api_version,
+                batch_size=self.batch_size,
+                bulk_threshold_rows=self.bulk_threshold_rows,
+                force_bulk=self.force_bulk,
+                bulk=BulkSettings(
+                    max_records=self.bulk_max_records,
+                    poll_seconds=self.bulk_poll_seconds,
+                    max_poll_seconds=self.bulk_max_poll_seconds,
+                    timeout_seconds=self.bulk_timeout_seconds,
+                ),
+            )
 
 
 def _errors(response: httpx.Response) -> tuple[str, str]:
@@ -154,23 +202,31 @@ def _classifier(settings: LoginSettings, redactor: Redactor):
         if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
             usage = response.headers.get("sforce-limit-info", "api usage not reported")
             return QuotaExhaustedError(
-                INTEGRATION, f"Salesforce's API request limit is exhausted (403 REQUEST_LIMIT_EXCEEDED: {message} "
-                             f"{usage}): the org's rolling 24-hour allowance is spent, so the run stops instead of "
-                             "retrying. Run again once usage has fallen, or ask Salesforce for a higher limit.")
+                INTEGRATION,
+                f"Salesforce's API request limit is exhausted (403 REQUEST_LIMIT_EXCEEDED: {message} "
+                f"{usage}): the org's rolling 24-hour allowance is spent, so the run stops instead of "
+                "retrying. Run again once usage has fallen, or ask Salesforce for a higher limit.",
+            )
         if status == 401:
             return AuthenticationError(
-                INTEGRATION, f"Salesforce rejected the session (HTTP 401 {code}) even after logging in again: "
-                             f"check the integration user's API access and {settings.settings_hint()}")
+                INTEGRATION,
+                f"Salesforce rejected the session (HTTP 401 {code}) even after logging in again: "
+                f"check the integration user's API access and {settings.settings_hint()}",
+            )
         if status == 403:
             return AuthenticationError(
-                INTEGRATION, f"Salesforce refused {path} (HTTP 403 {code}: {message}): check the integration "
-                             "user's permissions (API Enabled, read access to the object)")
+                INTEGRATION,
+                f"Salesforce refused {path} (HTTP 403 {code}: {message}): check the integration "
+                "user's permissions (API Enabled, read access to the object)",
+            )
         if status == 404 and path.endswith("/describe"):
             sobject = path.rstrip("/").split("/")[-2]
             return ConfigurationError(
-                INTEGRATION, f"Salesforce has no object {sobject!r} that the integration user can see, or API "
-                             f"version {path.split('/data/')[-1].split('/')[0]} is not served (describe: {code}): "
-                             "check the object name and api_version")
+                INTEGRATION,
+                f"Salesforce has no object {sobject!r} that the integration user can see, or API "
+                f"version {path.split('/data/')[-1].split('/')[0]} is not served (describe: {code}): "
+                "check the object name and api_version",
+            )
         if status == 400 and code in ("INVALID_TYPE", "INVALID_FIELD"):
             return ConfigurationError(INTEGRATION, f"Salesforce rejected the query ({code}: {message})")
         return None

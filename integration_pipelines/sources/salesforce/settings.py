@@ -11,18 +11,27 @@ SANDBOX_CLIENT_SECRET = "sandbox-salesforce-client-secret"
 
 SANDBOX_ORGANIZATION_ID = "00D5g0000000001EAA"  # the sandbox org, named in its outbound messages
 
+
 def local(sandbox_url: str) -> dict[str, Any]:
-    return {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET,
-            "login_url": f"{sandbox_url}/salesforce"}
+    return {
+        "client_id": SANDBOX_CLIENT_ID,
+        "client_secret": SANDBOX_CLIENT_SECRET,
+        "login_url": f"{sandbox_url}/salesforce",
+    }
 
 
 def prod() -> dict[str, Any]:
     """JWT bearer when ``SALESFORCE_PRIVATE_KEY`` is set (a connected app's certificate key), else the
     client credentials flow."""
     if os.environ.get("SALESFORCE_PRIVATE_KEY"):
-        credentials: dict[str, Any] = {"username": dg.EnvVar("SALESFORCE_USERNAME"),
-                                       "private_key": dg.EnvVar("SALESFORCE_PRIVATE_KEY")}
+        credentials: dict[str, Any] = {
+            "username": dg.EnvVar("SALESFORCE_USERNAME"),
+            "private_key": dg.EnvVar("SALESFORCE_PRIVATE_KEY"),
+        }
     else:
         credentials = {"client_secret": dg.EnvVar("SALESFORCE_CLIENT_SECRET")}
-    return {"client_id": dg.EnvVar("SALESFORCE_CLIENT_ID"),
-            "login_url": os.environ.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"), **credentials}
+    return {
+        "client_id": dg.EnvVar("SALESFORCE_CLIENT_ID"),
+        "login_url": os.environ.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"),
+        **credentials,
+    }

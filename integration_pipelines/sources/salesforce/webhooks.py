@@ -24,12 +24,19 @@ from integration_pipelines.sources.salesforce import settings
 
 OUTBOUND = "{http://soap.sforce.com/2005/09/outbound}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-OBJECTS = {"Case": "cases", "CaseComment": "case_comments", "Contact": "contacts", "Account": "accounts",
-           "Opportunity": "opportunities"}
-ACK = (b'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
-       b'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
-       b'<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack>'
-       b'</notificationsResponse></soapenv:Body></soapenv:Envelope>')
+OBJECTS = {
+    "Case": "cases",
+    "CaseComment": "case_comments",
+    "Contact": "contacts",
+    "Account": "accounts",
+    "Opportunity": "opportunities",
+}
+ACK = (
+    b'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+    b'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+    b'<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack>'
+    b"</notificationsResponse></soapenv:Body></soapenv:Envelope>"
+)
 
 
 def _local(tag: str) -> str:
@@ -73,9 +80,14 @@ class SalesforceWebhooks:
             stamp = fields.get("SystemModstamp") or fields.get("LastModifiedDate")
             if not stamp or not fields.get("Id"):
                 raise Rejected("malformed", "an sObject without Id and SystemModstamp/LastModifiedDate")
-            events.append(WebhookEvent(key=note_id, topic=f"outbound.{sobject_type}",
-                                       occurred_at=iso_time(stamp, "SystemModstamp"),
-                                       payload={"type": sobject_type, "fields": fields}))
+            events.append(
+                WebhookEvent(
+                    key=note_id,
+                    topic=f"outbound.{sobject_type}",
+                    occurred_at=iso_time(stamp, "SystemModstamp"),
+                    payload={"type": sobject_type, "fields": fields},
+                )
+            )
         if not events:
             raise Rejected("malformed", "no <Notification> in the envelope")
         return events

@@ -8,7 +8,15 @@ from integration_pipelines.sources.zendesk.objects import OBJECTS, ZendeskObject
 from integration_pipelines.sources.zendesk.resource import ZendeskResource
 from integration_pipelines.sources.zendesk.webhooks import WEBHOOKS
 
-SOURCE = Source(name="zendesk", title="Zendesk", objects=OBJECTS, resource_type=ZendeskResource,
-                local_settings=settings.local, prod_settings=settings.prod, feedback=(FEEDBACK,), webhooks=WEBHOOKS)
+SOURCE = Source(
+    name="zendesk",
+    title="Zendesk",
+    objects=OBJECTS,
+    resource_type=ZendeskResource,
+    local_settings=settings.local,
+    prod_settings=settings.prod,
+    feedback=(FEEDBACK,),
+    webhooks=WEBHOOKS,
+)
 
 __all__ = ["OBJECTS", "SOURCE", "ZendeskClient", "ZendeskObject", "ZendeskResource"]

@@ -82,8 +82,9 @@ class ZendeskClient:
                 raise self._malformed(spec, f"end_time {end_time!r} does not advance past {start_time}")
             if end_time == start_time and not items:
                 raise self._malformed(spec, f"the export is stuck at start_time {start_time}")
-            boundary_ids = {i.get("id") for i in body[spec.records_key]
-                            if _epoch(i.get(spec.timestamp_field)) == end_time}
+            boundary_ids = {
+                i.get("id") for i in body[spec.records_key] if _epoch(i.get(spec.timestamp_field)) == end_time
+            }
             start_time = end_time
 
     def _get(self, spec: ZendeskObject, params: dict[str, Any]) -> dict[str, Any]:

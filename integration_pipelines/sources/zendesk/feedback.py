@@ -3,7 +3,10 @@ read by one SQL query over the warehouse tables this connector keeps."""
 
 from integration_pipelines.lib.text.feedback import FeedbackSource
 
-FEEDBACK = FeedbackSource("zendesk", ("zendesk.ticket_comments", "zendesk.tickets", "zendesk.users"), """
+FEEDBACK = FeedbackSource(
+    "zendesk",
+    ("zendesk.ticket_comments", "zendesk.tickets", "zendesk.users"),
+    """
     SELECT 'zendesk' AS source, 'ticket_comment' AS source_object, CAST(c.id AS VARCHAR) AS message_id,
            CAST(c.ticket_id AS VARCHAR) AS parent_id,
            CASE WHEN c.author_id = t.requester_id OR u.role = 'end-user' THEN 'customer'
@@ -15,4 +18,5 @@ FEEDBACK = FeedbackSource("zendesk", ("zendesk.ticket_comments", "zendesk.ticket
     LEFT JOIN zendesk.tickets t ON t.id = c.ticket_id
     LEFT JOIN zendesk.users u ON u.id = c.author_id
     WHERE c.public AND greatest(c.updated_at, coalesce(t.updated_at, c.updated_at)) >= $start
-      AND greatest(c.updated_at, coalesce(t.updated_at, c.updated_at)) < $end""")
+      AND greatest(c.updated_at, coalesce(t.updated_at, c.updated_at)) < $end""",
+)

@@ -43,8 +43,11 @@ def _comments_of_event(event: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """A ticket event's Comment children, each completed with its ticket and time."""
     for child in event.get("child_events") or ():
         if child.get("event_type", child.get("type")) == "Comment":
-            yield {**child, "ticket_id": event.get("ticket_id"),
-                   "created_at": child.get("created_at") or event.get("created_at")}
+            yield {
+                **child,
+                "ticket_id": event.get("ticket_id"),
+                "created_at": child.get("created_at") or event.get("created_at"),
+            }
 
 
 TICKETS = ZendeskObject(

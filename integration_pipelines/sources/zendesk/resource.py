@@ -35,10 +35,13 @@ class ZendeskResource(dg.ConfigurableResource):
     subdomain: str = Field(description="Account subdomain: `acme` for acme.zendesk.com (ZENDESK_SUBDOMAIN).")
     email: str | None = Field(default=None, description="Agent email for API-token auth (ZENDESK_EMAIL).")
     api_token: str | None = Field(default=None, repr=False, description="API token (ZENDESK_API_TOKEN); a secret.")
-    oauth_token: str | None = Field(default=None, repr=False,
-                                    description="OAuth access token (ZENDESK_OAUTH_TOKEN); a secret.")
-    base_url: str = Field(default="https://{subdomain}.zendesk.com",
-                          description="API root; `{subdomain}` is filled in. The sandbox overrides it.")
+    oauth_token: str | None = Field(
+        default=None, repr=False, description="OAuth access token (ZENDESK_OAUTH_TOKEN); a secret."
+    )
+    base_url: str = Field(
+        default="https://{subdomain}.zendesk.com",
+        description="API root; `{subdomain}` is filled in. The sandbox overrides it.",
+    )
     per_page: int = Field(default=1000, ge=1, le=1000, description="Records per cursor-export page.")
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
@@ -46,16 +49,20 @@ class ZendeskResource(dg.ConfigurableResource):
     backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
     max_backoff_seconds: float = Field(default=30.0, ge=0)
     export_requests_per_minute: float = Field(
-        default=10.0, gt=0, description="Incremental-export limit (10; 30 with the High Volume add-on).")
+        default=10.0, gt=0, description="Incremental-export limit (10; 30 with the High Volume add-on)."
+    )
     requests_per_minute: float = Field(default=700.0, gt=0, description="Account-wide limit of your plan.")
     history_start: str | None = Field(
-        default=None, description="UTC date; a window starting at or before it is exported from the beginning "
-                                  "of the account, so older users and organizations arrive too. Default: the "
-                                  "partitions' start (INTEGRATION_PIPELINES_PARTITIONS_START).")
+        default=None,
+        description="UTC date; a window starting at or before it is exported from the beginning "
+        "of the account, so older users and organizations arrive too. Default: the "
+        "partitions' start (INTEGRATION_PIPELINES_PARTITIONS_START).",
+    )
 
     def redactor(self) -> Redactor:
-        return Redactor([self.api_token, self.oauth_token,
-                         f"{self.email}/token:{self.api_token}" if self.api_token else None])
+        return Redactor(
+            [self.api_token, self.oauth_token, f"{self.email}/token:{self.api_token}" if self.api_token else None]
+        )
 
     @contextmanager
     def open_client(self) -> Iterator[ZendeskClient]:
@@ -67,10 +74,16 @@ class ZendeskResource(dg.ConfigurableResource):
             auth=self._auth(),
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
             timeout=self.timeout_seconds,
-            retry=RetryPolicy(max_attempts=self.max_attempts, budget=self.retry_budget,
-                              base_delay=self.backoff_seconds, max_delay=self.max_backoff_seconds),
-            rate_limits={"incremental": RateLimit(self.export_requests_per_minute, 60),
-                         "default": RateLimit(self.requests_per_minute, 60)},
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts,
+                budget=self.retry_budget,
+                base_delay=self.backoff_seconds,
+                max_delay=self.max_backoff_seconds,
+            ),
+            rate_limits={
+                "incremental": RateLimit(self.export_requests_per_minute, 60),
+                "default": RateLimit(self.requests_per_minute, 60),
+            },
             rate_limit_headers=RATE_LIMIT_HEADERS,
             redactor=self.redactor(),
             classify_error=self._classify(base),
@@ -84,7 +97,8 @@ class ZendeskResource(dg.ConfigurableResource):
         if self.email and self.api_token:
             return httpx.BasicAuth(f"{self.email}/token", self.api_token)
         raise ConfigurationError(
-            INTEGRATION, "no credentials: set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
+            INTEGRATION, "no credentials: set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN"
+        )
 
     def _classify(self, base: str):
         redactor = self.redactor()
@@ -95,10 +109,12 @@ class ZendeskResource(dg.ConfigurableResource):
                 return AuthenticationError(
                     INTEGRATION,
                     f"Zendesk rejected the credentials (HTTP {response.status_code}) for account "
-                    f"{self.subdomain!r}: check {method}. Response: {redactor.text(response.text[:200])}")
+                    f"{self.subdomain!r}: check {method}. Response: {redactor.text(response.text[:200])}",
+                )
             if response.status_code == 404 and "No help desk" in response.text:
                 return ConfigurationError(
-                    INTEGRATION, f"no Zendesk account answers at {redactor.url(base)}: check ZENDESK_SUBDOMAIN")
+                    INTEGRATION, f"no Zendesk account answers at {redactor.url(base)}: check ZENDESK_SUBDOMAIN"
+                )
             return None
 
         return classify

@@ -12,9 +12,14 @@ SANDBOX_API_TOKEN = "sandbox-zendesk-api-token"
 
 SANDBOX_WEBHOOK_SECRET = "sandbox-zendesk-webhook-secret"  # the sandbox's published signing secret
 
+
 def local(sandbox_url: str) -> dict[str, Any]:
-    return {"subdomain": SANDBOX_SUBDOMAIN, "email": SANDBOX_EMAIL, "api_token": SANDBOX_API_TOKEN,
-            "base_url": f"{sandbox_url}/zendesk/{{subdomain}}"}
+    return {
+        "subdomain": SANDBOX_SUBDOMAIN,
+        "email": SANDBOX_EMAIL,
+        "api_token": SANDBOX_API_TOKEN,
+        "base_url": f"{sandbox_url}/zendesk/{{subdomain}}",
+    }
 
 
 def prod() -> dict[str, Any]:

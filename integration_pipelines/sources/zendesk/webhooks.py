@@ -22,8 +22,13 @@ SIGNATURE = "X-Zendesk-Webhook-Signature"
 TIMESTAMP = "X-Zendesk-Webhook-Signature-Timestamp"
 PREFIX = "zen:event-type:"
 OBJECTS = {"ticket": "tickets", "user": "users", "organization": "organizations"}
-DELETED = {"ticket.soft_deleted", "ticket.permanently_deleted", "ticket.marked_as_spam", "user.deleted",
-           "organization.deleted"}
+DELETED = {
+    "ticket.soft_deleted",
+    "ticket.permanently_deleted",
+    "ticket.marked_as_spam",
+    "user.deleted",
+    "organization.deleted",
+}
 
 
 class ZendeskWebhooks:
@@ -38,8 +43,10 @@ class ZendeskWebhooks:
             raise Rejected("signature", f"missing {TIMESTAMP}")
 
         def sign(secret: str) -> list[str]:
-            return [b64(hmac_digest(secret, timestamp.encode() + request.body)),
-                    b64(hmac_digest(secret, request.body + timestamp.encode()))]
+            return [
+                b64(hmac_digest(secret, timestamp.encode() + request.body)),
+                b64(hmac_digest(secret, request.body + timestamp.encode())),
+            ]
 
         require_signature(request.header(SIGNATURE), secrets, sign, SIGNATURE)
         require_fresh(iso_time(timestamp, TIMESTAMP), now)
@@ -50,8 +57,14 @@ class ZendeskWebhooks:
         if not topic.startswith(PREFIX):
             raise Rejected("malformed", "not a Zendesk event-subscription payload (type zen:event-type:...)")
         require(payload, "detail", "the event")
-        return [WebhookEvent(key=str(require(payload, "id", "the event")), topic=topic.removeprefix(PREFIX),
-                             occurred_at=iso_time(require(payload, "time", "the event"), "time"), payload=payload)]
+        return [
+            WebhookEvent(
+                key=str(require(payload, "id", "the event")),
+                topic=topic.removeprefix(PREFIX),
+                occurred_at=iso_time(require(payload, "time", "the event"), "time"),
+                payload=payload,
+            )
+        ]
 
     def changes(self, event: WebhookEvent) -> list[Change]:
         kind = event.topic.split(".", 1)[0]
@@ -61,10 +74,20 @@ class ZendeskWebhooks:
         if obj is None or not record_id.isdigit():  # Zendesk's ids are integers
             return []
         if event.topic in DELETED:
-            tombstone = {"ticket": {"status": "deleted"}, "user": {"active": False, "deleted_at": when},
-                         "organization": {"deleted_at": when}}[kind]
-            return [Change(obj, record_id, event.occurred_at, deleted=True,
-                           record={**detail, **tombstone, "id": int(record_id), "updated_at": when})]
+            tombstone = {
+                "ticket": {"status": "deleted"},
+                "user": {"active": False, "deleted_at": when},
+                "organization": {"deleted_at": when},
+            }[kind]
+            return [
+                Change(
+                    obj,
+                    record_id,
+                    event.occurred_at,
+                    deleted=True,
+                    record={**detail, **tombstone, "id": int(record_id), "updated_at": when},
+                )
+            ]
         changes = [Change(obj, record_id, event.occurred_at)]
         if event.topic == "ticket.comment_added":
             changes.append(Change("ticket_comments", record_id, event.occurred_at))

@@ -55,11 +55,12 @@ def test_unlimited_bucket_never_waits() -> None:
 
 
 def test_header_reader_seconds_epoch_and_fallback_names() -> None:
-    zendesk = RateLimitHeaders(limit=("ratelimit-limit", "x-rate-limit"),
-                               remaining=("ratelimit-remaining", "x-rate-limit-remaining"),
-                               reset=("ratelimit-reset",))
+    zendesk = RateLimitHeaders(
+        limit=("ratelimit-limit", "x-rate-limit"),
+        remaining=("ratelimit-remaining", "x-rate-limit-remaining"),
+        reset=("ratelimit-reset",),
+    )
     state = zendesk.read({"x-rate-limit": "700", "x-rate-limit-remaining": "12"})
     assert state == RateLimitState(limit=700, remaining=12, reset_after=None)
-    intercom = RateLimitHeaders(remaining=("x-ratelimit-remaining",), reset=("x-ratelimit-reset",),
-                                reset_is_epoch=True)
+    intercom = RateLimitHeaders(remaining=("x-ratelimit-remaining",), reset=("x-ratelimit-reset",), reset_is_epoch=True)
     assert intercom.read({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1060"}, now=1000).reset_after == 60

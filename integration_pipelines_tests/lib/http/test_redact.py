@@ -9,15 +9,43 @@ from integration_pipelines.lib.http.redact import MASK, Redactor, is_sensitive_n
 SECRET = "s3cr3t-Token/with+chars="
 
 
-@pytest.mark.parametrize("name", ["Authorization", "proxy-authorization", "Cookie", "X-Api-Key", "api_key",
-                                  "access_token", "hapikey", "client_secret", "password", "X-Auth-Token",
-                                  "signature", "sig", "code", "refresh_token"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "Cookie",
+        "X-Api-Key",
+        "api_key",
+        "access_token",
+        "hapikey",
+        "client_secret",
+        "password",
+        "X-Auth-Token",
+        "signature",
+        "sig",
+        "code",
+        "refresh_token",
+    ],
+)
 def test_sensitive_names(name: str) -> None:
     assert is_sensitive_name(name)
 
 
-@pytest.mark.parametrize("name", ["per_page", "cursor", "start_time", "X-Rate-Limit-Remaining", "limit",
-                                  "after", "Content-Type", "ratelimit-reset", "include"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "per_page",
+        "cursor",
+        "start_time",
+        "X-Rate-Limit-Remaining",
+        "limit",
+        "after",
+        "Content-Type",
+        "ratelimit-reset",
+        "include",
+    ],
+)
 def test_ordinary_names_are_kept(name: str) -> None:
     assert not is_sensitive_name(name)
 

@@ -39,7 +39,9 @@ def test_backoff_grows_exponentially_within_jittered_bounds_and_is_capped() -> N
         assert max(delays) - min(delays) > ceiling / 4  # jitter actually spreads retries
 
 
-@pytest.mark.parametrize(("status", "retryable"), [(429, True), (500, True), (502, True), (503, True),
-                                                   (504, True), (400, False), (401, False), (404, False)])
+@pytest.mark.parametrize(
+    ("status", "retryable"),
+    [(429, True), (500, True), (502, True), (503, True), (504, True), (400, False), (401, False), (404, False)],
+)
 def test_retryable_statuses(status: int, retryable: bool) -> None:
     assert is_retryable_status(status) is retryable

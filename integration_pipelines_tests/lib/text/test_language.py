@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vendor_sandbox.world import World, WorldConfig, build_world
 from integration_pipelines.lib.text.arabic import normalize
 from integration_pipelines.lib.text.language import Detection, detect, tokenize
 from integration_pipelines.lib.text.preprocess import preprocess_many
+from vendor_sandbox.world import World, WorldConfig, build_world
 
 
 def lang(text: str) -> str:
@@ -20,10 +20,21 @@ def lang(text: str) -> str:
 @pytest.mark.parametrize(
     "text",
     [
-        "ana 3ayez a3raf el order feen", "msh 3aref a3mel login", "yalla habibi", "wallah el khedma 7elwa",
-        "shukran ya 7abibi", "ezay a3mel refund?", "keda msh tamam", "inshallah bokra", "Ana 3ayez refund",
-        "el order bta3i lessa mawsalsh", "abi floosi tarja3 ya jama3a", "5alas etsala7, merci", "enta feen?",
-        "please 7ad yerod", "sooo 7elwaaa",
+        "ana 3ayez a3raf el order feen",
+        "msh 3aref a3mel login",
+        "yalla habibi",
+        "wallah el khedma 7elwa",
+        "shukran ya 7abibi",
+        "ezay a3mel refund?",
+        "keda msh tamam",
+        "inshallah bokra",
+        "Ana 3ayez refund",
+        "el order bta3i lessa mawsalsh",
+        "abi floosi tarja3 ya jama3a",
+        "5alas etsala7, merci",
+        "enta feen?",
+        "please 7ad yerod",
+        "sooo 7elwaaa",
     ],
 )
 def test_arabizi(text: str) -> None:
@@ -33,9 +44,15 @@ def test_arabizi(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "I paid 300 for 2 items", "The 2nd item arrived at 5pm", "My 4G router (model X5) broke again",
-        "Order ORD-20261105 is late", "Please call me back", "I hope it arrives tomorrow inshallah",
-        "The MP3 player and 2FA code 123456 don't work", "Covid19 delays? 3 days late", "Hello team, any update?",
+        "I paid 300 for 2 items",
+        "The 2nd item arrived at 5pm",
+        "My 4G router (model X5) broke again",
+        "Order ORD-20261105 is late",
+        "Please call me back",
+        "I hope it arrives tomorrow inshallah",
+        "The MP3 player and 2FA code 123456 don't work",
+        "Covid19 delays? 3 days late",
+        "Hello team, any update?",
         "Tracking 1Z999AA10123456784 has not moved",
     ],
 )
@@ -45,8 +62,15 @@ def test_english_is_not_arabizi(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["الـ order اتأخر و the tracking مش شغال", "عايز refund", "Hi، السلام عليكم", "مرحبا team",
-     "please حد يرد عليا", "الـ app بيعمل crash كل ما افتح الـ cart", "ana 3ayez الفلوس بتاعتي"],
+    [
+        "الـ order اتأخر و the tracking مش شغال",
+        "عايز refund",
+        "Hi، السلام عليكم",
+        "مرحبا team",
+        "please حد يرد عليا",
+        "الـ app بيعمل crash كل ما افتح الـ cart",
+        "ana 3ayez الفلوس بتاعتي",
+    ],
 )
 def test_mixed(text: str) -> None:
     assert lang(text) == "mixed"
@@ -124,8 +148,10 @@ def test_dialect_markers_match_every_normalised_spelling() -> None:
 @pytest.mark.parametrize(
     ("text", "tokens"),
     [
-        ("Hello 👨\u200d👩\u200d👧 family 👍🏽 🇸🇦 1️⃣ ❤️!!",
-         ["hello", "👨\u200d👩\u200d👧", "family", "👍🏽", "🇸🇦", "1️⃣", "❤️"]),
+        (
+            "Hello 👨\u200d👩\u200d👧 family 👍🏽 🇸🇦 1️⃣ ❤️!!",
+            ["hello", "👨\u200d👩\u200d👧", "family", "👍🏽", "🇸🇦", "1️⃣", "❤️"],
+        ),
         ("😡😡😡", ["😡", "😡", "😡"]),
         ("شكرا😍", ["شكرا", "😍"]),
         ("ana 3ayez a3raf, ya 7abibi!", ["ana", "3ayez", "a3raf", "ya", "7abibi"]),
@@ -140,8 +166,14 @@ def test_tokenize(text: str, tokens: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- sandbox world, labelled by variety
-EXPECTED = {"msa": "ar", "gulf": "ar", "egyptian": "ar", "english": "en", "arabizi": "arabizi",
-            "code_switched": "mixed"}
+EXPECTED = {
+    "msa": "ar",
+    "gulf": "ar",
+    "egyptian": "ar",
+    "english": "en",
+    "arabizi": "arabizi",
+    "code_switched": "mixed",
+}
 
 
 @pytest.fixture(scope="module")

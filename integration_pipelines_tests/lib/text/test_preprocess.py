@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vendor_sandbox import texts as sandbox_texts
-from vendor_sandbox.world import World, WorldConfig, build_world
 from integration_pipelines.lib.text.arabic import NormalizeOptions, normalize
 from integration_pipelines.lib.text.pii import iban_ok
 from integration_pipelines.lib.text.preprocess import Preprocessed, preprocess, preprocess_many
 from integration_pipelines_tests.lib.text.test_pii import make_iban
+from vendor_sandbox import texts as sandbox_texts
+from vendor_sandbox.world import World, WorldConfig, build_world
 
 NO_PII = {"email": 0, "phone": 0, "card": 0, "iban": 0}
 
@@ -23,7 +23,9 @@ def test_result_contract() -> None:
     r = preprocess("السلاااام عليكم، الطلب #٤٥٦٧٨ ما وصل 😡😡 رقمي ٠٥٠١٢٣٤٥٦٧")
     assert r == Preprocessed(
         normalized="السلام عليكم، الطلب #45678 ما وصل 😡😡 رقمي [PHONE]",
-        language="ar", script="arabic", dialect=None,
+        language="ar",
+        script="arabic",
+        dialect=None,
         pii_counts={"email": 0, "phone": 1, "card": 0, "iban": 0},
         tokens=("السلام", "عليكم", "الطلب", "45678", "ما", "وصل", "😡", "😡", "رقمي", "[PHONE]"),
     )
@@ -91,7 +93,7 @@ def _national(e164: str) -> str:
     """The national significant number of a sandbox E.164 phone (what every rendering contains)."""
     for cc, *_ in sandbox_texts.PHONE_PLANS.values():
         if e164.startswith("+" + cc):
-            return e164[1 + len(cc):]
+            return e164[1 + len(cc) :]
     raise AssertionError(e164)
 
 

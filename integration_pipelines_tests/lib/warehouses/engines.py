@@ -33,8 +33,15 @@ from integration_pipelines.lib.warehouses.schema import (
 
 ENGINES = ("duckdb", "snowflake", "bigquery", "redshift")
 # the neutral types of the sample tickets' columns (samples.BASE_FIELDS) plus _loaded_at, in table order
-BASE_TYPES = {"id": INTEGER, "updated_at": TIMESTAMP_TZ, "is_deleted": BOOLEAN, "subject": STRING,
-              "_extracted_at": TIMESTAMP_TZ, "_raw": STRING, LOADED_AT_COLUMN: TIMESTAMP_TZ}
+BASE_TYPES = {
+    "id": INTEGER,
+    "updated_at": TIMESTAMP_TZ,
+    "is_deleted": BOOLEAN,
+    "subject": STRING,
+    "_extracted_at": TIMESTAMP_TZ,
+    "_raw": STRING,
+    LOADED_AT_COLUMN: TIMESTAMP_TZ,
+}
 
 
 def sort_rows(rows: Sequence[Sequence[Any]]) -> list[tuple]:
@@ -72,15 +79,23 @@ class Engine:
 
     def column_types(self, spec: TableSpec) -> dict[str, str]:
         """Column -> type name, in table order; empty when the table does not exist."""
-        return dict(self._query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
-                                f"{self._param} AND table_name = {self._param} ORDER BY ordinal_position",
-                                [spec.schema, spec.name]))
+        return dict(
+            self._query(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+                f"{self._param} AND table_name = {self._param} ORDER BY ordinal_position",
+                [spec.schema, spec.name],
+            )
+        )
 
     def not_null_columns(self, spec: TableSpec) -> list[str]:
-        return [c for (c,) in self._query(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-            f"{self._param} AND table_name = {self._param} AND is_nullable = 'NO' ORDER BY ordinal_position",
-            [spec.schema, spec.name])]
+        return [
+            c
+            for (c,) in self._query(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                f"{self._param} AND table_name = {self._param} AND is_nullable = 'NO' ORDER BY ordinal_position",
+                [spec.schema, spec.name],
+            )
+        ]
 
     def schemas(self) -> list[str]:
         return sorted(s for (s,) in self._query("SELECT schema_name FROM information_schema.schemata"))
@@ -96,8 +111,15 @@ class Engine:
 
 class DuckDBEngine(Engine):
     name = "duckdb"
-    types = {INTEGER: "BIGINT", FLOAT: "DOUBLE", BOOLEAN: "BOOLEAN", STRING: "VARCHAR", DATE: "DATE",
-             TIMESTAMP_TZ: "TIMESTAMP WITH TIME ZONE", TIMESTAMP_NTZ: "TIMESTAMP"}
+    types = {
+        INTEGER: "BIGINT",
+        FLOAT: "DOUBLE",
+        BOOLEAN: "BOOLEAN",
+        STRING: "VARCHAR",
+        DATE: "DATE",
+        TIMESTAMP_TZ: "TIMESTAMP WITH TIME ZONE",
+        TIMESTAMP_NTZ: "TIMESTAMP",
+    }
     widening_keeps_position = True
     null_key_error = duckdb.ConstraintException
     null_key_match = "NOT NULL constraint failed"
@@ -119,8 +141,10 @@ class DuckDBEngine(Engine):
         return sorted(s for (s,) in self._query("SELECT schema_name FROM duckdb_schemas() WHERE NOT internal"))
 
     def leftovers(self) -> list[str]:
-        return [t for (t,) in self._query("SELECT table_name FROM duckdb_tables() WHERE temporary "
-                                          "OR table_name = 'staging'")]
+        return [
+            t
+            for (t,) in self._query("SELECT table_name FROM duckdb_tables() WHERE temporary OR table_name = 'staging'")
+        ]
 
     def text_bytes(self, spec: TableSpec, column: str) -> list[bytes]:
         return [b for (b,) in self._query(f"SELECT encode({self.quote(column)}) FROM {self.qualified(spec)}")]
@@ -128,8 +152,15 @@ class DuckDBEngine(Engine):
 
 class SnowflakeEngine(Engine):
     name = "snowflake"
-    types = {INTEGER: "NUMBER", FLOAT: "FLOAT", BOOLEAN: "BOOLEAN", STRING: "TEXT", DATE: "DATE",
-             TIMESTAMP_TZ: "TIMESTAMP_TZ", TIMESTAMP_NTZ: "TIMESTAMP_NTZ"}
+    types = {
+        INTEGER: "NUMBER",
+        FLOAT: "FLOAT",
+        BOOLEAN: "BOOLEAN",
+        STRING: "TEXT",
+        DATE: "DATE",
+        TIMESTAMP_TZ: "TIMESTAMP_TZ",
+        TIMESTAMP_NTZ: "TIMESTAMP_NTZ",
+    }
     widening_keeps_position = True  # one CREATE OR REPLACE ... AS SELECT, casts in place
     null_key_error = ValueError
     null_key_match = r"zendesk\.tickets: 1 incoming row\(s\) have a NULL primary key"
@@ -151,18 +182,31 @@ class SnowflakeEngine(Engine):
     def leftovers(self) -> list[str]:
         from integration_pipelines.lib.warehouses.snowflake import STAGING_PREFIX
 
-        return [t for (t,) in self._query("SELECT table_name FROM information_schema.tables WHERE table_name LIKE %s",
-                                          [STAGING_PREFIX + "%"])]
+        return [
+            t
+            for (t,) in self._query(
+                "SELECT table_name FROM information_schema.tables WHERE table_name LIKE %s", [STAGING_PREFIX + "%"]
+            )
+        ]
 
     def text_bytes(self, spec: TableSpec, column: str) -> list[bytes]:
-        return [bytes(b) for (b,) in self._query(f"SELECT TO_BINARY({self.quote(column)}, 'UTF-8') "
-                                                 f"FROM {self.qualified(spec)}")]
+        return [
+            bytes(b)
+            for (b,) in self._query(f"SELECT TO_BINARY({self.quote(column)}, 'UTF-8') FROM {self.qualified(spec)}")
+        ]
 
 
 class BigQueryEngine(Engine):
     name = "bigquery"
-    types = {INTEGER: "INTEGER", FLOAT: "FLOAT", BOOLEAN: "BOOLEAN", STRING: "STRING", DATE: "DATE",
-             TIMESTAMP_TZ: "TIMESTAMP", TIMESTAMP_NTZ: "DATETIME"}
+    types = {
+        INTEGER: "INTEGER",
+        FLOAT: "FLOAT",
+        BOOLEAN: "BOOLEAN",
+        STRING: "STRING",
+        DATE: "DATE",
+        TIMESTAMP_TZ: "TIMESTAMP",
+        TIMESTAMP_NTZ: "DATETIME",
+    }
     widening_keeps_position = True
     null_key_error = ValueError
     null_key_match = r"zendesk\.tickets: 1 incoming row\(s\) have a NULL primary key"
@@ -198,19 +242,32 @@ class BigQueryEngine(Engine):
 
     def leftovers(self) -> list[str]:
         project = self.client.project
-        return [f"{d}.{t.table_id}" for d in self.schemas() for t in self.client.list_tables(f"{project}.{d}")
-                if t.table_id.startswith(bq.STAGING_PREFIX)]
+        return [
+            f"{d}.{t.table_id}"
+            for d in self.schemas()
+            for t in self.client.list_tables(f"{project}.{d}")
+            if t.table_id.startswith(bq.STAGING_PREFIX)
+        ]
 
     def text_bytes(self, spec: TableSpec, column: str) -> list[bytes]:
         # the emulator cannot CAST a non-ASCII STRING to BYTES; the code points are the engine's own
-        return ["".join(map(chr, points)).encode("utf-8") for (points,) in self._query(
-            f"SELECT TO_CODE_POINTS({self.quote(column)}) FROM {self.qualified(spec)}")]
+        return [
+            "".join(map(chr, points)).encode("utf-8")
+            for (points,) in self._query(f"SELECT TO_CODE_POINTS({self.quote(column)}) FROM {self.qualified(spec)}")
+        ]
 
 
 class RedshiftEngine(Engine):
     name = "redshift"
-    types = {INTEGER: "bigint", FLOAT: "double precision", BOOLEAN: "boolean", STRING: "text", DATE: "date",
-             TIMESTAMP_TZ: "timestamp with time zone", TIMESTAMP_NTZ: "timestamp without time zone"}
+    types = {
+        INTEGER: "bigint",
+        FLOAT: "double precision",
+        BOOLEAN: "boolean",
+        STRING: "text",
+        DATE: "date",
+        TIMESTAMP_TZ: "timestamp with time zone",
+        TIMESTAMP_NTZ: "timestamp without time zone",
+    }
     widening_keeps_position = False
     null_key_error = psycopg2.errors.NotNullViolation
     null_key_match = 'null value in column "id"'
@@ -237,8 +294,10 @@ class RedshiftEngine(Engine):
         return tables + [f"s3://{self.bucket}/{key}" for key in objects]
 
     def text_bytes(self, spec: TableSpec, column: str) -> list[bytes]:
-        return [bytes(b) for (b,) in self._query(f"SELECT convert_to({self.quote(column)}, 'UTF8') "
-                                                 f"FROM {self.qualified(spec)}")]
+        return [
+            bytes(b)
+            for (b,) in self._query(f"SELECT convert_to({self.quote(column)}, 'UTF8') FROM {self.qualified(spec)}")
+        ]
 
 
 def open_engine(name: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
@@ -250,6 +309,7 @@ def open_engine(name: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
         import snowflake.connector
 
         with fakesnow.patch():
+
             @contextmanager
             def connect() -> Iterator[Any]:
                 con = snowflake.connector.connect(database="ANALYTICS", schema="PUBLIC")

@@ -22,16 +22,37 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def row(id: int | None, version: float, subject: str = "", *, deleted: bool = False,
-        extracted: datetime = EXTRACTED, raw: str | None = None, **extra: object) -> dict:
+def row(
+    id: int | None,
+    version: float,
+    subject: str = "",
+    *,
+    deleted: bool = False,
+    extracted: datetime = EXTRACTED,
+    raw: str | None = None,
+    **extra: object,
+) -> dict:
     """One ticket version; ``version`` is updated_at in hours after T0."""
     raw = raw if raw is not None else json.dumps({"id": id, "v": version, "subject": subject}, ensure_ascii=False)
-    return {"id": id, "updated_at": at(version), "is_deleted": deleted, "subject": subject,
-            "_extracted_at": extracted, "_raw": raw, **extra}
+    return {
+        "id": id,
+        "updated_at": at(version),
+        "is_deleted": deleted,
+        "subject": subject,
+        "_extracted_at": extracted,
+        "_raw": raw,
+        **extra,
+    }
 
 
-BASE_FIELDS = [pa.field("id", pa.int64()), pa.field("updated_at", TIMESTAMP), pa.field("is_deleted", pa.bool_()),
-               pa.field("subject", pa.string()), pa.field("_extracted_at", TIMESTAMP), pa.field("_raw", pa.string())]
+BASE_FIELDS = [
+    pa.field("id", pa.int64()),
+    pa.field("updated_at", TIMESTAMP),
+    pa.field("is_deleted", pa.bool_()),
+    pa.field("subject", pa.string()),
+    pa.field("_extracted_at", TIMESTAMP),
+    pa.field("_raw", pa.string()),
+]
 
 
 def table(rows: list[dict], *extra_fields: pa.Field) -> pa.Table:

@@ -87,13 +87,24 @@ def test_key_columns_are_required(exporter: BigQueryExporter, bigquery_client: C
 def test_other_column_types_round_trip(exporter: BigQueryExporter, bigquery_client: Client) -> None:
     """DATE, naive timestamp (DATETIME), float, int32 and a new column of only NULLs (created STRING;
     the other engines refuse a new all-NULL column) load exactly: 1 row, those 5 column types."""
-    extra = (pa.field("due", pa.date32()), pa.field("local_time", pa.timestamp("ns")),
-             pa.field("score", pa.float64()), pa.field("small", pa.int32()), pa.field("nothing", pa.null()))
-    values = dict(due=date(2026, 10, 9), local_time=datetime(2026, 10, 9, 13, 30, 0, 123456), score=0.1,
-                  small=-7, nothing=None)
+    extra = (
+        pa.field("due", pa.date32()),
+        pa.field("local_time", pa.timestamp("ns")),
+        pa.field("score", pa.float64()),
+        pa.field("small", pa.int32()),
+        pa.field("nothing", pa.null()),
+    )
+    values = dict(
+        due=date(2026, 10, 9), local_time=datetime(2026, 10, 9, 13, 30, 0, 123456), score=0.1, small=-7, nothing=None
+    )
     exporter.upsert(TICKETS, table([row(1, 1, "one", **values)], *extra))
     assert {k: v for k, v in columns(bigquery_client).items() if k in values} == {
-        "due": "DATE", "local_time": "DATETIME", "score": "FLOAT", "small": "INTEGER", "nothing": "STRING"}
+        "due": "DATE",
+        "local_time": "DATETIME",
+        "score": "FLOAT",
+        "small": "INTEGER",
+        "nothing": "STRING",
+    }
     assert current(bigquery_client) == [row(1, 1, "one", **values)]
 
 
@@ -102,19 +113,43 @@ def test_odd_identifiers_are_quoted(exporter: BigQueryExporter, bigquery_client:
     dash, an apostrophe, Arabic letters; a reserved-word table name; "group by" added by the second
     load, which matches 1 and inserts 1 (2 rows), leaving no staging table."""
     spec = TableSpec("odd_schema", "select", ("id",))
-    odd = (pa.field("select", pa.string()), pa.field("first name", pa.string()), pa.field("a-b", pa.int64()),
-           pa.field("it's", pa.string()), pa.field("الاسم", pa.string()))
-    exporter.upsert(spec, table([row(1, 1, "x", **{"select": "s1", "first name": "Ali", "a-b": 1, "it's": "i1",
-                                                   "الاسم": "علي"})], *odd))
-    result = exporter.upsert(spec, table(
-        [row(1, 2, "y", **{"select": "s2", "first name": "علي", "a-b": 2, "it's": "i2", "الاسم": "ع", "group by": "g"}),
-         row(2, 2, "z", **{"select": None, "first name": "Mona", "a-b": 3, "it's": None, "الاسم": "م",
-                           "group by": "h"})],
-        *odd, pa.field("group by", pa.string())))
+    odd = (
+        pa.field("select", pa.string()),
+        pa.field("first name", pa.string()),
+        pa.field("a-b", pa.int64()),
+        pa.field("it's", pa.string()),
+        pa.field("الاسم", pa.string()),
+    )
+    exporter.upsert(
+        spec,
+        table([row(1, 1, "x", **{"select": "s1", "first name": "Ali", "a-b": 1, "it's": "i1", "الاسم": "علي"})], *odd),
+    )
+    result = exporter.upsert(
+        spec,
+        table(
+            [
+                row(
+                    1,
+                    2,
+                    "y",
+                    **{"select": "s2", "first name": "علي", "a-b": 2, "it's": "i2", "الاسم": "ع", "group by": "g"},
+                ),
+                row(
+                    2,
+                    2,
+                    "z",
+                    **{"select": None, "first name": "Mona", "a-b": 3, "it's": None, "الاسم": "م", "group by": "h"},
+                ),
+            ],
+            *odd,
+            pa.field("group by", pa.string()),
+        ),
+    )
     assert result == LoadResult(rows_in=2, keys_in=2, inserted=1, matched=1, table_rows=2, deleted_rows=0)
-    assert [(r["id"], r["select"], r["first name"], r["a-b"], r["it's"], r["الاسم"], r["group by"])
-            for r in current(bigquery_client, spec)] == [(1, "s2", "علي", 2, "i2", "ع", "g"),
-                                                         (2, None, "Mona", 3, None, "م", "h")]
+    assert [
+        (r["id"], r["select"], r["first name"], r["a-b"], r["it's"], r["الاسم"], r["group by"])
+        for r in current(bigquery_client, spec)
+    ] == [(1, "s2", "علي", 2, "i2", "ع", "g"), (2, None, "Mona", 3, None, "م", "h")]
     assert staging_tables(bigquery_client, "odd_schema") == []
 
 
@@ -192,8 +227,9 @@ def test_staging_tables_expire_on_their_own(bigquery_connect: Any) -> None:
     assert before + day <= staging.expires <= datetime.now(UTC) + day
 
 
-def test_load_killed_after_staging_leaves_the_table_and_reruns_cleanly(bigquery_connect: Any,
-                                                                        bigquery_client: Client) -> None:
+def test_load_killed_after_staging_leaves_the_table_and_reruns_cleanly(
+    bigquery_connect: Any, bigquery_client: Client
+) -> None:
     """The process dies (an exception) after the staging load (1 staging table), right before the
     MERGE: the table keeps its exact 2 rows including _loaded_at, the staging table is gone, and
     rerunning the load matches 1, inserts 1 and gives the right 3 rows."""
@@ -216,8 +252,7 @@ def test_load_killed_after_staging_leaves_the_table_and_reruns_cleanly(bigquery_
     assert staging_tables(bigquery_client) == []
 
 
-def test_merge_failing_half_way_leaves_previous_table_untouched(bigquery_connect: Any,
-                                                                bigquery_client: Client) -> None:
+def test_merge_failing_half_way_leaves_previous_table_untouched(bigquery_connect: Any, bigquery_client: Client) -> None:
     """Just before the MERGE (update id 1, insert id 3) the staged key of id 3 is set to NULL, so the
     MERGE itself fails in the engine (REQUIRED key) after having matched id 1: the table keeps its
     exact 2 rows including _loaded_at, no staging table remains, the rerun matches 1, inserts 1 and
@@ -243,6 +278,7 @@ def test_merge_failing_half_way_leaves_previous_table_untouched(bigquery_connect
 def test_first_load_failing_at_the_merge_reruns_cleanly(bigquery_connect: Any, bigquery_client: Client) -> None:
     """The first load (1 row) fails at the MERGE: the staging table is dropped, the table just created
     stays empty (the dataset holds only "tickets"), and the rerun inserts the 1 row."""
+
     def die(client: Client, sql: str) -> None:
         raise RuntimeError("boom")
 

@@ -59,8 +59,10 @@ def test_the_key_is_a_primary_key_and_stays_one(exporter: DuckDBExporter, wareho
     a later load sending id as a string (refused: key columns are never widened) leaves that 1
     constraint and the 2 rows as they were."""
     exporter.upsert(TICKETS, table([row(1, 1, "one"), row(2, 1, "two")]))
-    constraints = ("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'tickets' "
-                   "AND constraint_type = 'PRIMARY KEY'")
+    constraints = (
+        "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'tickets' "
+        "AND constraint_type = 'PRIMARY KEY'"
+    )
     assert fetch(warehouse, constraints) == [(["id"],)]
     fields = [f if f.name != "id" else pa.field("id", pa.string()) for f in BASE_FIELDS]
     bad = pa.Table.from_pylist([{**row(3, 2, "three"), "id": "3"}], schema=pa.schema(fields))
@@ -76,13 +78,21 @@ def test_odd_identifiers_are_quoted(exporter: DuckDBExporter, warehouse: DuckDBR
     spec = TableSpec("odd schema", "ticket table", ("id",))
     odd = (pa.field("select", pa.string()), pa.field("first name", pa.string()), pa.field('say "hi"', pa.int64()))
     exporter.upsert(spec, table([row(1, 1, "x", **{"select": "s1", "first name": "Ali", 'say "hi"': 1})], *odd))
-    result = exporter.upsert(spec, table(
-        [row(1, 2, "y", **{"select": "s2", "first name": "علي", 'say "hi"': 2, "group by": "g"}),
-         row(2, 2, "z", **{"select": None, "first name": "Mona", 'say "hi"': 3, "group by": "h"})],
-        *odd, pa.field("group by", pa.string())))
+    result = exporter.upsert(
+        spec,
+        table(
+            [
+                row(1, 2, "y", **{"select": "s2", "first name": "علي", 'say "hi"': 2, "group by": "g"}),
+                row(2, 2, "z", **{"select": None, "first name": "Mona", 'say "hi"': 3, "group by": "h"}),
+            ],
+            *odd,
+            pa.field("group by", pa.string()),
+        ),
+    )
     assert result.table_rows == 2 and result.inserted == 1
-    assert [(r["id"], r["select"], r["first name"], r['say "hi"'], r["group by"]) for r in current(warehouse, spec)] \
-        == [(1, "s2", "علي", 2, "g"), (2, None, "Mona", 3, "h")]
+    assert [
+        (r["id"], r["select"], r["first name"], r['say "hi"'], r["group by"]) for r in current(warehouse, spec)
+    ] == [(1, "s2", "علي", 2, "g"), (2, None, "Mona", 3, "h")]
 
 
 @pytest.fixture
@@ -110,8 +120,10 @@ def test_failed_load_leaves_previous_table_untouched(shared_connection: Callable
         snapshot = con.execute("SELECT * FROM zendesk.tickets ORDER BY id").fetchall()
         described = con.execute("DESCRIBE zendesk.tickets").fetchall()
 
-    bad = table([row(1, 2, "updated one", priority="high"), row(None, 2, "no id", priority="low")],
-                pa.field("priority", pa.string()))
+    bad = table(
+        [row(1, 2, "updated one", priority="high"), row(None, 2, "no id", priority="low")],
+        pa.field("priority", pa.string()),
+    )
     with pytest.raises(duckdb.ConstraintException):
         exporter.upsert(TICKETS, bad)
 
@@ -126,7 +138,9 @@ def test_failed_load_leaves_previous_table_untouched(shared_connection: Callable
         con.close()
     with duckdb.connect(str(tmp_path / "shared.duckdb")) as reopened:
         assert reopened.execute("SELECT id, subject FROM zendesk.tickets ORDER BY id").fetchall() == [
-            (1, "fixed one"), (2, "two")]
+            (1, "fixed one"),
+            (2, "two"),
+        ]
 
 
 def test_failed_load_rolls_back_its_widenings(shared_connection: Callable) -> None:

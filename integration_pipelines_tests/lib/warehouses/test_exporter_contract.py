@@ -66,11 +66,13 @@ def test_older_versions_never_overwrite_newer_rows(engine: Engine) -> None:
     """A later load with an older version of id 1, a newer one of id 2 and a new id 3: id 1 keeps its
     newer row (though matched), id 2 is updated, id 3 inserted; 2 matched, 1 inserted, 3 rows."""
     engine.exporter.upsert(TICKETS, table([row(1, 10, "new one"), row(2, 10, "old two")]))
-    result = engine.exporter.upsert(TICKETS, table([row(1, 5, "stale one"), row(2, 11, "new two"),
-                                                    row(3, 1, "three")]))
+    result = engine.exporter.upsert(TICKETS, table([row(1, 5, "stale one"), row(2, 11, "new two"), row(3, 1, "three")]))
     assert result == LoadResult(rows_in=3, keys_in=3, inserted=1, matched=2, table_rows=3, deleted_rows=0)
     assert engine.rows(TICKETS, ["id", "subject", "updated_at"]) == [
-        (1, "new one", at(10)), (2, "new two", at(11)), (3, "three", at(1))]
+        (1, "new one", at(10)),
+        (2, "new two", at(11)),
+        (3, "three", at(1)),
+    ]
 
 
 def test_ties_are_broken_the_same_whatever_the_order(engine: Engine) -> None:
@@ -79,8 +81,11 @@ def test_ties_are_broken_the_same_whatever_the_order(engine: Engine) -> None:
     orders as 3 separate loads (6 more tables): every table holds exactly the same 1 row; no staging
     left."""
     later = EXTRACTED + timedelta(hours=1)
-    versions = [row(7, 4, "first pull", raw='{"a":1}'), row(7, 4, "second pull b", extracted=later, raw='{"b":1}'),
-                row(7, 4, "second pull c", extracted=later, raw='{"c":1}')]
+    versions = [
+        row(7, 4, "first pull", raw='{"a":1}'),
+        row(7, 4, "second pull b", extracted=later, raw='{"b":1}'),
+        row(7, 4, "second pull c", extracted=later, raw='{"c":1}'),
+    ]
     for n, order in enumerate(itertools.permutations(versions)):
         spec = TableSpec("zendesk", f"tickets_{n}", ("id",))
         engine.exporter.upsert(spec, table(list(order)))
@@ -107,8 +112,12 @@ def test_ties_across_loads_are_broken_by_the_latest_extraction(engine: Engine) -
 
 def _version(id: int, subject: str, updated: float | None, extracted: float | None, raw: str | None) -> dict:
     """A ticket version; ``updated``/``extracted`` in hours after T0/EXTRACTED, None for NULL."""
-    return {**row(id, 0, subject), "updated_at": None if updated is None else at(updated),
-            "_extracted_at": None if extracted is None else EXTRACTED + timedelta(hours=extracted), "_raw": raw}
+    return {
+        **row(id, 0, subject),
+        "updated_at": None if updated is None else at(updated),
+        "_extracted_at": None if extracted is None else EXTRACTED + timedelta(hours=extracted),
+        "_raw": raw,
+    }
 
 
 # id, what is NULL, (updated_at, _extracted_at, _raw) stored first and sent later, which one must win
@@ -154,9 +163,11 @@ def test_newer_or_equal_is_lexicographic_with_null_lowest_and_never_null() -> No
     the one-column form is exactly the expected backtick-quoted SQL; no ordering column is a ValueError."""
     values = [None, 1, 2]
     rows = list(itertools.product(values, values))
-    sql = (f"SELECT s.a, s.b, t.a, t.b, {newer_or_equal(['a', 'b'], 's', 't')} FROM "
-           f"(VALUES {', '.join('(?::INT, ?::INT)' for _ in rows)}) s(a, b), "
-           f"(VALUES {', '.join('(?::INT, ?::INT)' for _ in rows)}) t(a, b)")
+    sql = (
+        f"SELECT s.a, s.b, t.a, t.b, {newer_or_equal(['a', 'b'], 's', 't')} FROM "
+        f"(VALUES {', '.join('(?::INT, ?::INT)' for _ in rows)}) s(a, b), "
+        f"(VALUES {', '.join('(?::INT, ?::INT)' for _ in rows)}) t(a, b)"
+    )
     results = duckdb.connect().execute(sql, [v for r in rows for v in r] * 2).fetchall()
     assert len(results) == 81
 
@@ -167,7 +178,8 @@ def test_newer_or_equal_is_lexicographic_with_null_lowest_and_never_null() -> No
         assert got is (rank((sa, sb)) >= rank((ta, tb))), (sa, sb, ta, tb)
     assert newer_or_equal(["a"], "s", "t", bq.quote_ident) == (
         "((s.`a` IS NOT NULL AND (t.`a` IS NULL OR s.`a` > t.`a`)) "
-        "OR COALESCE(s.`a` = t.`a`, s.`a` IS NULL AND t.`a` IS NULL))")
+        "OR COALESCE(s.`a` = t.`a`, s.`a` IS NULL AND t.`a` IS NULL))"
+    )
     with pytest.raises(ValueError, match="at least one ordering column"):
         newer_or_equal([], "s", "t")
 
@@ -177,13 +189,28 @@ def test_incremental_upsert_updates_inserts_and_deletes_exactly(engine: Engine) 
     duplicate of a new key: exactly 7 rows in, 6 keys, 2 inserted, 4 matched, 7 rows, 1 deleted, and
     exactly the expected table."""
     engine.exporter.upsert(TICKETS, table([row(i, 1, f"v1 {i}") for i in range(1, 6)]))
-    load = [row(1, 2, "v2 1"), row(2, 2, "v2 2"), row(3, 0.5, "stale 3"), row(4, 2, "v1 4", deleted=True),
-            row(6, 2, "new 6"), row(7, 2, "new 7"), row(6, 1, "older new 6")]
+    load = [
+        row(1, 2, "v2 1"),
+        row(2, 2, "v2 2"),
+        row(3, 0.5, "stale 3"),
+        row(4, 2, "v1 4", deleted=True),
+        row(6, 2, "new 6"),
+        row(7, 2, "new 7"),
+        row(6, 1, "older new 6"),
+    ]
     result = engine.exporter.upsert(TICKETS, table(load))
     assert result == LoadResult(rows_in=7, keys_in=6, inserted=2, matched=4, table_rows=7, deleted_rows=1)
-    assert engine.rows(TICKETS, COLUMNS) == expected([
-        row(1, 2, "v2 1"), row(2, 2, "v2 2"), row(3, 1, "v1 3"), row(4, 2, "v1 4", deleted=True), row(5, 1, "v1 5"),
-        row(6, 2, "new 6"), row(7, 2, "new 7")])
+    assert engine.rows(TICKETS, COLUMNS) == expected(
+        [
+            row(1, 2, "v2 1"),
+            row(2, 2, "v2 2"),
+            row(3, 1, "v1 3"),
+            row(4, 2, "v1 4", deleted=True),
+            row(5, 1, "v1 5"),
+            row(6, 2, "new 6"),
+            row(7, 2, "new 7"),
+        ]
+    )
 
 
 def test_rerunning_a_load_is_idempotent(engine: Engine) -> None:

@@ -35,23 +35,36 @@ def test_new_columns_are_added_and_old_rows_get_null(engine: Engine) -> None:
     has NULL in both, new values are stored; a later load without them leaves id 3's priority alone."""
     engine.exporter.upsert(TICKETS, table([row(1, 1, "one"), row(2, 1, "two")]))
     extra = (pa.field("priority", pa.string()), pa.field("satisfaction", pa.int64()))
-    result = engine.exporter.upsert(TICKETS, table([row(2, 2, "two", priority="high", satisfaction=5),
-                                                    row(3, 2, "three", priority="low", satisfaction=None)], *extra))
+    result = engine.exporter.upsert(
+        TICKETS,
+        table(
+            [row(2, 2, "two", priority="high", satisfaction=5), row(3, 2, "three", priority="low", satisfaction=None)],
+            *extra,
+        ),
+    )
     assert result == LoadResult(rows_in=2, keys_in=2, inserted=1, matched=1, table_rows=3, deleted_rows=0)
     assert list(engine.column_types(TICKETS).items()) == engine.native(
-        {**BASE_TYPES, "priority": STRING, "satisfaction": INTEGER})
-    assert engine.rows(TICKETS, ["id", "priority", "satisfaction"]) == [(1, None, None), (2, "high", 5),
-                                                                         (3, "low", None)]
+        {**BASE_TYPES, "priority": STRING, "satisfaction": INTEGER}
+    )
+    assert engine.rows(TICKETS, ["id", "priority", "satisfaction"]) == [
+        (1, None, None),
+        (2, "high", 5),
+        (3, "low", None),
+    ]
     engine.exporter.upsert(TICKETS, table([row(3, 3, "three again")]))
-    assert engine.rows(TICKETS, ["id", "subject", "priority"]) == [(1, "one", None), (2, "two", "high"),
-                                                                   (3, "three again", "low")]
+    assert engine.rows(TICKETS, ["id", "subject", "priority"]) == [
+        (1, "one", None),
+        (2, "two", "high"),
+        (3, "three again", "low"),
+    ]
 
 
 def test_an_all_null_column_is_no_type_change(engine: Engine) -> None:
     """A load whose score column is all NULL (Arrow null type) into an INTEGER column: the column keeps
     its type, id 2 (matched) gets NULL and id 1 keeps 3; 2 rows."""
-    engine.exporter.upsert(TICKETS, table([row(1, 1, "one", score=3), row(2, 1, "two", score=4)],
-                                          pa.field("score", pa.int64())))
+    engine.exporter.upsert(
+        TICKETS, table([row(1, 1, "one", score=3), row(2, 1, "two", score=4)], pa.field("score", pa.int64()))
+    )
     result = engine.exporter.upsert(TICKETS, table([row(2, 2, "two", score=None)], pa.field("score", pa.null())))
     assert result == LoadResult(rows_in=1, keys_in=1, inserted=0, matched=1, table_rows=2, deleted_rows=0)
     assert engine.column_types(TICKETS)["score"] == engine.types[INTEGER]
@@ -66,8 +79,12 @@ def test_safe_type_changes_are_widened(engine: Engine) -> None:
     false → 'false'). A third load (1 insert) sending score as INTEGER again into the FLOAT column
     changes no type. 4 rows, _loaded_at set on all."""
     ints = (pa.field("score", pa.int64()), pa.field("code", pa.int64()), pa.field("flag", pa.bool_()))
-    engine.exporter.upsert(TICKETS, table([row(1, 1, "one", score=3, code=42, flag=True),
-                                           row(2, 1, "two", score=None, code=-7, flag=False)], *ints))
+    engine.exporter.upsert(
+        TICKETS,
+        table(
+            [row(1, 1, "one", score=3, code=42, flag=True), row(2, 1, "two", score=None, code=-7, flag=False)], *ints
+        ),
+    )
     before = list(engine.column_types(TICKETS))
     wide = (pa.field("score", pa.float64()), pa.field("code", pa.string()), pa.field("flag", pa.string()))
     result = engine.exporter.upsert(TICKETS, table([row(3, 1, "three", score=2.5, code="A-7", flag="maybe")], *wide))
@@ -76,13 +93,21 @@ def test_safe_type_changes_are_widened(engine: Engine) -> None:
     kept = before if engine.widening_keeps_position else [c for c in before if c not in widened] + widened
     assert list(engine.column_types(TICKETS)) == kept
     assert {c: engine.column_types(TICKETS)[c] for c in widened} == {
-        "score": engine.types[FLOAT], "code": engine.types[STRING], "flag": engine.types[STRING]}
-    result = engine.exporter.upsert(TICKETS, table([row(4, 1, "four", score=7, code="B", flag="no")],
-                                                   pa.field("score", pa.int64()), *wide[1:]))
+        "score": engine.types[FLOAT],
+        "code": engine.types[STRING],
+        "flag": engine.types[STRING],
+    }
+    result = engine.exporter.upsert(
+        TICKETS, table([row(4, 1, "four", score=7, code="B", flag="no")], pa.field("score", pa.int64()), *wide[1:])
+    )
     assert result == LoadResult(rows_in=1, keys_in=1, inserted=1, matched=0, table_rows=4, deleted_rows=0)
     assert engine.column_types(TICKETS)["score"] == engine.types[FLOAT]
     assert engine.rows(TICKETS, ["id", "score", "code", "flag"]) == [
-        (1, 3.0, "42", "true"), (2, None, "-7", "false"), (3, 2.5, "A-7", "maybe"), (4, 7.0, "B", "no")]
+        (1, 3.0, "42", "true"),
+        (2, None, "-7", "false"),
+        (3, 2.5, "A-7", "maybe"),
+        (4, 7.0, "B", "no"),
+    ]
     assert [v is not None for (v,) in engine.rows(TICKETS, [LOADED_AT_COLUMN])] == [True] * 4
 
 
@@ -101,20 +126,33 @@ INCOMPATIBLE = [
     pytest.param("score", pa.float64(), 2.5, pa.bool_(), True, "is FLOAT .* BOOLEAN", id="float-to-boolean"),
     pytest.param("seen", TIMESTAMP, at(1), pa.string(), "x", "is TIMESTAMP_TZ .* STRING", id="timestamp-to-string"),
     pytest.param("note", pa.string(), "x", TIMESTAMP, at(1), "is STRING .* TIMESTAMP_TZ", id="string-to-timestamp"),
-    pytest.param("seen", TIMESTAMP, at(1), pa.timestamp("us"), at(1).replace(tzinfo=None),
-                 "is TIMESTAMP_TZ .* TIMESTAMP_NTZ", id="tz-to-naive"),
+    pytest.param(
+        "seen",
+        TIMESTAMP,
+        at(1),
+        pa.timestamp("us"),
+        at(1).replace(tzinfo=None),
+        "is TIMESTAMP_TZ .* TIMESTAMP_NTZ",
+        id="tz-to-naive",
+    ),
     pytest.param("due", pa.date32(), at(1).date(), TIMESTAMP, at(1), "is DATE .* TIMESTAMP_TZ", id="date-to-timestamp"),
     pytest.param("is_deleted", pa.bool_(), False, pa.int64(), 0, "is BOOLEAN .* INTEGER", id="boolean-gets-integer"),
-    pytest.param("is_deleted", pa.bool_(), False, TIMESTAMP, at(2), "is BOOLEAN .* TIMESTAMP_TZ",
-                 id="boolean-to-timestamp"),
+    pytest.param(
+        "is_deleted", pa.bool_(), False, TIMESTAMP, at(2), "is BOOLEAN .* TIMESTAMP_TZ", id="boolean-to-timestamp"
+    ),
 ]
 
 
-@pytest.mark.parametrize(("column", "stored_type", "stored_value", "new_type", "new_value", "message"),
-                         INCOMPATIBLE)
-def test_incompatible_type_change_is_rejected_by_name(engine: Engine, column: str, stored_type: pa.DataType,
-                                                      stored_value: object, new_type: pa.DataType, new_value: object,
-                                                      message: str) -> None:
+@pytest.mark.parametrize(("column", "stored_type", "stored_value", "new_type", "new_value", "message"), INCOMPATIBLE)
+def test_incompatible_type_change_is_rejected_by_name(
+    engine: Engine,
+    column: str,
+    stored_type: pa.DataType,
+    stored_value: object,
+    new_type: pa.DataType,
+    new_value: object,
+    message: str,
+) -> None:
     """A change schema.py refuses (a STRING column receiving numbers or booleans, FLOAT → STRING or
     BOOLEAN, timestamps ↔ strings, tz-aware → naive, DATE → timestamp, BOOLEAN receiving integers or
     timestamps), sent in a load that also brings a new column "priority", a safe widening (score
@@ -124,13 +162,18 @@ def test_incompatible_type_change_is_rejected_by_name(engine: Engine, column: st
     left behind."""
     widenable = column != "score"  # score INTEGER -> FLOAT, planned before the refused column is reached
     first = [{**row(i, 1, f"row {i}", score=i), column: stored_value} for i in (1, 2)]
-    engine.exporter.upsert(TICKETS, _with_column(first, column, stored_type,
-                                                 *([pa.field("score", pa.int64())] if widenable else [])))
+    engine.exporter.upsert(
+        TICKETS, _with_column(first, column, stored_type, *([pa.field("score", pa.int64())] if widenable else []))
+    )
     before = shape(engine)
     assert len(before[0]) == 2
 
-    bad = _with_column([{**row(1, 2, "updated", score=1.5), column: new_value}], column, new_type,
-                       *([pa.field("score", pa.float64())] if widenable else []))
+    bad = _with_column(
+        [{**row(1, 2, "updated", score=1.5), column: new_value}],
+        column,
+        new_type,
+        *([pa.field("score", pa.float64())] if widenable else []),
+    )
     bad = bad.append_column("priority", pa.array(["high"]))
     assert not widenable or bad.column_names.index("score") < bad.column_names.index(column)
     with pytest.raises(SchemaChangeError, match=rf"zendesk\.tickets: column '{column}' {message}"):
@@ -139,8 +182,9 @@ def test_incompatible_type_change_is_rejected_by_name(engine: Engine, column: st
     assert engine.leftovers() == []
 
 
-@pytest.mark.parametrize(("new_type", "new_id"), [(pa.float64(), 3.0), (pa.string(), "3")],
-                         ids=["to-float", "to-string"])
+@pytest.mark.parametrize(
+    ("new_type", "new_id"), [(pa.float64(), 3.0), (pa.string(), "3")], ids=["to-float", "to-string"]
+)
 def test_key_columns_are_never_widened(engine: Engine, new_type: pa.DataType, new_id: object) -> None:
     """id INTEGER (the key) receiving a float or a string — widenings schema.py allows for other
     columns — is refused: SchemaChangeError naming the column and saying primary-key columns are never
@@ -187,8 +231,10 @@ def test_null_key_is_rejected_with_nothing_loaded(engine: Engine) -> None:
     then matches 1, inserts 0 and leaves 2 rows."""
     engine.exporter.upsert(TICKETS, table([row(1, 1, "one"), row(2, 1, "two")]))
     before = shape(engine)
-    bad = table([row(1, 2, "updated one", priority="high"), row(None, 2, "no id", priority="low")],
-                pa.field("priority", pa.string()))
+    bad = table(
+        [row(1, 2, "updated one", priority="high"), row(None, 2, "no id", priority="low")],
+        pa.field("priority", pa.string()),
+    )
     with pytest.raises(engine.null_key_error, match=engine.null_key_match):
         engine.exporter.upsert(TICKETS, bad)
     assert shape(engine) == before

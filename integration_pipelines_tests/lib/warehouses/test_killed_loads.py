@@ -25,8 +25,9 @@ AFTER_DUCKDB = 2_000_000  # DuckDB upserts ~0.5M rows/s: enough to land a kill i
 
 
 def start(*args: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", MODULE, *args], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", MODULE, *args], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "loading"
     return proc
 
@@ -59,15 +60,22 @@ def test_duckdb_load_killed_mid_transaction(tmp_path: Path) -> None:
     kill(proc)
     with duckdb.connect(path) as con:
         assert con.execute("SELECT count(*), min(subject), max(subject) FROM zendesk.tickets").fetchone() == (
-            BEFORE, "v1.0 ticket 1", "v1.0 ticket 999")
+            BEFORE,
+            "v1.0 ticket 1",
+            "v1.0 ticket 999",
+        )
     finish("duckdb", path, str(AFTER_DUCKDB), "2")
     with duckdb.connect(path) as con:
-        assert con.execute("SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE subject LIKE 'v2.0 %') "
-                           "FROM zendesk.tickets").fetchone() == (AFTER_DUCKDB,) * 3
+        assert (
+            con.execute(
+                "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE subject LIKE 'v2.0 %') "
+                "FROM zendesk.tickets"
+            ).fetchone()
+            == (AFTER_DUCKDB,) * 3
+        )
 
 
-def test_redshift_flow_load_killed_while_staging(postgres_database: PostgresInfo,
-                                                 moto_s3_server: MotoS3Server) -> None:
+def test_redshift_flow_load_killed_while_staging(postgres_database: PostgresInfo, moto_s3_server: MotoS3Server) -> None:
     """Same on PostgreSQL: the kill lands while the staged Parquet rows are inserted into the temp table
     (seen in pg_stat_activity). PostgreSQL rolls the transaction back: 1,000 version-1 rows, no staging
     table left; the rerun loads all 200,000 at version 2 and removes its staged object."""
@@ -83,8 +91,10 @@ def test_redshift_flow_load_killed_while_staging(postgres_database: PostgresInfo
     try:
         with watcher.cursor() as cur:
             while True:
-                cur.execute("SELECT query FROM pg_stat_activity WHERE application_name = 'killed-load' "
-                            "AND query LIKE 'INSERT INTO \"stg\\_%%'")
+                cur.execute(
+                    "SELECT query FROM pg_stat_activity WHERE application_name = 'killed-load' "
+                    "AND query LIKE 'INSERT INTO \"stg\\_%%'"
+                )
                 if cur.fetchone():
                     break
                 assert time.monotonic() < deadline and proc.poll() is None, "never saw the staging inserts"
@@ -95,8 +105,10 @@ def test_redshift_flow_load_killed_while_staging(postgres_database: PostgresInfo
 
     def state() -> tuple:
         with psycopg2.connect(postgres_database.dsn) as con, con.cursor() as cur:
-            cur.execute("SELECT count(*), count(*) FILTER (WHERE subject LIKE 'v1.0 %%'), "
-                        "count(*) FILTER (WHERE subject LIKE 'v2.0 %%') FROM zendesk.tickets")
+            cur.execute(
+                "SELECT count(*), count(*) FILTER (WHERE subject LIKE 'v1.0 %%'), "
+                "count(*) FILTER (WHERE subject LIKE 'v2.0 %%') FROM zendesk.tickets"
+            )
             counts = cur.fetchone()
             cur.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'stg\\_%%'")
             return (*counts, cur.fetchone()[0])

@@ -39,12 +39,19 @@ from integration_pipelines_tests.lib.warehouses.samples import (
 PREFIX = "staging/raw"
 
 
-BASE_COLUMNS = {"id": "bigint", "updated_at": "timestamp with time zone", "is_deleted": "boolean", "subject": "text",
-                "_extracted_at": "timestamp with time zone", "_raw": "text",
-                "_loaded_at": "timestamp with time zone"}
+BASE_COLUMNS = {
+    "id": "bigint",
+    "updated_at": "timestamp with time zone",
+    "is_deleted": "boolean",
+    "subject": "text",
+    "_extracted_at": "timestamp with time zone",
+    "_raw": "text",
+    "_loaded_at": "timestamp with time zone",
+}
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def s3(moto_s3_server: MotoS3Server) -> Any:
@@ -92,9 +99,14 @@ def current(connect: Callable, spec: TableSpec = TICKETS) -> list[dict]:
 
 
 def columns(connect: Callable, spec: TableSpec = TICKETS) -> dict[str, str]:
-    return dict(fetch(connect, "SELECT column_name, data_type FROM information_schema.columns "
-                               "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                      (spec.schema, spec.name)))
+    return dict(
+        fetch(
+            connect,
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            (spec.schema, spec.name),
+        )
+    )
 
 
 def objects(s3: Any, bucket: str) -> list[str]:
@@ -108,14 +120,18 @@ def staging_tables(connect: Callable) -> list[tuple]:
 
 # --- the table and its names -------------------------------------------------------------------------
 
+
 def test_the_key_is_a_not_null_primary_key(exporter: RedshiftExporter, connect: Callable) -> None:
     """The first load (3 rows) declares id as the table's PRIMARY KEY (informational on Redshift,
     enforced on PostgreSQL) and NOT NULL (enforced on both): 1 key column, and a NULL id inserted
     behind the exporter's back is refused."""
     exporter.upsert(TICKETS, table([row(1, 1, "one"), row(2, 2, "two"), row(3, 3, "three")]))
-    assert fetch(connect, "SELECT kcu.column_name FROM information_schema.table_constraints tc "
-                          "JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name) "
-                          "WHERE tc.table_name = 'tickets' AND tc.constraint_type = 'PRIMARY KEY'") == [("id",)]
+    assert fetch(
+        connect,
+        "SELECT kcu.column_name FROM information_schema.table_constraints tc "
+        "JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name) "
+        "WHERE tc.table_name = 'tickets' AND tc.constraint_type = 'PRIMARY KEY'",
+    ) == [("id",)]
     with pytest.raises(psycopg2.errors.NotNullViolation), connect() as con, con.cursor() as cur:
         cur.execute("INSERT INTO zendesk.tickets (id, subject) VALUES (NULL, 'x')")
 
@@ -126,16 +142,26 @@ def test_odd_identifiers_are_quoted(exporter: RedshiftExporter, connect: Callabl
     spec = TableSpec("odd schema", "ticket table", ("id",))
     odd = (pa.field("select", pa.string()), pa.field("first name", pa.string()), pa.field('say "hi"', pa.int64()))
     exporter.upsert(spec, table([row(1, 1, "x", **{"select": "s1", "first name": "Ali", 'say "hi"': 1})], *odd))
-    result = exporter.upsert(spec, table(
-        [row(1, 2, "y", **{"select": "s2", "first name": "علي", 'say "hi"': 2, "group by": "g"}),
-         row(2, 2, "z", **{"select": None, "first name": "Mona", 'say "hi"': 3, "group by": "h"})],
-        *odd, pa.field("group by", pa.string())))
+    result = exporter.upsert(
+        spec,
+        table(
+            [
+                row(1, 2, "y", **{"select": "s2", "first name": "علي", 'say "hi"': 2, "group by": "g"}),
+                row(2, 2, "z", **{"select": None, "first name": "Mona", 'say "hi"': 3, "group by": "h"}),
+            ],
+            *odd,
+            pa.field("group by", pa.string()),
+        ),
+    )
     assert result.table_rows == 2 and result.inserted == 1
-    assert [(r["id"], r["select"], r["first name"], r['say "hi"'], r["group by"]) for r in current(connect, spec)] \
-        == [(1, "s2", "علي", 2, "g"), (2, None, "Mona", 3, "h")]
+    assert [(r["id"], r["select"], r["first name"], r['say "hi"'], r["group by"]) for r in current(connect, spec)] == [
+        (1, "s2", "علي", 2, "g"),
+        (2, None, "Mona", 3, "h"),
+    ]
 
 
 # --- atomicity and cleanup ---------------------------------------------------------------------------
+
 
 class FailingAfterStaging:
     """Loads the staging table for real, checks it is filled, then fails as a broken COPY would."""
@@ -192,6 +218,7 @@ def test_autocommit_connection_is_still_one_transaction(connect: Callable, s3: A
 
 # --- the S3 leg and the Redshift COPY ----------------------------------------------------------------
 
+
 class SpyLoader:
     """Wraps the test loader; while the load runs, lists the bucket through a *separate* client and
     reads the staged object back, to show the data really sits on the moto server."""
@@ -210,8 +237,9 @@ class SpyLoader:
         self.inner.load(cursor, staging_table, s3_uri, columns)
 
 
-def test_parquet_goes_through_the_moto_server(connect: Callable, s3: Any, bucket: str,
-                                              moto_s3_server: MotoS3Server) -> None:
+def test_parquet_goes_through_the_moto_server(
+    connect: Callable, s3: Any, bucket: str, moto_s3_server: MotoS3Server
+) -> None:
     """During the load exactly one object, prefix/zendesk.tickets/<uuid>.parquet, is in the bucket and
     holds the data as Parquet; the server's own request log shows it PUT, read and DELETEd; afterwards
     the bucket is empty."""
@@ -266,8 +294,10 @@ def test_redshift_copy_loader_issues_the_copy_statement(connect: Callable) -> No
 
 # --- all-NULL columns ---------------------------------------------------------------------------------
 
-def test_all_null_columns_stay_out_of_the_staged_parquet(connect: Callable, s3: Any, bucket: str,
-                                                         moto_s3_server: MotoS3Server) -> None:
+
+def test_all_null_columns_stay_out_of_the_staged_parquet(
+    connect: Callable, s3: Any, bucket: str, moto_s3_server: MotoS3Server
+) -> None:
     """Ids 1 and 2 loaded with score (bigint); then a load (an older-ranked id 1, a new id 3) whose
     score, updated_at, _extracted_at and _raw are all NULL (Arrow null type, so no Parquet type for
     COPY): the staged Parquet holds only the 3 typed columns, matched 1, inserted 1, 3 rows; id 1
@@ -276,30 +306,36 @@ def test_all_null_columns_stay_out_of_the_staged_parquet(connect: Callable, s3: 
     nothing staged left."""
     spy = SpyLoader(PostgresTestLoader(s3), moto_s3_server.client(), bucket)
     exporter = RedshiftExporter(connect, s3, bucket, PREFIX, spy)
-    exporter.upsert(TICKETS, table([row(1, 1, "one", score=3), row(2, 1, "two", score=4)],
-                                   pa.field("score", pa.int64())))
+    exporter.upsert(
+        TICKETS, table([row(1, 1, "one", score=3), row(2, 1, "two", score=4)], pa.field("score", pa.int64()))
+    )
     nulls = ["updated_at", "_extracted_at", "_raw", "score"]
     fields = [pa.field(f.name, pa.null()) if f.name in nulls else f for f in BASE_FIELDS]
-    data = pa.Table.from_pylist([{**row(i, 2, subject), **dict.fromkeys(nulls)} for i, subject in ((1, "one?"),
-                                                                                                   (3, "three"))],
-                                schema=pa.schema([*fields, pa.field("score", pa.null())]))
+    data = pa.Table.from_pylist(
+        [{**row(i, 2, subject), **dict.fromkeys(nulls)} for i, subject in ((1, "one?"), (3, "three"))],
+        schema=pa.schema([*fields, pa.field("score", pa.null())]),
+    )
     result = exporter.upsert(TICKETS, data)
     assert spy.seen["parquet"].column_names == ["id", "is_deleted", "subject"]
     assert result == LoadResult(rows_in=2, keys_in=2, inserted=1, matched=1, table_rows=3, deleted_rows=0)
-    assert fetch(connect, "SELECT id, subject, updated_at IS NULL, _raw IS NULL, score FROM zendesk.tickets "
-                          "ORDER BY id") == [(1, "one", False, False, 3), (2, "two", False, False, 4),
-                                             (3, "three", True, True, None)]
+    assert fetch(
+        connect, "SELECT id, subject, updated_at IS NULL, _raw IS NULL, score FROM zendesk.tickets ORDER BY id"
+    ) == [(1, "one", False, False, 3), (2, "two", False, False, 4), (3, "three", True, True, None)]
     assert columns(connect)["score"] == "bigint"
     snapshot, described = fetch(connect, "SELECT * FROM zendesk.tickets ORDER BY id"), columns(connect)
-    with pytest.raises(TypeError, match=r"zendesk\.tickets: no Redshift column type for all-NULL new column\(s\) "
-                                        r"\['mystery'\]"):
+    with pytest.raises(
+        TypeError,
+        match=r"zendesk\.tickets: no Redshift column type for all-NULL new column\(s\) "
+        r"\['mystery'\]",
+    ):
         exporter.upsert(TICKETS, table([row(4, 1, "four", mystery=None)], pa.field("mystery", pa.null())))
     assert fetch(connect, "SELECT * FROM zendesk.tickets ORDER BY id") == snapshot and columns(connect) == described
     assert staging_tables(connect) == [] and objects(s3, bucket) == []
 
 
-def test_text_longer_than_redshift_holds_is_refused_before_staging(exporter: RedshiftExporter, connect: Callable,
-                                                                   s3: Any, bucket: str) -> None:
+def test_text_longer_than_redshift_holds_is_refused_before_staging(
+    exporter: RedshiftExporter, connect: Callable, s3: Any, bucket: str
+) -> None:
     """A 70,000-byte Arabic subject (35,000 letters of 2 bytes; Redshift's VARCHAR stops at 65,535 bytes):
     ValueError naming table, column and size; the table keeps its 1 row, nothing was staged in S3. A
     subject of exactly 65,535 bytes still loads."""

@@ -34,6 +34,7 @@ Connect = Callable[[], Any]
 def connect() -> Iterator[Connect]:
     """A fresh fake Snowflake per test; each call opens a new connection (like SnowflakeResource)."""
     with fakesnow.patch():
+
         @contextmanager
         def factory() -> Iterator[Any]:
             con = snowflake.connector.connect(database="ANALYTICS", schema="PUBLIC")
@@ -63,8 +64,11 @@ def current(connect: Connect, spec: TableSpec = TICKETS) -> list[dict]:
 
 
 def staging_tables(connect: Connect) -> list[tuple]:
-    return fetch(connect, "SELECT table_schema, table_name FROM information_schema.tables "
-                          "WHERE table_name LIKE %s", [STAGING_PREFIX + "%"])
+    return fetch(
+        connect,
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_name LIKE %s",
+        [STAGING_PREFIX + "%"],
+    )
 
 
 def test_odd_identifiers_are_quoted(exporter: SnowflakeExporter, connect: Connect) -> None:
@@ -75,13 +79,22 @@ def test_odd_identifiers_are_quoted(exporter: SnowflakeExporter, connect: Connec
     spec = TableSpec("odd schema", "ticket table", ("id",))
     odd = (pa.field("select", pa.string()), pa.field("first name", pa.string()), pa.field('say "hi"', pa.int64()))
     exporter.upsert(spec, table([row(1, 1, "x", **{"select": "s1", "first name": "Ali", 'say "hi"': 1})], *odd))
-    result = exporter.upsert(spec, table(
-        [row(1, 2, "y", **{"select": "s2", "first name": "علي", 'say "hi"': 2, "group by": "g"}),
-         row(2, 2, "z", **{"select": None, "first name": "Mona", 'say "hi"': 3, "group by": "h"})],
-        *odd, pa.field("group by", pa.string())))
+    result = exporter.upsert(
+        spec,
+        table(
+            [
+                row(1, 2, "y", **{"select": "s2", "first name": "علي", 'say "hi"': 2, "group by": "g"}),
+                row(2, 2, "z", **{"select": None, "first name": "Mona", 'say "hi"': 3, "group by": "h"}),
+            ],
+            *odd,
+            pa.field("group by", pa.string()),
+        ),
+    )
     assert result.table_rows == 2 and result.inserted == 1
-    assert [(r["id"], r["select"], r["first name"], r['say "hi"'], r["group by"]) for r in current(connect, spec)] \
-        == [(1, "s2", "علي", 2, "g"), (2, None, "Mona", 3, "h")]
+    assert [(r["id"], r["select"], r["first name"], r['say "hi"'], r["group by"]) for r in current(connect, spec)] == [
+        (1, "s2", "علي", 2, "g"),
+        (2, None, "Mona", 3, "h"),
+    ]
     assert staging_tables(connect) == []
 
 
@@ -125,10 +138,14 @@ def test_staging_table_is_transient_with_safe_names_and_the_session_schema_is_re
     (create,) = [s for s in statements if s.startswith("CREATE TRANSIENT TABLE")]
     staging = re.fullmatch(r'CREATE TRANSIENT TABLE ("zendesk"\."IP_STG_[0-9A-F]{32}") \((.*)\)', create)
     assert staging, create
-    assert staging.group(2) == ('"C0" NUMBER(38,0), "C1" TIMESTAMP_TZ, "C2" BOOLEAN, "C3" VARCHAR, '
-                                '"C4" TIMESTAMP_TZ, "C5" VARCHAR')
+    assert staging.group(2) == (
+        '"C0" NUMBER(38,0), "C1" TIMESTAMP_TZ, "C2" BOOLEAN, "C3" VARCHAR, "C4" TIMESTAMP_TZ, "C5" VARCHAR'
+    )
     assert [s for s in statements if s.startswith("USE SCHEMA")] == [
-        'USE SCHEMA "PUBLIC"', 'USE SCHEMA "zendesk"', 'USE SCHEMA "PUBLIC"']
+        'USE SCHEMA "PUBLIC"',
+        'USE SCHEMA "zendesk"',
+        'USE SCHEMA "PUBLIC"',
+    ]
     assert after == ["PUBLIC"]
     assert statements[-1] == f"DROP TABLE IF EXISTS {staging.group(1)}"
     assert staging_tables(connect) == []
@@ -214,11 +231,19 @@ def test_a_load_dying_right_after_a_widening_loses_no_value(connect: Connect) ->
 
     with pytest.raises(KeyboardInterrupt):
         SnowflakeExporter(dying).upsert(TICKETS, load)
-    types = dict(fetch(connect, "SELECT column_name, data_type FROM information_schema.columns WHERE "
-                                "table_schema = 'zendesk' AND table_name = 'tickets' ORDER BY ordinal_position"))
+    types = dict(
+        fetch(
+            connect,
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_schema = 'zendesk' AND table_name = 'tickets' ORDER BY ordinal_position",
+        )
+    )
     assert types["code"] == "TEXT" and not [c for c in types if c.startswith("_ip_")]
     assert fetch(connect, 'SELECT "id", "code" FROM "zendesk"."tickets" ORDER BY "id"') == [(1, "42"), (2, "7")]
     result = SnowflakeExporter(connect).upsert(TICKETS, load)
     assert (result.matched, result.inserted, result.table_rows) == (1, 1, 3)
     assert fetch(connect, 'SELECT "id", "code" FROM "zendesk"."tickets" ORDER BY "id"') == [
-        (1, "A1"), (2, "7"), (3, "B2")]
+        (1, "A1"),
+        (2, "7"),
+        (3, "B2"),
+    ]

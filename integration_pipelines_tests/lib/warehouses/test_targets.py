@@ -19,11 +19,20 @@ ENDPOINT = "http://127.0.0.1:9"
 
 def service_account_key() -> str:
     """A base64 service-account JSON key (a throwaway RSA key), as BIGQUERY_CREDENTIALS holds it."""
-    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    info = {"type": "service_account", "project_id": "p", "private_key_id": "k1", "private_key": pem,
-            "client_email": "exporter@p.iam.gserviceaccount.com", "client_id": "1",
-            "token_uri": "https://oauth2.googleapis.com/token"}
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    info = {
+        "type": "service_account",
+        "project_id": "p",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "exporter@p.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
     return base64.b64encode(json.dumps(info).encode()).decode()
 
 
@@ -48,7 +57,6 @@ def test_redshift_target_chooses_its_load_statement() -> None:
     copy = RedshiftTarget(**settings, iam_role="arn:aws:iam::1:role/r").exporter(s3_client=object())
     assert isinstance(copy.loader, RedshiftCopyLoader) and copy.loader.iam_role == "arn:aws:iam::1:role/r"
     assert copy.bucket == "b" and copy.prefix == "integration_pipelines/staging"
-    assert isinstance(RedshiftTarget(**settings, load_statement="insert").exporter(object()).loader,
-                      PostgresTestLoader)
+    assert isinstance(RedshiftTarget(**settings, load_statement="insert").exporter(object()).loader, PostgresTestLoader)
     with pytest.raises(ValueError, match="iam_role is required"):
         RedshiftTarget(**settings).exporter(object())

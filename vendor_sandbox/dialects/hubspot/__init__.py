@@ -13,5 +13,14 @@ from vendor_sandbox.dialects.hubspot.dialect import (
 
 DIALECTS = (HubSpotDialect,)
 
-__all__ = ["ACCESS_TOKEN", "CLIENT_ID", "CLIENT_SECRET", "DAILY_LIMIT", "DIALECTS", "PORTAL_ID", "REFRESH_TOKEN",
-           "SEARCH_CAP", "HubSpotDialect"]
+__all__ = [
+    "ACCESS_TOKEN",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "DAILY_LIMIT",
+    "DIALECTS",
+    "PORTAL_ID",
+    "REFRESH_TOKEN",
+    "SEARCH_CAP",
+    "HubSpotDialect",
+]

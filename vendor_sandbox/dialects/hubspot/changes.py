@@ -22,8 +22,15 @@ if TYPE_CHECKING:
     from vendor_sandbox.dialects.hubspot.dialect import HubSpotDialect
 
 PIPELINE_STAGES = ("1", "2", "3", "4")  # the default support pipeline: new, waiting on contact, on us, closed
-LIFECYCLE_STAGES = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
-                    "customer", "evangelist")
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+)
 STATUS_PROPERTY = {"tickets": ("hs_pipeline_stage", PIPELINE_STAGES), "contacts": ("lifecyclestage", LIFECYCLE_STAGES)}
 
 
@@ -55,31 +62,51 @@ class HubSpotFeed:
             previous = rec.props.get(name)
             rec.props[name] = overlay.choose(set(values) - {previous})
             rec.lastmod_ms = hs.ms(moment)
-            topic, details = f"{singular}.propertyChange", {"property": name, "previous": previous,
-                                                            "value": rec.props[name]}
+            topic, details = (
+                f"{singular}.propertyChange",
+                {"property": name, "previous": previous, "value": rec.props[name]},
+            )
             item = {"propertyName": name, "propertyValue": rec.props[name]}
         else:
             rec.archived_ms = hs.ms(moment)
             topic, details, item = f"{singular}.deletion", {"archived": True}, {}
         overlay.dirty = True
         dialect._reindex(kind_of_object)
-        return Change("hubspot", kind, singular, str(rec.id), moment, str(overlay.event_number()), topic,
-                      item, details)
+        return Change("hubspot", kind, singular, str(rec.id), moment, str(overlay.event_number()), topic, item, details)
 
     def _new_ticket(self, dialect: HubSpotDialect, at: datetime | None) -> Change:
         overlay = dialect.overlay
         moment = change_time(at)
         variety = overlay.choose(set(texts.SUBJECTS) & set(texts.FOLLOWUPS))
-        rec = hs.Rec(hs.hubspot_id("tickets", overlay.new_conversation_id()), hs.ms(moment), hs.ms(moment), None, {
-            "subject": overlay.rng.choice(texts.SUBJECTS[variety]),
-            "content": overlay.rng.choice(texts.FOLLOWUPS[variety]), "hs_pipeline": "0",
-            "hs_pipeline_stage": "1", "hs_ticket_priority": "MEDIUM", "source_type": "EMAIL",
-            "hubspot_owner_id": None})
+        rec = hs.Rec(
+            hs.hubspot_id("tickets", overlay.new_conversation_id()),
+            hs.ms(moment),
+            hs.ms(moment),
+            None,
+            {
+                "subject": overlay.rng.choice(texts.SUBJECTS[variety]),
+                "content": overlay.rng.choice(texts.FOLLOWUPS[variety]),
+                "hs_pipeline": "0",
+                "hs_pipeline_stage": "1",
+                "hs_ticket_priority": "MEDIUM",
+                "source_type": "EMAIL",
+                "hubspot_owner_id": None,
+            },
+        )
         dialect.records["tickets"][rec.id] = rec
         overlay.dirty = True
         dialect._reindex("tickets")
-        return Change("hubspot", "new_message", "ticket", str(rec.id), moment, str(overlay.event_number()),
-                      "ticket.creation", {}, {"subject": rec.props["subject"], "content": rec.props["content"]})
+        return Change(
+            "hubspot",
+            "new_message",
+            "ticket",
+            str(rec.id),
+            moment,
+            str(overlay.event_number()),
+            "ticket.creation",
+            {},
+            {"subject": rec.props["subject"], "content": rec.props["content"]},
+        )
 
     def deliveries(self, changes: Sequence[Change], url: str, context: FeedContext) -> list[Delivery]:
         return [webhooks.delivery(changes, url, context)] if changes else []

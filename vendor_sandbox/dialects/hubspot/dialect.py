@@ -41,8 +41,10 @@ DAILY_LIMIT = 500_000
 
 
 def _error(message: str, category: str, status: int = 400, **extra: object) -> Response:
-    return json_response({"status": "error", "message": message, "correlationId": str(uuid.uuid4()),
-                          "category": category, **extra}, status)
+    return json_response(
+        {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category, **extra},
+        status,
+    )
 
 
 class HubSpotDialect(Dialect):
@@ -74,10 +76,16 @@ class HubSpotDialect(Dialect):
     def _reindex(self, kind: str) -> None:
         recs = self.records[kind].values()
         live = sorted((r for r in recs if r.archived_ms is None), key=lambda r: (r.lastmod_ms, r.id))
-        setattr(self, f"_{kind}", {
-            "by_mod": live, "mod_keys": [(r.lastmod_ms, r.id) for r in live],
-            "live": sorted(live, key=lambda r: r.id),
-            "archived": sorted((r for r in recs if r.archived_ms is not None), key=lambda r: r.id)})
+        setattr(
+            self,
+            f"_{kind}",
+            {
+                "by_mod": live,
+                "mod_keys": [(r.lastmod_ms, r.id) for r in live],
+                "live": sorted(live, key=lambda r: r.id),
+                "archived": sorted((r for r in recs if r.archived_ms is not None), key=lambda r: r.id),
+            },
+        )
         self._cache: dict[str, list[hs.Rec]] = {}
 
     def _index(self, kind: str) -> dict:
@@ -104,11 +112,15 @@ class HubSpotDialect(Dialect):
     def unauthorized(self, request: Request) -> Response:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if token in self._expired_tokens:
-            return _error("The OAuth token used to make this call expired 1 second(s) ago.",
-                          "EXPIRED_AUTHENTICATION", 401)
-        return _error("Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
-                      "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
-                      "INVALID_AUTHENTICATION", 401)
+            return _error(
+                "The OAuth token used to make this call expired 1 second(s) ago.", "EXPIRED_AUTHENTICATION", 401
+            )
+        return _error(
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
+            "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            "INVALID_AUTHENTICATION",
+            401,
+        )
 
     def limit_group(self, request: Request) -> str:
         path = request.url.path
@@ -120,21 +132,35 @@ class HubSpotDialect(Dialect):
         interval_ms = round(state.window_seconds * 1000)
         if state.allowed:
             self._daily_used += 1
-        return {"X-HubSpot-RateLimit-Max": str(state.limit), "X-HubSpot-RateLimit-Remaining": str(state.remaining),
-                "X-HubSpot-RateLimit-Interval-Milliseconds": str(interval_ms),
-                "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
-                "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily_used))}
+        return {
+            "X-HubSpot-RateLimit-Max": str(state.limit),
+            "X-HubSpot-RateLimit-Remaining": str(state.remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(interval_ms),
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily_used)),
+        }
 
     def throttled(self, retry_after: str, state: WindowState | None) -> Response:
         secondly = state is not None and state.group == "search"
         policy, window = ("SECONDLY", "secondly") if secondly else ("TEN_SECONDLY_ROLLING", "ten_secondly_rolling")
-        return json_response({"status": "error", "message": f"You have reached your {window} limit.",
-                              "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()), "policyName": policy},
-                             429, {"Retry-After": retry_after, **(self.limit_headers(state) if state else {})})
+        return json_response(
+            {
+                "status": "error",
+                "message": f"You have reached your {window} limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": str(uuid.uuid4()),
+                "policyName": policy,
+            },
+            429,
+            {"Retry-After": retry_after, **(self.limit_headers(state) if state else {})},
+        )
 
     def server_error(self, status_code: int) -> Response:
-        return _error("internal error" if status_code == 500 else "Service Unavailable",
-                      "INTERNAL_ERROR" if status_code == 500 else "SERVICE_UNAVAILABLE", status_code)
+        return _error(
+            "internal error" if status_code == 500 else "Service Unavailable",
+            "INTERNAL_ERROR" if status_code == 500 else "SERVICE_UNAVAILABLE",
+            status_code,
+        )
 
     def admin(self, action: str, payload: dict) -> object:
         """Test controls: ``touch`` (set records' last-modified time), ``archive``, ``search_cap``,
@@ -181,13 +207,15 @@ class HubSpotDialect(Dialect):
             if limit < 1:
                 raise ValueError
         except ValueError:
-            return _error("Invalid input: limit must be a positive integer and after a cursor from paging.next",
-                          "VALIDATION_ERROR")
+            return _error(
+                "Invalid input: limit must be a positive integer and after a cursor from paging.next",
+                "VALIDATION_ERROR",
+            )
         names = _requested(q.getlist("properties")) or hs.DEFAULT_PROPERTIES[kind]
         names = [n for n in names if n in hs.PROPERTIES[kind]]
         rows = self._index(kind)["archived" if q.get("archived", "false").lower() == "true" else "live"]
         start = bisect_right(rows, after, key=lambda r: r.id)
-        page = rows[start:start + limit]
+        page = rows[start : start + limit]
         body: dict = {"results": [hs.render(kind, r, names) for r in page]}
         if start + limit < len(rows):
             cursor = base64.urlsafe_b64encode(str(page[-1].id).encode()).decode().rstrip("=")
@@ -209,8 +237,10 @@ class HubSpotDialect(Dialect):
                 raise hs.SearchError(f"after must be a non-negative integer offset; got {after!r}")
             after = int(after)
             if after >= self.search_cap:
-                raise hs.SearchError(f"The search API returns at most {self.search_cap} results per query; "
-                                     f"after={after} pages past them. Narrow the query's filters.")
+                raise hs.SearchError(
+                    f"The search API returns at most {self.search_cap} results per query; "
+                    f"after={after} pages past them. Narrow the query's filters."
+                )
             matches = self._matches(kind, body.get("filterGroups") or [], body.get("sorts") or [])
         except json.JSONDecodeError:
             return _error("Invalid input JSON: the body is not valid JSON", "VALIDATION_ERROR")
@@ -258,8 +288,11 @@ class HubSpotDialect(Dialect):
         sort = sorts[0] if sorts else {"propertyName": "hs_object_id", "direction": "ASCENDING"}
         if not isinstance(sort, dict) or sort.get("direction", "ASCENDING") not in ("ASCENDING", "DESCENDING"):
             raise hs.SearchError("a sort needs a propertyName and a direction of ASCENDING or DESCENDING")
-        result = sorted(found.values(), key=hs.sort_key(kind, sort.get("propertyName")),
-                        reverse=sort.get("direction") == "DESCENDING")
+        result = sorted(
+            found.values(),
+            key=hs.sort_key(kind, sort.get("propertyName")),
+            reverse=sort.get("direction") == "DESCENDING",
+        )
         if len(self._cache) > 32:
             self._cache.clear()
         self._cache[key] = result
@@ -272,26 +305,35 @@ class HubSpotDialect(Dialect):
         return json_response({"results": hs.property_definitions(kind)})
 
     async def _account(self, request: Request) -> Response:
-        return json_response({"portalId": PORTAL_ID, "accountType": "STANDARD", "timeZone": "Asia/Riyadh",
-                              "companyCurrency": "SAR", "uiDomain": "app.hubspot.com", "dataHostingLocation": "na1",
-                              "auth": self.credential(request)})
+        return json_response(
+            {
+                "portalId": PORTAL_ID,
+                "accountType": "STANDARD",
+                "timeZone": "Asia/Riyadh",
+                "companyCurrency": "SAR",
+                "uiDomain": "app.hubspot.com",
+                "dataHostingLocation": "na1",
+                "auth": self.credential(request),
+            }
+        )
 
     async def _token(self, request: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
-        checks = (("grant_type", "refresh_token", "BAD_GRANT_TYPE", "unsupported grant type"),
-                  ("client_id", CLIENT_ID, "BAD_CLIENT_ID", "missing or unknown client id"),
-                  ("client_secret", CLIENT_SECRET, "BAD_CLIENT_SECRET", "missing or invalid client secret"),
-                  ("refresh_token", REFRESH_TOKEN, "BAD_REFRESH_TOKEN", "missing or unknown refresh token"))
+        checks = (
+            ("grant_type", "refresh_token", "BAD_GRANT_TYPE", "unsupported grant type"),
+            ("client_id", CLIENT_ID, "BAD_CLIENT_ID", "missing or unknown client id"),
+            ("client_secret", CLIENT_SECRET, "BAD_CLIENT_SECRET", "missing or invalid client secret"),
+            ("refresh_token", REFRESH_TOKEN, "BAD_REFRESH_TOKEN", "missing or unknown refresh token"),
+        )
         for field, expected, status, message in checks:
             if form.get(field) != expected:
-                return json_response({"status": status, "message": message,
-                                      "correlationId": str(uuid.uuid4())}, 400)
+                return json_response({"status": status, "message": message, "correlationId": str(uuid.uuid4())}, 400)
         token = f"sandbox-hubspot-oauth-{secrets.token_hex(12)}"
         self._oauth_tokens.add(token)
-        return json_response({"token_type": "bearer", "refresh_token": REFRESH_TOKEN, "access_token": token,
-                              "expires_in": 1800})
+        return json_response(
+            {"token_type": "bearer", "refresh_token": REFRESH_TOKEN, "access_token": token, "expires_in": 1800}
+        )
 
 
 def _requested(values: list[str]) -> list[str]:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
-

@@ -18,8 +18,12 @@ from vendor_sandbox.crm import Crm
 from vendor_sandbox.world import World
 
 OBJECT_TYPES = ("contacts", "companies", "tickets", "deals")
-LASTMOD = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate",
-           "tickets": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate"}
+LASTMOD = {
+    "contacts": "lastmodifieddate",
+    "companies": "hs_lastmodifieddate",
+    "tickets": "hs_lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
+}
 ID_BASE = {"contacts": 100, "companies": 5_000_000_000, "tickets": 7_000_000_000, "deals": 9_000_000_000}
 OWNER_BASE = 80_000_000
 STAGE_OF_STATUS = {"new": "1", "pending": "2", "open": "3", "hold": "3", "solved": "4", "closed": "4"}
@@ -27,27 +31,69 @@ PRIORITY = {"low": "LOW", "normal": "MEDIUM", "high": "HIGH", "urgent": "URGENT"
 SOURCE_TYPE = {"email": "EMAIL", "web": "FORM", "chat": "CHAT", "whatsapp": "CHAT", "phone": "PHONE", "api": "FORM"}
 # name → (type, fieldType); every object also has createdate, hs_object_id and its last-modified date
 _SPECIFIC = {
-    "contacts": {"email": ("string", "text"), "firstname": ("string", "text"), "lastname": ("string", "text"),
-                 "phone": ("string", "phonenumber"), "company": ("string", "text"),
-                 "associatedcompanyid": ("number", "number"), "hs_language": ("enumeration", "select"),
-                 "lifecyclestage": ("enumeration", "radio"), "hs_lead_status": ("enumeration", "select")},
+    "contacts": {
+        "email": ("string", "text"),
+        "firstname": ("string", "text"),
+        "lastname": ("string", "text"),
+        "phone": ("string", "phonenumber"),
+        "company": ("string", "text"),
+        "associatedcompanyid": ("number", "number"),
+        "hs_language": ("enumeration", "select"),
+        "lifecyclestage": ("enumeration", "radio"),
+        "hs_lead_status": ("enumeration", "select"),
+    },
     "companies": {"name": ("string", "text"), "domain": ("string", "text"), "country": ("string", "text")},
-    "tickets": {"subject": ("string", "text"), "content": ("string", "textarea"),
-                "hs_pipeline": ("enumeration", "select"), "hs_pipeline_stage": ("enumeration", "select"),
-                "hs_ticket_priority": ("enumeration", "select"), "source_type": ("enumeration", "select"),
-                "hubspot_owner_id": ("enumeration", "select")},
-    "deals": {"dealname": ("string", "text"), "amount": ("number", "number"),
-              "deal_currency_code": ("enumeration", "select"), "dealstage": ("enumeration", "radio"),
-              "pipeline": ("enumeration", "select"), "closedate": ("datetime", "date")},
+    "tickets": {
+        "subject": ("string", "text"),
+        "content": ("string", "textarea"),
+        "hs_pipeline": ("enumeration", "select"),
+        "hs_pipeline_stage": ("enumeration", "select"),
+        "hs_ticket_priority": ("enumeration", "select"),
+        "source_type": ("enumeration", "select"),
+        "hubspot_owner_id": ("enumeration", "select"),
+    },
+    "deals": {
+        "dealname": ("string", "text"),
+        "amount": ("number", "number"),
+        "deal_currency_code": ("enumeration", "select"),
+        "dealstage": ("enumeration", "radio"),
+        "pipeline": ("enumeration", "select"),
+        "closedate": ("datetime", "date"),
+    },
 }
-PROPERTIES = {kind: {"createdate": ("datetime", "date"), LASTMOD[kind]: ("datetime", "date"),
-                     "hs_object_id": ("number", "number"), **specific} for kind, specific in _SPECIFIC.items()}
-DEFAULT_PROPERTIES = {"contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
-                      "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
-                      "tickets": ("content", "createdate", "hs_lastmodifieddate", "hs_object_id",
-                                  "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "subject"),
-                      "deals": ("amount", "closedate", "createdate", "dealname", "dealstage",
-                                "hs_lastmodifieddate", "hs_object_id", "pipeline")}
+PROPERTIES = {
+    kind: {
+        "createdate": ("datetime", "date"),
+        LASTMOD[kind]: ("datetime", "date"),
+        "hs_object_id": ("number", "number"),
+        **specific,
+    }
+    for kind, specific in _SPECIFIC.items()
+}
+DEFAULT_PROPERTIES = {
+    "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
+    "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
+    "tickets": (
+        "content",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "hs_pipeline",
+        "hs_pipeline_stage",
+        "hs_ticket_priority",
+        "subject",
+    ),
+    "deals": (
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ),
+}
 
 
 def hubspot_id(kind: str, world_id: int) -> int:
@@ -73,6 +119,7 @@ class Rec:
 
 def build_records(world: World, crm: Crm) -> dict[str, list[Rec]]:
     """Every HubSpot record of the world, archived ones included (``archived_ms`` set)."""
+
     def when(moment: datetime | None) -> int | None:
         return ms(moment) if moment is not None else None
 
@@ -82,30 +129,92 @@ def build_records(world: World, crm: Crm) -> dict[str, list[Rec]]:
             continue
         first, _, last = p.name.partition(" ")
         company = world.company(p.company_id) if p.company_id is not None else None
-        contacts.append(Rec(hubspot_id("contacts", p.id), ms(p.created_at), ms(p.updated_at),
-                            when(crm.deleted_people.get(p.id)), {
-            "email": p.email, "firstname": first, "lastname": last or None, "phone": p.phone,
-            "company": company.name if company else None,
-            "associatedcompanyid": str(hubspot_id("companies", company.id)) if company else None,
-            "hs_language": p.locale, "lifecyclestage": "customer", "hs_lead_status": None}))
-    contacts += [Rec(lead.id, ms(lead.created_at), ms(lead.updated_at), None, {
-        "email": lead.email, "firstname": lead.first_name, "lastname": lead.last_name, "phone": None,
-        "company": None, "associatedcompanyid": None, "hs_language": None, "lifecyclestage": "lead",
-        "hs_lead_status": "NEW"}) for lead in crm.leads]
-    companies = [Rec(hubspot_id("companies", c.id), ms(c.created_at), ms(c.updated_at),
-                     when(crm.deleted_companies.get(c.id)), {"name": c.name, "domain": c.domain, "country": c.country})
-                 for c in world.companies]
+        contacts.append(
+            Rec(
+                hubspot_id("contacts", p.id),
+                ms(p.created_at),
+                ms(p.updated_at),
+                when(crm.deleted_people.get(p.id)),
+                {
+                    "email": p.email,
+                    "firstname": first,
+                    "lastname": last or None,
+                    "phone": p.phone,
+                    "company": company.name if company else None,
+                    "associatedcompanyid": str(hubspot_id("companies", company.id)) if company else None,
+                    "hs_language": p.locale,
+                    "lifecyclestage": "customer",
+                    "hs_lead_status": None,
+                },
+            )
+        )
+    contacts += [
+        Rec(
+            lead.id,
+            ms(lead.created_at),
+            ms(lead.updated_at),
+            None,
+            {
+                "email": lead.email,
+                "firstname": lead.first_name,
+                "lastname": lead.last_name,
+                "phone": None,
+                "company": None,
+                "associatedcompanyid": None,
+                "hs_language": None,
+                "lifecyclestage": "lead",
+                "hs_lead_status": "NEW",
+            },
+        )
+        for lead in crm.leads
+    ]
+    companies = [
+        Rec(
+            hubspot_id("companies", c.id),
+            ms(c.created_at),
+            ms(c.updated_at),
+            when(crm.deleted_companies.get(c.id)),
+            {"name": c.name, "domain": c.domain, "country": c.country},
+        )
+        for c in world.companies
+    ]
     tickets = []
     for c in crm.conversations(world, "hubspot"):
         lastmod = c.messages[-1].created_at if c.deleted_at and c.messages else c.updated_at
-        tickets.append(Rec(hubspot_id("tickets", c.id), ms(c.created_at), ms(lastmod), when(c.deleted_at), {
-            "subject": c.subject, "content": c.messages[0].body if c.messages else "", "hs_pipeline": "0",
-            "hs_pipeline_stage": STAGE_OF_STATUS.get(c.status, "1"),
-            "hs_ticket_priority": PRIORITY.get(c.priority or ""), "source_type": SOURCE_TYPE.get(c.channel, "EMAIL"),
-            "hubspot_owner_id": str(OWNER_BASE + c.assignee_id) if c.assignee_id else None}))
-    deals = [Rec(hubspot_id("deals", d.id), ms(d.created_at), ms(d.updated_at), when(d.deleted_at), {
-        "dealname": d.name, "amount": str(d.amount), "deal_currency_code": d.currency, "dealstage": d.stage,
-        "pipeline": "default", "closedate": iso(ms(d.close_date)) if d.close_date else None}) for d in crm.deals]
+        tickets.append(
+            Rec(
+                hubspot_id("tickets", c.id),
+                ms(c.created_at),
+                ms(lastmod),
+                when(c.deleted_at),
+                {
+                    "subject": c.subject,
+                    "content": c.messages[0].body if c.messages else "",
+                    "hs_pipeline": "0",
+                    "hs_pipeline_stage": STAGE_OF_STATUS.get(c.status, "1"),
+                    "hs_ticket_priority": PRIORITY.get(c.priority or ""),
+                    "source_type": SOURCE_TYPE.get(c.channel, "EMAIL"),
+                    "hubspot_owner_id": str(OWNER_BASE + c.assignee_id) if c.assignee_id else None,
+                },
+            )
+        )
+    deals = [
+        Rec(
+            hubspot_id("deals", d.id),
+            ms(d.created_at),
+            ms(d.updated_at),
+            when(d.deleted_at),
+            {
+                "dealname": d.name,
+                "amount": str(d.amount),
+                "deal_currency_code": d.currency,
+                "dealstage": d.stage,
+                "pipeline": "default",
+                "closedate": iso(ms(d.close_date)) if d.close_date else None,
+            },
+        )
+        for d in crm.deals
+    ]
     return {"contacts": contacts, "companies": companies, "tickets": tickets, "deals": deals}
 
 
@@ -121,21 +230,40 @@ def value(kind: str, rec: Rec, name: str) -> str | None:
 
 def render(kind: str, rec: Rec, names: Iterable[str]) -> dict:
     """A record as HubSpot returns it: requested properties (null when unset) plus the envelope."""
-    out = {"id": str(rec.id), "properties": {n: value(kind, rec, n) for n in names},
-           "createdAt": iso(rec.created_ms), "updatedAt": iso(rec.archived_ms or rec.lastmod_ms),
-           "archived": rec.archived_ms is not None}
+    out = {
+        "id": str(rec.id),
+        "properties": {n: value(kind, rec, n) for n in names},
+        "createdAt": iso(rec.created_ms),
+        "updatedAt": iso(rec.archived_ms or rec.lastmod_ms),
+        "archived": rec.archived_ms is not None,
+    }
     if rec.archived_ms is not None:
         out["archivedAt"] = iso(rec.archived_ms)
     return out
 
 
 def property_definitions(kind: str) -> list[dict]:
-    return [{"name": name, "label": name.replace("_", " ").title(), "type": type_, "fieldType": field_type,
-             "groupName": f"{kind[:-1]}information", "description": "", "options": [], "displayOrder": -1,
-             "calculated": name in ("hs_object_id", LASTMOD[kind]), "externalOptions": False,
-             "hasUniqueValue": name == "hs_object_id", "hidden": False, "formField": type_ == "string",
-             "archived": False, "createdAt": "2019-08-06T02:41:52.000Z", "updatedAt": "2019-08-06T02:41:52.000Z"}
-            for name, (type_, field_type) in sorted(PROPERTIES[kind].items())]
+    return [
+        {
+            "name": name,
+            "label": name.replace("_", " ").title(),
+            "type": type_,
+            "fieldType": field_type,
+            "groupName": f"{kind[:-1]}information",
+            "description": "",
+            "options": [],
+            "displayOrder": -1,
+            "calculated": name in ("hs_object_id", LASTMOD[kind]),
+            "externalOptions": False,
+            "hasUniqueValue": name == "hs_object_id",
+            "hidden": False,
+            "formField": type_ == "string",
+            "archived": False,
+            "createdAt": "2019-08-06T02:41:52.000Z",
+            "updatedAt": "2019-08-06T02:41:52.000Z",
+        }
+        for name, (type_, field_type) in sorted(PROPERTIES[kind].items())
+    ]
 
 
 # ---------------------------------------------------------------- search semantics
@@ -181,8 +309,11 @@ def compile_filter(kind: str, spec: object) -> tuple[Callable[[Rec], bool], tupl
         raise SearchError(f"Property {name!r} does not exist on {kind}")
     if op not in OPERATORS:
         raise SearchError(f"Unknown operator {op!r}; expected one of {', '.join(OPERATORS)}")
-    get = {"hs_object_id": lambda r: r.id, "createdate": lambda r: r.created_ms,
-           LASTMOD[kind]: lambda r: r.lastmod_ms}.get(name, lambda r: r.props.get(name))
+    get = {
+        "hs_object_id": lambda r: r.id,
+        "createdate": lambda r: r.created_ms,
+        LASTMOD[kind]: lambda r: r.lastmod_ms,
+    }.get(name, lambda r: r.props.get(name))
     if op in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
         return (lambda r: (get(r) is not None) == (op == "HAS_PROPERTY")), None
     numeric = PROPERTIES[kind][name][0] in ("number", "datetime")
@@ -196,15 +327,27 @@ def compile_filter(kind: str, spec: object) -> tuple[Callable[[Rec], bool], tupl
         raise SearchError(f"filter on {name} with operator {op} needs a value")
     low = convert(spec["value"])
     high = convert(spec.get("highValue")) if op == "BETWEEN" else low
-    tests = {"EQ": lambda x: x == low, "NEQ": lambda x: x != low, "LT": lambda x: x < low,
-             "LTE": lambda x: x <= low, "GT": lambda x: x > low, "GTE": lambda x: x >= low,
-             "BETWEEN": lambda x: low <= x <= high}
+    tests = {
+        "EQ": lambda x: x == low,
+        "NEQ": lambda x: x != low,
+        "LT": lambda x: x < low,
+        "LTE": lambda x: x <= low,
+        "GT": lambda x: x > low,
+        "GTE": lambda x: x >= low,
+        "BETWEEN": lambda x: low <= x <= high,
+    }
     test = tests[op]
     inf = float("inf")
     window = None
     if name == LASTMOD[kind] and op != "NEQ":
-        window = {"EQ": (low, low), "LT": (-inf, low), "LTE": (-inf, low), "GT": (low, inf), "GTE": (low, inf),
-                  "BETWEEN": (low, high)}[op]
+        window = {
+            "EQ": (low, low),
+            "LT": (-inf, low),
+            "LTE": (-inf, low),
+            "GT": (low, inf),
+            "GTE": (low, inf),
+            "BETWEEN": (low, high),
+        }[op]
     return (lambda r: (x := get(r)) is not None and test(x)), window
 
 

@@ -20,9 +20,14 @@ from vendor_sandbox.changefeed.model import Change, Delivery, FeedContext
 
 PORTAL_ID = 24_681_357  # the sandbox portal (the dialect's PORTAL_ID; kept literal to avoid an import cycle)
 APP_ID = 3_141_592
-SUBSCRIPTION_IDS = {"ticket.creation": 2_400_001, "ticket.propertyChange": 2_400_002, "ticket.deletion": 2_400_003,
-                    "contact.creation": 2_400_004, "contact.propertyChange": 2_400_005,
-                    "contact.deletion": 2_400_006}
+SUBSCRIPTION_IDS = {
+    "ticket.creation": 2_400_001,
+    "ticket.propertyChange": 2_400_002,
+    "ticket.deletion": 2_400_003,
+    "contact.creation": 2_400_004,
+    "contact.propertyChange": 2_400_005,
+    "contact.deletion": 2_400_006,
+}
 
 
 def sign_v3(secret: str, url: str, body: bytes, timestamp: str) -> str:
@@ -33,10 +38,18 @@ def sign_v3(secret: str, url: str, body: bytes, timestamp: str) -> str:
 def events(changes: Sequence[Change], attempt: int) -> list[dict]:
     out = []
     for change in changes:
-        event = {"eventId": int(change.event_id), "subscriptionId": SUBSCRIPTION_IDS[change.topic],
-                 "portalId": PORTAL_ID, "appId": APP_ID, "occurredAt": int(change.at.timestamp() * 1000),
-                 "subscriptionType": change.topic, "attemptNumber": attempt - 1, "objectId": int(change.record_id),
-                 **change.item, "changeSource": "CRM"}
+        event = {
+            "eventId": int(change.event_id),
+            "subscriptionId": SUBSCRIPTION_IDS[change.topic],
+            "portalId": PORTAL_ID,
+            "appId": APP_ID,
+            "occurredAt": int(change.at.timestamp() * 1000),
+            "subscriptionType": change.topic,
+            "attemptNumber": attempt - 1,
+            "objectId": int(change.record_id),
+            **change.item,
+            "changeSource": "CRM",
+        }
         out.append(event)
     return out
 
@@ -45,9 +58,13 @@ def delivery(changes: Sequence[Change], url: str, context: FeedContext) -> Deliv
     def build(attempt: int) -> tuple[bytes, dict[str, str]]:
         body = json.dumps(events(changes, attempt), ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(time.time() * 1000))
-        return body, {"Content-Type": "application/json", "User-Agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/)",
-                      "X-HubSpot-Signature-Version": "v1",
-                      "X-HubSpot-Signature": hashlib.sha256(context.secret.encode() + body).hexdigest(),
-                      "X-HubSpot-Signature-v3": sign_v3(context.secret, url, body, timestamp),
-                      "X-HubSpot-Request-Timestamp": timestamp}
+        return body, {
+            "Content-Type": "application/json",
+            "User-Agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/)",
+            "X-HubSpot-Signature-Version": "v1",
+            "X-HubSpot-Signature": hashlib.sha256(context.secret.encode() + body).hexdigest(),
+            "X-HubSpot-Signature-v3": sign_v3(context.secret, url, body, timestamp),
+            "X-HubSpot-Request-Timestamp": timestamp,
+        }
+
     return Delivery("hubspot", url, tuple(c.event_id for c in changes), build)

@@ -68,11 +68,18 @@ class IntercomFeed:
     def _index(self, dialect: IntercomDialect, conv: Conversation, only_part: str) -> dict:
         """Re-index the changed conversation; the webhook's copy carries only the part the event is about."""
         record = render.conversation(conv, dialect.world)
-        dialect.conversation_index.upsert(render.epoch(conv.updated_at), conv.id,
-                                          searchable_values(record, CONVERSATION_FIELDS), record)
+        dialect.conversation_index.upsert(
+            render.epoch(conv.updated_at), conv.id, searchable_values(record, CONVERSATION_FIELDS), record
+        )
         parts = [p for p in render.parts(conv, dialect.world, plaintext=False) if p["id"] == only_part]
-        return {**record, "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts,
-                                                 "total_count": len(parts)}}
+        return {
+            **record,
+            "conversation_parts": {
+                "type": "conversation_part.list",
+                "conversation_parts": parts,
+                "total_count": len(parts),
+            },
+        }
 
     def _remove_contact(self, dialect: IntercomDialect, at: datetime | None) -> Change:
         overlay = dialect.overlay
@@ -92,8 +99,17 @@ class IntercomFeed:
         if archive:
             item["archived"] = True
         topic = "contact.archived" if archive else "contact.deleted"
-        return Change("intercom", "delete", "contact", render.contact_id(person), moment, event_id, topic, item,
-                      {"external_id": str(person.id), "archived": archive})
+        return Change(
+            "intercom",
+            "delete",
+            "contact",
+            render.contact_id(person),
+            moment,
+            event_id,
+            topic,
+            item,
+            {"external_id": str(person.id), "archived": archive},
+        )
 
     def deliveries(self, changes: Sequence[Change], url: str, context: FeedContext) -> list[Delivery]:
         return [webhooks.delivery(change, url, context) for change in changes]

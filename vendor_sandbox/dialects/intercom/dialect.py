@@ -74,16 +74,27 @@ class IntercomDialect(Dialect):
         """Contacts and conversations from the seeded world, without the change feed's changes."""
         archived = set(self.crm.deleted_people)
         self.customers = [p for p in self.world.people if p.role == "customer" and p.id not in archived]
-        self.conversations = {c.id: c for c in self.crm.conversations(self.world, "intercom")
-                              if c.deleted_at is None and c.requester_id not in archived}
+        self.conversations = {
+            c.id: c
+            for c in self.crm.conversations(self.world, "intercom")
+            if c.deleted_at is None and c.requester_id not in archived
+        }
         self.overlay = Overlay(self.world, self.name, self.conversations.values())
         self.conversations = self.overlay.conversations  # one dict: a change is what GET /conversations/{id} shows
         self.contact_index.load(
-            [(render.epoch(p.updated_at), p.id, searchable_values(rec, CONTACT_FIELDS), rec)
-             for p in self.customers for rec in (render.contact(p, self.world),)])
+            [
+                (render.epoch(p.updated_at), p.id, searchable_values(rec, CONTACT_FIELDS), rec)
+                for p in self.customers
+                for rec in (render.contact(p, self.world),)
+            ]
+        )
         self.conversation_index.load(
-            [(render.epoch(c.updated_at), c.id, searchable_values(rec, CONVERSATION_FIELDS), rec)
-             for c in self.conversations.values() for rec in (render.conversation(c, self.world),)])
+            [
+                (render.epoch(c.updated_at), c.id, searchable_values(rec, CONVERSATION_FIELDS), rec)
+                for c in self.conversations.values()
+                for rec in (render.conversation(c, self.world),)
+            ]
+        )
 
     def admin(self, action: str, payload: dict) -> object:
         """``reset`` undoes the change feed's changes."""
@@ -95,8 +106,11 @@ class IntercomDialect(Dialect):
 
     def routes(self) -> Sequence[BaseRoute]:
         return [
-            Route("/conversations/search", self._search(self.conversation_index, "conversation.list",
-                                                        "conversations", 20), methods=["POST"]),
+            Route(
+                "/conversations/search",
+                self._search(self.conversation_index, "conversation.list", "conversations", 20),
+                methods=["POST"],
+            ),
             Route("/contacts/search", self._search(self.contact_index, "list", "data", 50), methods=["POST"]),
             Route("/conversations", self._list_conversations, methods=["GET"]),
             Route("/conversations/{conversation_id}", self._conversation, methods=["GET"]),
@@ -107,9 +121,12 @@ class IntercomDialect(Dialect):
     def preflight(self, request: Request) -> Response | None:
         version = request.headers.get("intercom-version")
         if version not in SUPPORTED_VERSIONS:
-            return _error(400, "intercom_version_invalid",
-                          f"The requested version could not be found: {version!r}. The sandbox serves the "
-                          f"Intercom-Version header values {', '.join(SUPPORTED_VERSIONS)} and requires one")
+            return _error(
+                400,
+                "intercom_version_invalid",
+                f"The requested version could not be found: {version!r}. The sandbox serves the "
+                f"Intercom-Version header values {', '.join(SUPPORTED_VERSIONS)} and requires one",
+            )
         return None
 
     def credential(self, request: Request) -> str | None:
@@ -121,8 +138,11 @@ class IntercomDialect(Dialect):
     def throttled(self, retry_after: str, state: WindowState | None) -> Response:
         wait = retry_after_seconds(retry_after)
         limit = state.limit if state else int(RATE_LIMIT.requests)
-        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
-                   "X-RateLimit-Reset": str(math.ceil(time.time() + wait) if wait else int(time.time()))}
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(math.ceil(time.time() + wait) if wait else int(time.time())),
+        }
         return _error(429, "rate_limit_exceeded", f"Exceeded rate limit of {limit} in 10_seconds", headers)
 
     def server_error(self, status_code: int) -> Response:
@@ -131,8 +151,11 @@ class IntercomDialect(Dialect):
         return _error(status_code, "server_error", "Server Error")
 
     def limit_headers(self, state: WindowState) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(state.limit), "X-RateLimit-Remaining": str(state.remaining),
-                "X-RateLimit-Reset": str(math.ceil(time.time() + state.reset_after))}
+        return {
+            "X-RateLimit-Limit": str(state.limit),
+            "X-RateLimit-Remaining": str(state.remaining),
+            "X-RateLimit-Reset": str(math.ceil(time.time() + state.reset_after)),
+        }
 
     def _search(self, index: SearchIndex, list_type: str, key: str, default_per_page: int):
         async def handler(request: Request) -> Response:
@@ -147,6 +170,7 @@ class IntercomDialect(Dialect):
             except QueryError as exc:
                 return _error(400, exc.code, exc.message)
             return _page(index, predicate, body.get("pagination") or {}, default_per_page, list_type, key)
+
         return handler
 
     async def _list_conversations(self, request: Request) -> Response:
@@ -154,8 +178,7 @@ class IntercomDialect(Dialect):
         pagination: dict[str, Any] = {"starting_after": q.get("starting_after")}
         if "per_page" in q:
             pagination["per_page"] = int(q["per_page"]) if q["per_page"].isdigit() else q["per_page"]
-        return _page(self.conversation_index, lambda values: True, pagination, 20, "conversation.list",
-                     "conversations")
+        return _page(self.conversation_index, lambda values: True, pagination, 20, "conversation.list", "conversations")
 
     async def _conversation(self, request: Request) -> Response:
         raw_id = request.path_params["conversation_id"]
@@ -167,17 +190,24 @@ class IntercomDialect(Dialect):
 
     async def _me(self, request: Request) -> Response:
         me = render.admin(self.admins[0])
-        me["app"] = {"type": "app", "id_code": render.WORKSPACE_ID, "name": "Sandbox Helpdesk", "region": "US",
-                     "timezone": "Asia/Riyadh", "secure": True, "identity_verification": False}
+        me["app"] = {
+            "type": "app",
+            "id_code": render.WORKSPACE_ID,
+            "name": "Sandbox Helpdesk",
+            "region": "US",
+            "timezone": "Asia/Riyadh",
+            "secure": True,
+            "identity_verification": False,
+        }
         return json_response(me)
 
     async def _admins(self, request: Request) -> Response:
         return json_response({"type": "admin.list", "admins": [render.admin(p) for p in self.admins]})
 
 
-
-def _page(index: SearchIndex, predicate: Predicate, pagination: Any, default_per_page: int,
-          list_type: str, key: str) -> Response:
+def _page(
+    index: SearchIndex, predicate: Predicate, pagination: Any, default_per_page: int, list_type: str, key: str
+) -> Response:
     if not isinstance(pagination, dict):
         return _error(400, "parameter_invalid", "pagination must be an object")
     per_page = pagination.get("per_page", default_per_page)
@@ -192,16 +222,25 @@ def _page(index: SearchIndex, predicate: Predicate, pagination: Any, default_per
             return _error(400, "parameter_invalid", "starting_after is not a valid cursor")
         page_number = previous + 1
     records, total, last = index.search(predicate, after, per_page)
-    pages: dict[str, Any] = {"type": "pages", "page": page_number, "per_page": per_page,
-                             "total_pages": math.ceil(total / per_page)}
+    pages: dict[str, Any] = {
+        "type": "pages",
+        "page": page_number,
+        "per_page": per_page,
+        "total_pages": math.ceil(total / per_page),
+    }
     if last is not None:
         pages["next"] = {"page": page_number + 1, "starting_after": encode_cursor(last, page_number)}
-    body = (f'{{"type":"{list_type}","{key}":['.encode() + b",".join(records)
-            + f'],"total_count":{total},"pages":{json.dumps(pages, separators=(",", ":"))}}}'.encode())
+    body = (
+        f'{{"type":"{list_type}","{key}":['.encode()
+        + b",".join(records)
+        + f'],"total_count":{total},"pages":{json.dumps(pages, separators=(",", ":"))}}}'.encode()
+    )
     return Response(body, media_type="application/json; charset=utf-8")
 
 
 def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    return json_response({"type": "error.list", "request_id": str(uuid.uuid4()),
-                          "errors": [{"code": code, "message": message}]}, status, headers)
-
+    return json_response(
+        {"type": "error.list", "request_id": str(uuid.uuid4()), "errors": [{"code": code, "message": message}]},
+        status,
+        headers,
+    )

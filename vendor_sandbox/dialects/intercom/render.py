@@ -23,8 +23,7 @@ from vendor_sandbox.world import Company, Conversation, Message, Person, World
 WORKSPACE_ID = "sbx4ic0m"
 ASSIGNMENT_PART_BASE = 9_000_000_000  # assignment parts are not world messages; keep their ids apart
 SOURCE_TYPE = {"chat": "conversation", "whatsapp": "whatsapp", "email": "email", "phone": "phone_call"}
-STATE = {"new": "open", "open": "open", "pending": "open", "hold": "snoozed", "solved": "closed",
-         "closed": "closed"}
+STATE = {"new": "open", "open": "open", "pending": "open", "hold": "snoozed", "solved": "closed", "closed": "closed"}
 AUTHOR_TYPE = {"customer": "user", "agent": "admin", "system": "bot"}
 _MIX = 0x9E3779B97F4A7C15  # odd, so multiplication modulo 2**64 is a bijection: distinct ids stay distinct
 
@@ -61,8 +60,9 @@ def tag_id(name: str) -> str:
 
 def contact(person: Person, world: World) -> dict:
     company = world.company(person.company_id) if person.company_id is not None else None
-    companies = ([{"type": "company", "id": company_id(company), "url": f"/companies/{company_id(company)}"}]
-                 if company else [])
+    companies = (
+        [{"type": "company", "id": company_id(company), "url": f"/companies/{company_id(company)}"}] if company else []
+    )
     cid = contact_id(person)
     return {
         "type": "contact",
@@ -94,19 +94,39 @@ def contact(person: Person, world: World) -> dict:
         "custom_attributes": {},
         "tags": {"type": "list", "data": [], "url": f"/contacts/{cid}/tags", "total_count": 0, "has_more": False},
         "notes": {"type": "list", "data": [], "url": f"/contacts/{cid}/notes", "total_count": 0, "has_more": False},
-        "companies": {"type": "list", "data": companies, "url": f"/contacts/{cid}/companies",
-                      "total_count": len(companies), "has_more": False},
-        "location": {"type": "location", "country": None, "region": None, "city": None, "country_code": None,
-                     "continent_code": None},
+        "companies": {
+            "type": "list",
+            "data": companies,
+            "url": f"/contacts/{cid}/companies",
+            "total_count": len(companies),
+            "has_more": False,
+        },
+        "location": {
+            "type": "location",
+            "country": None,
+            "region": None,
+            "city": None,
+            "country_code": None,
+            "continent_code": None,
+        },
         "utm_source": None,
         "referrer": None,
     }
 
 
 def admin(person: Person) -> dict:
-    return {"type": "admin", "id": admin_id(person.id), "name": person.name, "email": person.email,
-            "email_verified": True, "job_title": "Support", "away_mode_enabled": False,
-            "away_mode_reassign": False, "has_inbox_seat": True, "team_ids": []}
+    return {
+        "type": "admin",
+        "id": admin_id(person.id),
+        "name": person.name,
+        "email": person.email,
+        "email_verified": True,
+        "job_title": "Support",
+        "away_mode_enabled": False,
+        "away_mode_reassign": False,
+        "has_inbox_seat": True,
+        "team_ids": [],
+    }
 
 
 def _author(message: Message, world: World) -> dict:
@@ -129,26 +149,50 @@ def parts(conv: Conversation, world: World, plaintext: bool) -> list[dict]:
     out = []
     for message in conv.messages[1:]:
         kind = "note" if not message.public else "close" if message is closing else "comment"
-        out.append(_part(str(message.id), kind, message.body if plaintext else html(message.body),
-                         message.created_at, _author(message, world)))
+        out.append(
+            _part(
+                str(message.id),
+                kind,
+                message.body if plaintext else html(message.body),
+                message.created_at,
+                _author(message, world),
+            )
+        )
     if conv.assignee_id is not None:
         agent_replies = [m for m in conv.messages if m.author_role == "agent"]
         at = agent_replies[0].created_at if agent_replies else conv.created_at
         assignee = world.person(conv.assignee_id)
-        out.append(_part(str(ASSIGNMENT_PART_BASE + conv.id), "assignment", None, at,
-                         {"type": "admin", "id": admin_id(assignee.id), "name": assignee.name,
-                          "email": assignee.email},
-                         {"type": "admin", "id": admin_id(assignee.id)}))
+        out.append(
+            _part(
+                str(ASSIGNMENT_PART_BASE + conv.id),
+                "assignment",
+                None,
+                at,
+                {"type": "admin", "id": admin_id(assignee.id), "name": assignee.name, "email": assignee.email},
+                {"type": "admin", "id": admin_id(assignee.id)},
+            )
+        )
     out.sort(key=lambda p: (p["created_at"], p["id"]))
     return out
 
 
-def _part(part_id: str, kind: str, body: str | None, at: datetime, author: dict,
-          assigned_to: dict | None = None) -> dict:
-    return {"type": "conversation_part", "id": part_id, "part_type": kind, "body": body,
-            "created_at": epoch(at), "updated_at": epoch(at), "notified_at": epoch(at),
-            "assigned_to": assigned_to, "author": author, "attachments": [], "external_id": None,
-            "redacted": False}
+def _part(
+    part_id: str, kind: str, body: str | None, at: datetime, author: dict, assigned_to: dict | None = None
+) -> dict:
+    return {
+        "type": "conversation_part",
+        "id": part_id,
+        "part_type": kind,
+        "body": body,
+        "created_at": epoch(at),
+        "updated_at": epoch(at),
+        "notified_at": epoch(at),
+        "assigned_to": assigned_to,
+        "author": author,
+        "attachments": [],
+        "external_id": None,
+        "redacted": False,
+    }
 
 
 def conversation(conv: Conversation, world: World, *, plaintext: bool = False, with_parts: bool = False) -> dict:
@@ -157,11 +201,14 @@ def conversation(conv: Conversation, world: World, *, plaintext: bool = False, w
     source_type = SOURCE_TYPE.get(conv.channel, "conversation")
     state = STATE[conv.status]
     humans = [m for m in conv.messages if m.public and m.author_role != "system"]
-    waiting = (epoch(humans[-1].created_at) if state == "open" and humans and humans[-1].author_role == "customer"
-               else None)
+    waiting = (
+        epoch(humans[-1].created_at) if state == "open" and humans and humans[-1].author_role == "customer" else None
+    )
     agent_replies = [m for m in conv.messages if m.author_role == "agent" and m.public]
-    teammates = sorted({m.author_id for m in conv.messages if m.author_role == "agent"}
-                       | ({conv.assignee_id} if conv.assignee_id is not None else set()))
+    teammates = sorted(
+        {m.author_id for m in conv.messages if m.author_role == "agent"}
+        | ({conv.assignee_id} if conv.assignee_id is not None else set())
+    )
     record = {
         "type": "conversation",
         "id": str(conv.id),
@@ -189,8 +236,10 @@ def conversation(conv: Conversation, world: World, *, plaintext: bool = False, w
             "url": None,
             "redacted": False,
         },
-        "contacts": {"type": "contact.list",
-                     "contacts": [{"type": "contact", "id": contact_id(requester), "external_id": str(requester.id)}]},
+        "contacts": {
+            "type": "contact.list",
+            "contacts": [{"type": "contact", "id": contact_id(requester), "external_id": str(requester.id)}],
+        },
         "teammates": {"type": "admin.list", "admins": [{"type": "admin", "id": admin_id(t)} for t in teammates]},
         "custom_attributes": {"Channel": conv.channel},
         "first_contact_reply": {"created_at": epoch(first.created_at), "type": source_type, "url": None},
@@ -207,6 +256,9 @@ def conversation(conv: Conversation, world: World, *, plaintext: bool = False, w
     }
     if with_parts:
         conversation_parts = parts(conv, world, plaintext)
-        record["conversation_parts"] = {"type": "conversation_part.list", "conversation_parts": conversation_parts,
-                                        "total_count": len(conversation_parts)}
+        record["conversation_parts"] = {
+            "type": "conversation_part.list",
+            "conversation_parts": conversation_parts,
+            "total_count": len(conversation_parts),
+        }
     return record

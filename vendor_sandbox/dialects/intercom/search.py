@@ -16,13 +16,37 @@ MAX_FILTERS_PER_GROUP = 15
 MAX_NESTING = 2
 DAY = 86_400
 
-OPERATORS = {"date": ("=", "!=", "IN", "NIN", ">", "<"), "str": ("=", "!=", "IN", "NIN", "~", "!~", "^", "$"),
-             "bool": ("=", "!=")}
-CONVERSATION_FIELDS = {"id": "str", "created_at": "date", "updated_at": "date", "waiting_since": "date",
-                       "state": "str", "open": "bool", "read": "bool", "priority": "str", "source.type": "str",
-                       "source.author.id": "str", "contact_ids": "str", "admin_assignee_id": "str"}
-CONTACT_FIELDS = {"id": "str", "external_id": "str", "role": "str", "email": "str", "name": "str", "phone": "str",
-                  "created_at": "date", "updated_at": "date", "signed_up_at": "date", "last_seen_at": "date"}
+OPERATORS = {
+    "date": ("=", "!=", "IN", "NIN", ">", "<"),
+    "str": ("=", "!=", "IN", "NIN", "~", "!~", "^", "$"),
+    "bool": ("=", "!="),
+}
+CONVERSATION_FIELDS = {
+    "id": "str",
+    "created_at": "date",
+    "updated_at": "date",
+    "waiting_since": "date",
+    "state": "str",
+    "open": "bool",
+    "read": "bool",
+    "priority": "str",
+    "source.type": "str",
+    "source.author.id": "str",
+    "contact_ids": "str",
+    "admin_assignee_id": "str",
+}
+CONTACT_FIELDS = {
+    "id": "str",
+    "external_id": "str",
+    "role": "str",
+    "email": "str",
+    "name": "str",
+    "phone": "str",
+    "created_at": "date",
+    "updated_at": "date",
+    "signed_up_at": "date",
+    "last_seen_at": "date",
+}
 Predicate = Callable[[Mapping[str, Any]], bool]
 
 
@@ -61,8 +85,9 @@ class SearchIndex:
             del self.keys[found], self.values[found], self.bodies[found]
         return found is not None
 
-    def search(self, predicate: Predicate, after: tuple[int, int] | None, per_page: int
-               ) -> tuple[list[bytes], int, tuple[int, int] | None]:
+    def search(
+        self, predicate: Predicate, after: tuple[int, int] | None, per_page: int
+    ) -> tuple[list[bytes], int, tuple[int, int] | None]:
         """The page after ``after``, the total match count and the last key served if more remain."""
         matches = [i for i, values in enumerate(self.values) if predicate(values)]
         rest = matches if after is None else [i for i in matches if self.keys[i] > after]
@@ -80,8 +105,10 @@ class SearchIndex:
             if not isinstance(parts, list) or not parts:
                 raise QueryError("parameter_invalid", f"{operator} needs a non-empty list of filters")
             if len(parts) > MAX_FILTERS_PER_GROUP:
-                raise QueryError("invalid_value", "Number of elements in composite query is greater than 15, "
-                                                  "please try again with a smaller list")
+                raise QueryError(
+                    "invalid_value",
+                    "Number of elements in composite query is greater than 15, please try again with a smaller list",
+                )
             subs = [self.compile(part, depth + 1) for part in parts]
             if operator == "AND":
                 return lambda values: all(sub(values) for sub in subs)
@@ -107,6 +134,7 @@ class SearchIndex:
             if truncate and actual is not None:
                 actual -= actual % DAY
             return compare(operator, actual, target)
+
         return matches
 
 
@@ -148,7 +176,6 @@ def decode_cursor(cursor: str) -> tuple[tuple[int, int], int]:
     return (millis // 1000, int(key)), page
 
 
-
 def searchable_values(record: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
     """The searchable values of a rendered record, by dotted field name."""
     values: dict[str, Any] = {}
@@ -161,4 +188,3 @@ def searchable_values(record: Mapping[str, Any], fields: Mapping[str, str]) -> d
             value = value.get(part) if isinstance(value, Mapping) else None
         values[field] = str(value) if field == "admin_assignee_id" and value is not None else value
     return values
-

@@ -21,11 +21,20 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def payload(change: Change, attempt: int, first_sent_at: int) -> dict:
-    return {"type": "notification_event", "app_id": WORKSPACE_ID,
-            "data": {"type": "notification_event_data", "item": dict(change.item)},
-            "links": {}, "id": change.event_id, "topic": change.topic, "delivery_status": "pending",
-            "delivery_attempts": attempt, "delivered_at": 0, "first_sent_at": first_sent_at,
-            "created_at": int(change.at.timestamp()), "self": None}
+    return {
+        "type": "notification_event",
+        "app_id": WORKSPACE_ID,
+        "data": {"type": "notification_event_data", "item": dict(change.item)},
+        "links": {},
+        "id": change.event_id,
+        "topic": change.topic,
+        "delivery_status": "pending",
+        "delivery_attempts": attempt,
+        "delivered_at": 0,
+        "first_sent_at": first_sent_at,
+        "created_at": int(change.at.timestamp()),
+        "self": None,
+    }
 
 
 def delivery(change: Change, url: str, context: FeedContext) -> Delivery:
@@ -34,8 +43,11 @@ def delivery(change: Change, url: str, context: FeedContext) -> Delivery:
     def build(attempt: int) -> tuple[bytes, dict[str, str]]:
         if not first_sent:
             first_sent.append(int(time.time()))
-        body = json.dumps(payload(change, attempt, first_sent[0]), ensure_ascii=False,
-                          separators=(",", ":")).encode()
-        return body, {"Content-Type": "application/json", "User-Agent": "Intercom-Webhook",
-                      "X-Hub-Signature": sign(context.secret, body)}
+        body = json.dumps(payload(change, attempt, first_sent[0]), ensure_ascii=False, separators=(",", ":")).encode()
+        return body, {
+            "Content-Type": "application/json",
+            "User-Agent": "Intercom-Webhook",
+            "X-Hub-Signature": sign(context.secret, body),
+        }
+
     return Delivery("intercom", url, (change.event_id,), build)

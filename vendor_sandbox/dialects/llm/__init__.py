@@ -6,5 +6,12 @@ from vendor_sandbox.dialects.llm.openai import OPENAI_API_KEY, OpenAIDialect
 
 DIALECTS = (OpenAIDialect, AnthropicDialect)
 
-__all__ = ["ANTHROPIC_API_KEY", "DIALECTS", "OPENAI_API_KEY", "AnthropicDialect", "BadRequest", "LLMDialect",
-           "OpenAIDialect"]
+__all__ = [
+    "ANTHROPIC_API_KEY",
+    "DIALECTS",
+    "OPENAI_API_KEY",
+    "AnthropicDialect",
+    "BadRequest",
+    "LLMDialect",
+    "OpenAIDialect",
+]

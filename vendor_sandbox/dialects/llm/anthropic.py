@@ -36,8 +36,9 @@ class AnthropicDialect(LLMDialect):
         return _anthropic_error(401, "authentication_error", f"invalid x-api-key {presented}")
 
     def throttled(self, retry_after: str, state: WindowState | None) -> Response:
-        response = _anthropic_error(429, "rate_limit_error", "Number of request tokens has exceeded your "
-                                                             "per-minute rate limit")
+        response = _anthropic_error(
+            429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"
+        )
         response.headers.update({"retry-after": retry_after, **(self.limit_headers(state) if state else {})})
         return response
 
@@ -46,8 +47,10 @@ class AnthropicDialect(LLMDialect):
         return _anthropic_error(status_code, kind, "Overloaded" if status_code == 503 else "Internal server error")
 
     def limit_headers(self, state: WindowState) -> dict[str, str]:
-        return {"anthropic-ratelimit-requests-limit": str(state.limit),
-                "anthropic-ratelimit-requests-remaining": str(state.remaining)}
+        return {
+            "anthropic-ratelimit-requests-limit": str(state.limit),
+            "anthropic-ratelimit-requests-remaining": str(state.remaining),
+        }
 
     def bad_request(self, message: str) -> Response:
         return _anthropic_error(400, "invalid_request_error", message)
@@ -65,8 +68,13 @@ class AnthropicDialect(LLMDialect):
         with self._lock:
             number = self.counts["requests"]
         return {
-            "id": f"msg_sandbox_{number}", "type": "message", "role": "assistant", "model": body["model"],
-            "content": [{"type": "text", "text": content}], "stop_reason": "end_turn", "stop_sequence": None,
+            "id": f"msg_sandbox_{number}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": [{"type": "text", "text": content}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
             "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
         }
 
@@ -77,6 +85,6 @@ def _anthropic_key(request: Request) -> str:
 
 
 def _anthropic_error(status_code: int, kind: str, message: str) -> Response:
-    return json_response({"type": "error", "error": {"type": kind, "message": message},
-                          "request_id": "req_sandbox"}, status_code)
-
+    return json_response(
+        {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_sandbox"}, status_code
+    )

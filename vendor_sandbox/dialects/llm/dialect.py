@@ -64,12 +64,15 @@ class LLMDialect(Dialect):
             return self.counts["texts"]
         if action == "stats":
             with self._lock:
-                return {**{k: self.counts[k] for k in ("requests", "texts", "input_tokens", "output_tokens")},
-                        "malformed": dict(self.malformed), "max_in_flight": self.max_in_flight,
-                        "in_flight": self.in_flight}
+                return {
+                    **{k: self.counts[k] for k in ("requests", "texts", "input_tokens", "output_tokens")},
+                    "malformed": dict(self.malformed),
+                    "max_in_flight": self.max_in_flight,
+                    "in_flight": self.in_flight,
+                }
         if action == "last_requests":
             with self._lock:
-                return list(self.last_requests)[-int(payload.get("limit", LAST_REQUESTS)):]
+                return list(self.last_requests)[-int(payload.get("limit", LAST_REQUESTS)) :]
         raise KeyError(action)
 
     def routes(self) -> Sequence[BaseRoute]:
@@ -97,8 +100,7 @@ class LLMDialect(Dialect):
             input_tokens = model.count_tokens(*self._prompt_texts(body))
             output_tokens = model.count_tokens(content)
             with self._lock:
-                self.counts.update(requests=1, texts=len(items), input_tokens=input_tokens,
-                                   output_tokens=output_tokens)
+                self.counts.update(requests=1, texts=len(items), input_tokens=input_tokens, output_tokens=output_tokens)
                 if kind:
                     self.malformed[kind] += 1
             return json_response(self.completion(body, content, input_tokens, output_tokens))
@@ -146,4 +148,3 @@ def text_of(content: object) -> str:
     if isinstance(content, list):
         return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
     raise BadRequest("message content must be a string or a list of text parts")
-

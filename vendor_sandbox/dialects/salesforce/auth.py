@@ -83,17 +83,30 @@ class LoginServer:
         identity = f"{instance_url}/id/{ORG_ID}/{INTEGRATION_USER_ID}"
         issued_at = str(int(time.time() * 1000))
         signature = hmac.new(CLIENT_SECRET.encode(), (identity + issued_at).encode(), hashlib.sha256).digest()
-        return json_response({"access_token": token, "signature": base64.b64encode(signature).decode(),
-                              "scope": "api", "instance_url": instance_url, "id": identity, "token_type": "Bearer",
-                              "issued_at": issued_at})
+        return json_response(
+            {
+                "access_token": token,
+                "signature": base64.b64encode(signature).decode(),
+                "scope": "api",
+                "instance_url": instance_url,
+                "id": identity,
+                "token_type": "Bearer",
+                "issued_at": issued_at,
+            }
+        )
 
     def _check_assertion(self, assertion: str, own_urls: tuple[str, ...]) -> Response | None:
         if self.public_key is None:
             return oauth_error("invalid_client", "no certificate is registered for this connected app")
         try:
-            claims = jwt.decode(assertion, self.public_key, algorithms=["RS256"],
-                                audience=[*PUBLIC_AUDIENCES, *own_urls], issuer=CLIENT_ID,
-                                options={"require": ["exp", "iss", "aud", "sub"]})
+            claims = jwt.decode(
+                assertion,
+                self.public_key,
+                algorithms=["RS256"],
+                audience=[*PUBLIC_AUDIENCES, *own_urls],
+                issuer=CLIENT_ID,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
         except jwt.InvalidIssuerError:
             return oauth_error("invalid_client_id", "client identifier invalid")
         except jwt.InvalidAudienceError:

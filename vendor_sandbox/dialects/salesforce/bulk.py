@@ -38,10 +38,21 @@ class BulkQueries:
         self.state.serial += 1
         job_id = render.sf_id("750", self.state.serial)
         now = render.sf_datetime(utc_now())
-        info = {"id": job_id, "operation": operation, "object": table.name, "createdById": render.INTEGRATION_USER_ID,
-                "createdDate": now, "systemModstamp": now, "state": "UploadComplete", "concurrencyMode": "Parallel",
-                "contentType": "CSV", "apiVersion": float(request.path_params["version"][1:]), "jobType": "V2Query",
-                "lineEnding": "LF", "columnDelimiter": "COMMA"}
+        info = {
+            "id": job_id,
+            "operation": operation,
+            "object": table.name,
+            "createdById": render.INTEGRATION_USER_ID,
+            "createdDate": now,
+            "systemModstamp": now,
+            "state": "UploadComplete",
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": float(request.path_params["version"][1:]),
+            "jobType": "V2Query",
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+        }
         fields = [table.field(f) for f in soql.fields]
         self.state.jobs[job_id] = Job(info, [f for f in fields if f], [table.values(r, soql.fields) for r in rows])
         while len(self.state.jobs) > 500:  # finished jobs expire (after 7 days at Salesforce): oldest first
@@ -54,9 +65,13 @@ class BulkQueries:
             return errors(404, "NOT_FOUND", "The requested resource does not exist")
         job.polls += 1
         done = job.polls >= self.state.polls_to_complete
-        job.info.update(state="JobComplete" if done else "InProgress", retries=0, totalProcessingTime=50 * job.polls,
-                        numberRecordsProcessed=len(job.rows) if done else 0,
-                        systemModstamp=render.sf_datetime(utc_now()))
+        job.info.update(
+            state="JobComplete" if done else "InProgress",
+            retries=0,
+            totalProcessingTime=50 * job.polls,
+            numberRecordsProcessed=len(job.rows) if done else 0,
+            systemModstamp=render.sf_datetime(utc_now()),
+        )
         return json_response(job.info)
 
     async def _job_results(self, request: Request) -> Response:
@@ -73,9 +88,11 @@ class BulkQueries:
                 raise ValueError
         except (ValueError, UnicodeDecodeError):
             return errors(400, "INVALID_LOCATOR", "maxRecords must be positive and locator one we issued")
-        chunk = job.rows[start:start + size]
+        chunk = job.rows[start : start + size]
         end = start + len(chunk)
         locator = base64.b64encode(str(end).encode()).decode().rstrip("=") if end < len(job.rows) else "null"
-        return Response(render.to_csv(job.fields, chunk), media_type="text/csv",
-                        headers={"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(chunk))})
-
+        return Response(
+            render.to_csv(job.fields, chunk),
+            media_type="text/csv",
+            headers={"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(chunk))},
+        )

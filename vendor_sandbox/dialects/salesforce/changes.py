@@ -29,8 +29,7 @@ class SalesforceFeed:
     kinds = ("new_message", "status_change")
     objects = ("Case",)
 
-    def apply(self, dialect: SalesforceDialect, kind: str, at: datetime | None,
-              options: Mapping[str, Any]) -> Change:
+    def apply(self, dialect: SalesforceDialect, kind: str, at: datetime | None, options: Mapping[str, Any]) -> Change:
         overlay = dialect.overlay
         conv = overlay.pick(_open, "open case")
         notification_id = render.sf_id("04l", overlay.event_number())
@@ -46,8 +45,17 @@ class SalesforceFeed:
             details = {"previous_status": previous, "status": render.CASE_STATUS[status]}
         row = render.case(conv)
         dialect.tables["Case"].upsert(conv.id, row)
-        return Change("salesforce", kind, "Case", row["Id"], conv.updated_at, notification_id, "Case",
-                      {name: row[name] for name in webhooks.CASE_FIELDS}, details)
+        return Change(
+            "salesforce",
+            kind,
+            "Case",
+            row["Id"],
+            conv.updated_at,
+            notification_id,
+            "Case",
+            {name: row[name] for name in webhooks.CASE_FIELDS},
+            details,
+        )
 
     def deliveries(self, changes: Sequence[Change], url: str, context: FeedContext) -> list[Delivery]:
         return [webhooks.delivery(changes, url, context)] if changes else []

@@ -45,12 +45,24 @@ __all__ = ["CLIENT_ID", "CLIENT_SECRET", "USERNAME", "SalesforceDialect"]  # the
 
 TOKEN_PATH = "/services/oauth2/token"
 BATCH_SIZE_RANGE = (200, 2000)  # Sforce-Query-Options batchSize: minimum, maximum (and default)
-CUSTOM_TYPES = ("string", "picklist", "textarea", "email", "phone", "url", "boolean", "int", "double",
-                "currency", "percent", "date", "datetime")
+CUSTOM_TYPES = (
+    "string",
+    "picklist",
+    "textarea",
+    "email",
+    "phone",
+    "url",
+    "boolean",
+    "int",
+    "double",
+    "currency",
+    "percent",
+    "date",
+    "datetime",
+)
 _VERSION = re.compile(r"v(\d{2})\.0")
 _CUSTOM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,37}__c")
 _WINDOW: ContextVar[WindowState | None] = ContextVar("salesforce_window", default=None)
-
 
 
 class SalesforceDialect(BulkQueries, Dialect):
@@ -96,8 +108,12 @@ class SalesforceDialect(BulkQueries, Dialect):
 
     def throttled(self, retry_after: str, state: WindowState | None) -> Response:
         if state is not None:  # the org's daily allowance (scaled by --rate-limits) is spent
-            return errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.",
-                           {"Sforce-Limit-Info": f"api-usage={state.limit}/{state.limit}"})
+            return errors(
+                403,
+                "REQUEST_LIMIT_EXCEEDED",
+                "TotalRequests Limit exceeded.",
+                {"Sforce-Limit-Info": f"api-usage={state.limit}/{state.limit}"},
+            )
         return errors(429, "TOO_MANY_REQUESTS", "Too many requests; retry later.", {"Retry-After": retry_after})
 
     def server_error(self, status_code: int) -> Response:
@@ -157,6 +173,7 @@ class SalesforceDialect(BulkQueries, Dialect):
     # ------------------------------------------------------------ REST API
     def _api(self, handler):
         """Version check, the org's daily allowance and the Sforce-Limit-Info header, for every API call."""
+
         async def wrapped(request: Request) -> Response:
             s = self.state
             if not _VERSION.fullmatch(request.path_params.get("version", "")):
@@ -172,12 +189,17 @@ class SalesforceDialect(BulkQueries, Dialect):
                 used, limit = window.limit - window.remaining, window.limit
             response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{limit}"
             return response
+
         return wrapped
 
     async def _limits(self, request: Request) -> Response:
         s = self.state
-        return json_response({"DailyApiRequests": {"Max": s.api_limit, "Remaining": max(0, s.api_limit - s.api_used)},
-                              "DailyBulkV2QueryJobs": {"Max": 10_000, "Remaining": 10_000 - len(s.jobs)}})
+        return json_response(
+            {
+                "DailyApiRequests": {"Max": s.api_limit, "Remaining": max(0, s.api_limit - s.api_used)},
+                "DailyBulkV2QueryJobs": {"Max": 10_000, "Remaining": 10_000 - len(s.jobs)},
+            }
+        )
 
     async def _describe(self, request: Request) -> Response:
         table = self.tables.get(request.path_params["sobject"])
@@ -215,11 +237,22 @@ class SalesforceDialect(BulkQueries, Dialect):
         table, fields, rows, batch = found
         return self._page(request, table, fields, rows, cursor, int(offset), batch)
 
-    def _page(self, request: Request, table: render.SObjectTable, fields: tuple[str, ...], rows: list[dict],
-              cursor: str, start: int, batch: int) -> Response:
+    def _page(
+        self,
+        request: Request,
+        table: render.SObjectTable,
+        fields: tuple[str, ...],
+        rows: list[dict],
+        cursor: str,
+        start: int,
+        batch: int,
+    ) -> Response:
         version = request.path_params["version"]
-        body = {"totalSize": len(rows), "done": start + batch >= len(rows),
-                "records": table.records(rows[start:start + batch], fields, version)}
+        body = {
+            "totalSize": len(rows),
+            "done": start + batch >= len(rows),
+            "records": table.records(rows[start : start + batch], fields, version),
+        }
         if not body["done"]:
             body["nextRecordsUrl"] = f"/services/data/{version}/query/{cursor}-{start + batch}"
         return json_response(body)

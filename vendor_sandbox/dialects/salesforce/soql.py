@@ -17,14 +17,17 @@ from datetime import datetime
 
 from vendor_sandbox.dialects.salesforce.render import SObjectTable, epoch_ms
 
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = re.compile(
+    r"""\s*(?:
     (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2}))
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<string>'(?:[^'\\]|\\.)*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
   | (?P<op>>=|<=|!=|=|<|>)
   | (?P<punct>[,()])
-)""", re.VERBOSE)
+)""",
+    re.VERBOSE,
+)
 _KEYWORDS = {"select", "from", "where", "and", "order", "by", "asc", "count"}
 
 
@@ -68,8 +71,9 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 def _unexpected(text: str, column: int, token: str) -> SoqlError:
-    return SoqlError("MALFORMED_QUERY", f"\n{text}\n{' ' * column}^\nERROR at Row:1:Column:{column + 1}\n"
-                                        f"unexpected token: '{token}'")
+    return SoqlError(
+        "MALFORMED_QUERY", f"\n{text}\n{' ' * column}^\nERROR at Row:1:Column:{column + 1}\nunexpected token: '{token}'"
+    )
 
 
 class _Parser:
@@ -117,9 +121,12 @@ def parse(text: str, tables: Mapping[str, SObjectTable]) -> Soql:
     object_tok = p.name()
     table = next((t for n, t in tables.items() if n.lower() == object_tok.text.lower()), None)
     if table is None:
-        raise SoqlError("INVALID_TYPE", f"\n{text}\n{' ' * object_tok.column}^\nERROR at Row:1:Column:"
-                                        f"{object_tok.column + 1}\nsObject type '{object_tok.text}' is not "
-                                        "supported.")
+        raise SoqlError(
+            "INVALID_TYPE",
+            f"\n{text}\n{' ' * object_tok.column}^\nERROR at Row:1:Column:"
+            f"{object_tok.column + 1}\nsObject type '{object_tok.text}' is not "
+            "supported.",
+        )
     fields = None if raw_fields is None else tuple(_resolve(text, table, tok) for tok in raw_fields)
     if fields is not None and len(set(fields)) != len(fields):
         duplicate = next(f for f in fields if fields.count(f) > 1)
@@ -151,15 +158,19 @@ def parse(text: str, tables: Mapping[str, SObjectTable]) -> Soql:
 def _resolve(text: str, table: SObjectTable, tok: _Tok) -> str:
     found = table.field(tok.text)
     if found is None:
-        raise SoqlError("INVALID_FIELD", f"\n{text}\n{' ' * tok.column}^\nERROR at Row:1:Column:{tok.column + 1}\n"
-                                         f"No such column '{tok.text}' on entity '{table.name}'. If you are "
-                                         "attempting to use a custom field, be sure to append the '__c' after the "
-                                         "custom field name.")
+        raise SoqlError(
+            "INVALID_FIELD",
+            f"\n{text}\n{' ' * tok.column}^\nERROR at Row:1:Column:{tok.column + 1}\n"
+            f"No such column '{tok.text}' on entity '{table.name}'. If you are "
+            "attempting to use a custom field, be sure to append the '__c' after the "
+            "custom field name.",
+        )
     return found.name
 
 
-def _condition(p: _Parser, lower: tuple[int, bool] | None,
-               upper: tuple[int, bool] | None) -> tuple[tuple[int, bool] | None, tuple[int, bool] | None]:
+def _condition(
+    p: _Parser, lower: tuple[int, bool] | None, upper: tuple[int, bool] | None
+) -> tuple[tuple[int, bool] | None, tuple[int, bool] | None]:
     p.take("systemmodstamp")
     op = p.take(kind="op")
     literal = p.take(kind="datetime")

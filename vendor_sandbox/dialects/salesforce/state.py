@@ -53,6 +53,6 @@ class State:
     polls_to_complete: int = BULK_POLLS_TO_COMPLETE
     jobs: dict[str, Job] = field(default_factory=dict)
     cursors: OrderedDict[str, tuple[render.SObjectTable, tuple[str, ...], list[dict], int]] = field(
-        default_factory=OrderedDict)
+        default_factory=OrderedDict
+    )
     serial: int = 0
-

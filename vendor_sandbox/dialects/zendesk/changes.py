@@ -45,13 +45,22 @@ class ZendeskFeed:
         details: dict[str, Any] = {}
         if kind == "new_message":
             conv, message = overlay.reply(conv, "customer", at)
-            dialect.ticket_events.upsert(int(message.created_at.timestamp()), message.id,
-                                         render.comment_event(message, conv))
+            dialect.ticket_events.upsert(
+                int(message.created_at.timestamp()), message.id, render.comment_event(message, conv)
+            )
             details = {"message_id": str(message.id), "body": message.body}
-            event: dict[str, Any] = {"comment": {
-                "id": str(message.id), "body": message.body, "is_public": message.public,
-                "author": {"id": str(message.author_id), "is_staff": message.author_role != "customer",
-                           "name": dialect.world.person(message.author_id).name}}}
+            event: dict[str, Any] = {
+                "comment": {
+                    "id": str(message.id),
+                    "body": message.body,
+                    "is_public": message.public,
+                    "author": {
+                        "id": str(message.author_id),
+                        "is_staff": message.author_role != "customer",
+                        "name": dialect.world.person(message.author_id).name,
+                    },
+                }
+            }
         elif kind == "status_change":
             previous = conv.status
             conv = overlay.set_status(conv, overlay.choose(set(STATUSES) - {previous, "new"}), at)
@@ -62,8 +71,17 @@ class ZendeskFeed:
             details = {"status": "deleted"}
             event = {}
         dialect.tickets.upsert(int(conv.updated_at.timestamp()), conv.id, render.ticket(conv, dialect.base))
-        return Change("zendesk", kind, "ticket", str(conv.id), conv.updated_at, event_id, webhooks.TYPES[kind],
-                      {"detail": webhooks.detail(conv), "event": event}, details)
+        return Change(
+            "zendesk",
+            kind,
+            "ticket",
+            str(conv.id),
+            conv.updated_at,
+            event_id,
+            webhooks.TYPES[kind],
+            {"detail": webhooks.detail(conv), "event": event},
+            details,
+        )
 
     def deliveries(self, changes: Sequence[Change], url: str, context: FeedContext) -> list[Delivery]:
         return [webhooks.delivery(change, url, context) for change in changes]

@@ -46,9 +46,11 @@ class ZendeskDialect(Dialect):
     def __init__(self, world: World, crm: Crm) -> None:
         super().__init__(world, crm)
         self.users = ExportStream(
-            (int(p.updated_at.timestamp()), p.id, render.user(p, self.base)) for p in world.people)
+            (int(p.updated_at.timestamp()), p.id, render.user(p, self.base)) for p in world.people
+        )
         self.organizations = ExportStream(
-            (int(o.updated_at.timestamp()), o.id, render.organization(o, self.base)) for o in world.companies)
+            (int(o.updated_at.timestamp()), o.id, render.organization(o, self.base)) for o in world.companies
+        )
         self.tickets = ExportStream(())
         self.ticket_events = ExportStream(())
         self._build_tickets()
@@ -60,10 +62,11 @@ class ZendeskDialect(Dialect):
         conversations = self.crm.conversations(self.world, "zendesk")
         self.overlay = Overlay(self.world, self.name, conversations)
         self.tickets.load(  # in place: the routes hold these streams
-            (int(c.updated_at.timestamp()), c.id, render.ticket(c, self.base)) for c in conversations)
+            (int(c.updated_at.timestamp()), c.id, render.ticket(c, self.base)) for c in conversations
+        )
         self.ticket_events.load(
-            (int(m.created_at.timestamp()), m.id, render.comment_event(m, c))
-            for c in conversations for m in c.messages)
+            (int(m.created_at.timestamp()), m.id, render.comment_event(m, c)) for c in conversations for m in c.messages
+        )
 
     def admin(self, action: str, payload: dict) -> object:
         """``reset`` undoes the change feed's changes (the rest of Zendesk's data never changes)."""
@@ -77,8 +80,7 @@ class ZendeskDialect(Dialect):
         return [
             Route("/api/v2/incremental/tickets/cursor.json", self._cursor_export(self.tickets, "tickets")),
             Route("/api/v2/incremental/users/cursor.json", self._cursor_export(self.users, "users")),
-            Route("/api/v2/incremental/organizations.json",
-                  self._time_export(self.organizations, "organizations")),
+            Route("/api/v2/incremental/organizations.json", self._time_export(self.organizations, "organizations")),
             Route("/api/v2/incremental/ticket_events.json", self._time_export(self.ticket_events, "ticket_events")),
             Route("/api/v2/users/me.json", self._me),
         ]
@@ -86,8 +88,15 @@ class ZendeskDialect(Dialect):
     def preflight(self, request: Request) -> Response | None:
         subdomain = request.path_params.get("subdomain")
         if subdomain != SUBDOMAIN:
-            return json_response({"error": {"title": f"No help desk at {subdomain}.zendesk.com",
-                                            "message": "There is no help desk configured at this address."}}, 404)
+            return json_response(
+                {
+                    "error": {
+                        "title": f"No help desk at {subdomain}.zendesk.com",
+                        "message": "There is no help desk configured at this address.",
+                    }
+                },
+                404,
+            )
         return None
 
     def credential(self, request: Request) -> str | None:
@@ -101,17 +110,29 @@ class ZendeskDialect(Dialect):
 
     def throttled(self, retry_after: str, state: WindowState | None) -> Response:
         headers = {"Retry-After": retry_after, **(self.limit_headers(state) if state else {})}
-        return json_response({"error": "APIRateLimitExceeded",
-                              "description": "Number of allowed API requests per minute exceeded"}, 429, headers)
+        return json_response(
+            {"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"},
+            429,
+            headers,
+        )
 
     def server_error(self, status_code: int) -> Response:
-        return json_response({"error": "ServiceUnavailable" if status_code == 503 else "InternalError",
-                              "description": "Please try again later"}, status_code)
+        return json_response(
+            {
+                "error": "ServiceUnavailable" if status_code == 503 else "InternalError",
+                "description": "Please try again later",
+            },
+            status_code,
+        )
 
     def limit_headers(self, state: WindowState) -> dict[str, str]:
-        return {"X-Rate-Limit": str(state.limit), "X-Rate-Limit-Remaining": str(state.remaining),
-                "ratelimit-limit": str(state.limit), "ratelimit-remaining": str(state.remaining),
-                "ratelimit-reset": str(state.reset_after)}
+        return {
+            "X-Rate-Limit": str(state.limit),
+            "X-Rate-Limit-Remaining": str(state.remaining),
+            "ratelimit-limit": str(state.limit),
+            "ratelimit-remaining": str(state.remaining),
+            "ratelimit-reset": str(state.reset_after),
+        }
 
     async def _me(self, request: Request) -> Response:
         identity = self.credential(request)
@@ -137,12 +158,20 @@ class ZendeskDialect(Dialect):
                 return _invalid("per_page must be positive")
             page = stream.after((position[0] - 1, 2**62) if position[1] == -1 else position, per_page)
             cursor = encode_cursor(page.last_key or position)
-            next_url = str(request.url.remove_query_params("start_time").include_query_params(
-                cursor=cursor, per_page=per_page))
-            body = (b'{"' + key.encode() + b'":[' + b",".join(page.records) + b'],'
-                    + f'"after_cursor":"{cursor}","after_url":"{next_url}","before_cursor":null,'
-                      f'"before_url":null,"end_of_stream":{str(page.end_of_stream).lower()}}}'.encode())
+            next_url = str(
+                request.url.remove_query_params("start_time").include_query_params(cursor=cursor, per_page=per_page)
+            )
+            body = (
+                b'{"'
+                + key.encode()
+                + b'":['
+                + b",".join(page.records)
+                + b"],"
+                + f'"after_cursor":"{cursor}","after_url":"{next_url}","before_cursor":null,'
+                f'"before_url":null,"end_of_stream":{str(page.end_of_stream).lower()}}}'.encode()
+            )
             return Response(body, media_type="application/json; charset=utf-8")
+
         return handler
 
     def _time_export(self, stream: ExportStream, key: str):
@@ -157,10 +186,17 @@ class ZendeskDialect(Dialect):
             end_time = page.last_key[0] if page.last_key else start
             next_url = str(request.url.include_query_params(start_time=end_time))
             end_of_stream = page.end_of_stream or len(page.records) < TIME_BASED_PAGE
-            body = (b'{"' + key.encode() + b'":[' + b",".join(page.records) + b'],'
-                    + f'"next_page":"{next_url}","count":{len(page.records)},"end_time":{end_time},'
-                      f'"end_of_stream":{str(end_of_stream).lower()}}}'.encode())
+            body = (
+                b'{"'
+                + key.encode()
+                + b'":['
+                + b",".join(page.records)
+                + b"],"
+                + f'"next_page":"{next_url}","count":{len(page.records)},"end_time":{end_time},'
+                f'"end_of_stream":{str(end_of_stream).lower()}}}'.encode()
+            )
             return Response(body, media_type="application/json; charset=utf-8")
+
         return handler
 
 

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from vendor_sandbox.world import Company, Conversation, Message, Person
 
-VIA_CHANNEL = {"email": "email", "web": "web", "chat": "chat", "whatsapp": "whatsapp",
-               "phone": "voice", "api": "api"}
+VIA_CHANNEL = {"email": "email", "web": "web", "chat": "chat", "whatsapp": "whatsapp", "phone": "voice", "api": "api"}
 
 
 def iso(ts: datetime) -> str:
@@ -102,16 +101,18 @@ def comment_event(message: Message, conversation: Conversation) -> dict:
         "updater_id": message.author_id,
         "via": channel,
         "event_type": "Audit",
-        "child_events": [{
-            "id": message.id,
-            "via": channel,
-            "type": "Comment",
-            "event_type": "Comment",
-            "author_id": message.author_id,
-            "body": message.body,
-            "html_body": f"<div class=\"zd-comment\"><p>{message.body}</p></div>",
-            "public": message.public,
-            "attachments": [],
-            "created_at": iso(message.created_at),
-        }],
+        "child_events": [
+            {
+                "id": message.id,
+                "via": channel,
+                "type": "Comment",
+                "event_type": "Comment",
+                "author_id": message.author_id,
+                "body": message.body,
+                "html_body": f'<div class="zd-comment"><p>{message.body}</p></div>',
+                "public": message.public,
+                "attachments": [],
+                "created_at": iso(message.created_at),
+            }
+        ],
     }

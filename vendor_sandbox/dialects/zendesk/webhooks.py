@@ -20,9 +20,11 @@ from vendor_sandbox.world import Conversation
 ACCOUNT_ID = 10_457_893  # the sandbox help desk's account id
 WEBHOOK_ID = "01HSBXZENDESKWEBHOOK00001"
 EVENT_VERSION = "2022-11-06"
-TYPES = {"new_message": "zen:event-type:ticket.comment_added",
-         "status_change": "zen:event-type:ticket.status_changed",
-         "delete": "zen:event-type:ticket.soft_deleted"}
+TYPES = {
+    "new_message": "zen:event-type:ticket.comment_added",
+    "status_change": "zen:event-type:ticket.status_changed",
+    "delete": "zen:event-type:ticket.soft_deleted",
+}
 
 
 def iso(moment: datetime) -> str:
@@ -35,22 +37,42 @@ def _id(value: int | None) -> str | None:
 
 def detail(conv: Conversation) -> dict:
     kind = "question" if "question" in conv.tags else "problem" if "complaint" in conv.tags else None
-    return {"actor_id": _id(conv.messages[-1].author_id), "assignee_id": _id(conv.assignee_id),
-            "brand_id": "360000000002", "created_at": iso(conv.created_at), "custom_status": None,
-            "description": conv.messages[0].body, "external_id": None, "form_id": None,
-            "group_id": "360000000001", "id": str(conv.id), "is_public": True,
-            "organization_id": _id(conv.company_id), "priority": (conv.priority or "").upper() or None,
-            "requester_id": str(conv.requester_id),
-            "status": "DELETED" if conv.deleted_at else conv.status.upper(), "subject": conv.subject,
-            "submitter_id": str(conv.requester_id), "tags": list(conv.tags),
-            "type": kind.upper() if kind else None, "updated_at": iso(conv.updated_at),
-            "via": {"channel": "web_service"}}
+    return {
+        "actor_id": _id(conv.messages[-1].author_id),
+        "assignee_id": _id(conv.assignee_id),
+        "brand_id": "360000000002",
+        "created_at": iso(conv.created_at),
+        "custom_status": None,
+        "description": conv.messages[0].body,
+        "external_id": None,
+        "form_id": None,
+        "group_id": "360000000001",
+        "id": str(conv.id),
+        "is_public": True,
+        "organization_id": _id(conv.company_id),
+        "priority": (conv.priority or "").upper() or None,
+        "requester_id": str(conv.requester_id),
+        "status": "DELETED" if conv.deleted_at else conv.status.upper(),
+        "subject": conv.subject,
+        "submitter_id": str(conv.requester_id),
+        "tags": list(conv.tags),
+        "type": kind.upper() if kind else None,
+        "updated_at": iso(conv.updated_at),
+        "via": {"channel": "web_service"},
+    }
 
 
 def payload(change: Change) -> dict:
-    return {"type": change.topic, "account_id": ACCOUNT_ID, "id": change.event_id, "time": iso(change.at),
-            "zendesk_event_version": EVENT_VERSION, "subject": f"zen:ticket:{change.record_id}",
-            "detail": change.item["detail"], "event": change.item["event"]}
+    return {
+        "type": change.topic,
+        "account_id": ACCOUNT_ID,
+        "id": change.event_id,
+        "time": iso(change.at),
+        "zendesk_event_version": EVENT_VERSION,
+        "subject": f"zen:ticket:{change.record_id}",
+        "detail": change.item["detail"],
+        "event": change.item["event"],
+    }
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -63,9 +85,14 @@ def delivery(change: Change, url: str, context: FeedContext) -> Delivery:
 
     def build(attempt: int) -> tuple[bytes, dict[str, str]]:
         timestamp = iso(datetime.now(UTC))
-        return body, {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Zendesk Webhook",
-                      "X-Zendesk-Account-Id": str(ACCOUNT_ID), "X-Zendesk-Webhook-Id": WEBHOOK_ID,
-                      "X-Zendesk-Webhook-Invocation-Id": change.event_id,
-                      "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
-                      "X-Zendesk-Webhook-Signature": sign(context.secret, timestamp, body)}
+        return body, {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Zendesk Webhook",
+            "X-Zendesk-Account-Id": str(ACCOUNT_ID),
+            "X-Zendesk-Webhook-Id": WEBHOOK_ID,
+            "X-Zendesk-Webhook-Invocation-Id": change.event_id,
+            "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+            "X-Zendesk-Webhook-Signature": sign(context.secret, timestamp, body),
+        }
+
     return Delivery("zendesk", url, (change.event_id,), build)

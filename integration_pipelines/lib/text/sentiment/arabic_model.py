@@ -87,8 +87,12 @@ class ArabicSentimentModel:
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
-    def save(self, directory: Path, stem: str = ARTIFACT_STEM, extra_arrays: dict[str, np.ndarray] | None = None,
-             ) -> None:
+    def save(
+        self,
+        directory: Path,
+        stem: str = ARTIFACT_STEM,
+        extra_arrays: dict[str, np.ndarray] | None = None,
+    ) -> None:
         """float16 coefficients/idf keep the artifact small; evaluation is done on the saved copy."""
         directory.mkdir(parents=True, exist_ok=True)
         arrays = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32)}

@@ -10,8 +10,10 @@ from collections.abc import Callable
 # Removes what is Twitter-specific (URLs, mentions, RT, '#') so the model learns words, not sources.
 _URL = re.compile(r"https?\S*|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
-_INVISIBLE = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u202a-\u202e"
-                        "\u2066-\u2069\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
+_INVISIBLE = re.compile(
+    "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u202a-\u202e"
+    "\u2066-\u2069\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]"
+)
 _EMOTICONS = {":)": "🙂", ":-)": "🙂", ":d": "😀", ":-d": "😀", ":(": "🙁", ":-(": "🙁", "<3": "❤"}
 _EMOTICON = re.compile("|".join(re.escape(e) for e in sorted(_EMOTICONS, key=len, reverse=True)))
 _REPEAT = re.compile(r"(.)\1{2,}")

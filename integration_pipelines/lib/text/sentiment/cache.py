@@ -55,8 +55,12 @@ class SentimentCache:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:" if self.path is None else str(self.path),
-                                   timeout=30.0, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            ":memory:" if self.path is None else str(self.path),
+            timeout=30.0,
+            check_same_thread=False,
+            isolation_level=None,
+        )
         if self.path is not None:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # a cache may lose its last writes on power loss
@@ -73,10 +77,12 @@ class SentimentCache:
         unique = list(dict.fromkeys(keys))
         with self._lock:
             for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start:start + _CHUNK]
+                chunk = unique[start : start + _CHUNK]
                 rows = self._db.execute(
                     f"SELECT key, label, score, confidence, model FROM sentiment_cache "
-                    f"WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+                    f"WHERE key IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
                 for key, label, score, confidence, model in rows:
                     found[key] = CachedScore(label, score, confidence, model)
         return found

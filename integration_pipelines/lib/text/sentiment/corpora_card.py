@@ -12,9 +12,13 @@ from typing import Any
 
 MODELS = ("ours", "ngram_lr", "lexicon")
 HEADER = "| held-out set | n | this model: macro-F1 / F-PN | n-gram LR | lexicon |\n|---|---:|---|---|---|"
-NAMES = {"arsarcasm_v2": "ArSarcasm-v2 (whole file)", "afrisenti_maghrebi": "AfriSenti Algerian + Moroccan",
-         "atsad_arabic_tweets": "ATSAD (emoji masked; binary)", "arsarcasm_v2_heldout": "ArSarcasm-v2 15% near-dup split",
-         "goemotions_sentiment_test": "GoEmotions test split (English)"}
+NAMES = {
+    "arsarcasm_v2": "ArSarcasm-v2 (whole file)",
+    "afrisenti_maghrebi": "AfriSenti Algerian + Moroccan",
+    "atsad_arabic_tweets": "ATSAD (emoji masked; binary)",
+    "arsarcasm_v2_heldout": "ArSarcasm-v2 15% near-dup split",
+    "goemotions_sentiment_test": "GoEmotions test split (English)",
+}
 
 
 def _cell(r: dict[str, Any] | None) -> str:
@@ -30,8 +34,11 @@ def _table(runs: dict[tuple[str, str], dict[str, Any]], names: list[str]) -> str
     for name in names:
         ours = runs.get((name, "ours"))
         if ours:
-            rows.append(f"| {NAMES.get(name, name)} | {ours['n']} | " + " | ".join(_cell(runs.get((name, m))) for m in MODELS)
-                        + " |")
+            rows.append(
+                f"| {NAMES.get(name, name)} | {ours['n']} | "
+                + " | ".join(_cell(runs.get((name, m))) for m in MODELS)
+                + " |"
+            )
     return HEADER + "\n" + "\n".join(rows)
 
 
@@ -62,14 +69,26 @@ def goals_section(results: dict[str, Any] | None) -> str:
         row("Arabic tweets F-PN >= .70", "ArSarcasm near-dup split", held["f_pn"], held["f_pn"] >= 0.70)
         dialects = {d: r["macro_f1"] for d, r in held.get("by_dialect", {}).items() if r["n"] >= 50}
         worst = min(dialects.values()) if dialects else None
-        row("no dialect below .55 (n >= 50)", f"worst: {min(dialects, key=dialects.get) if dialects else '-'}", worst,
-            None if worst is None else worst >= 0.55)
+        row(
+            "no dialect below .55 (n >= 50)",
+            f"worst: {min(dialects, key=dialects.get) if dialects else '-'}",
+            worst,
+            None if worst is None else worst >= 0.55,
+        )
         rate = held.get("sarcastic_negative_called_positive")
-        row("sarcastic negatives mostly not positive", "share called positive", rate,
-            None if rate is None else rate < 0.5)
+        row(
+            "sarcastic negatives mostly not positive",
+            "share called positive",
+            rate,
+            None if rate is None else rate < 0.5,
+        )
     if eng and vader:
-        row("English >= VADER + .05 macro-F1", f"GoEmotions test (VADER {vader['macro_f1']:.3f})", eng["macro_f1"],
-            eng["macro_f1"] >= vader["macro_f1"] + 0.05)
+        row(
+            "English >= VADER + .05 macro-F1",
+            f"GoEmotions test (VADER {vader['macro_f1']:.3f})",
+            eng["macro_f1"],
+            eng["macro_f1"] >= vader["macro_f1"] + 0.05,
+        )
     return "\n".join(rows)
 
 
@@ -78,38 +97,61 @@ def validation_section(results: dict[str, Any] | None) -> str:
         return "Validation results not available (run `validate.py`)."
     runs = _runs(results)
     held = "arsarcasm_v2_heldout"
-    lines = ["### Leave one corpus out (train on all the others, test on this one whole)",
-             _table(runs, ["arsarcasm_v2", "afrisenti_maghrebi", "atsad_arabic_tweets"]), "",
-             "### ArSarcasm-v2: 15% held out by near-duplicate key, the rest joins the other corpora",
-             _table(runs, [held]), ""]
+    lines = [
+        "### Leave one corpus out (train on all the others, test on this one whole)",
+        _table(runs, ["arsarcasm_v2", "afrisenti_maghrebi", "atsad_arabic_tweets"]),
+        "",
+        "### ArSarcasm-v2: 15% held out by near-duplicate key, the rest joins the other corpora",
+        _table(runs, [held]),
+        "",
+    ]
     plain = runs.get((f"{held}/plain_lr_on_arsarcasm_only", "ngram_lr"))
     if plain:
-        lines.append(f"Plain n-gram LR trained on the ArSarcasm training rows alone, same split: "
-                     f"{_cell(plain)}.\n")
+        lines.append(f"Plain n-gram LR trained on the ArSarcasm training rows alone, same split: {_cell(plain)}.\n")
     lines += [_groups(runs, held, "dialect"), ""]
     sarc = {m: runs.get((held, m), {}) for m in MODELS}
-    lines += ["| sarcastic tweets | n | this model | n-gram LR | lexicon |", "|---|---:|---|---|---|",
-              f"| macro-F1 / F-PN | {sarc['ours'].get('sarcastic', {}).get('n', 0)} | "
-              + " | ".join(_cell(sarc[m].get("sarcastic")) for m in MODELS) + " |",
-              "| sarcastic negatives called positive | | "
-              + " | ".join(str(sarc[m].get("sarcastic_negative_called_positive")) for m in MODELS) + " |", ""]
-    lines += ["### AfriSenti (left out) by script and dialect", _groups(runs, "afrisenti_maghrebi", "script"), "",
-              _groups(runs, "afrisenti_maghrebi", "dialect"), ""]
-    lines += ["### English: GoEmotions' own test split (lexicon = plain VADER)",
-              _table(runs, ["goemotions_sentiment_test"]), ""]
+    lines += [
+        "| sarcastic tweets | n | this model | n-gram LR | lexicon |",
+        "|---|---:|---|---|---|",
+        f"| macro-F1 / F-PN | {sarc['ours'].get('sarcastic', {}).get('n', 0)} | "
+        + " | ".join(_cell(sarc[m].get("sarcastic")) for m in MODELS)
+        + " |",
+        "| sarcastic negatives called positive | | "
+        + " | ".join(str(sarc[m].get("sarcastic_negative_called_positive")) for m in MODELS)
+        + " |",
+        "",
+    ]
+    lines += [
+        "### AfriSenti (left out) by script and dialect",
+        _groups(runs, "afrisenti_maghrebi", "script"),
+        "",
+        _groups(runs, "afrisenti_maghrebi", "dialect"),
+        "",
+    ]
+    lines += [
+        "### English: GoEmotions' own test split (lexicon = plain VADER)",
+        _table(runs, ["goemotions_sentiment_test"]),
+        "",
+    ]
     ablations = [(n.split("/", 1)[1], r) for (n, m), r in runs.items() if n.startswith(f"{held}/") and m == "ours"]
     if ablations:
-        lines += ["### Ablations on the ArSarcasm near-dup split (reported, not used to choose)",
-                  "| variant | macro-F1 / F-PN |", "|---|---|", f"| full recipe | {_cell(runs.get((held, 'ours')))} |"]
+        lines += [
+            "### Ablations on the ArSarcasm near-dup split (reported, not used to choose)",
+            "| variant | macro-F1 / F-PN |",
+            "|---|---|",
+            f"| full recipe | {_cell(runs.get((held, 'ours')))} |",
+        ]
         lines += [f"| {name.replace('_', ' ')} | {_cell(r)} |" for name, r in ablations]
     return "\n".join(lines)
 
 
 def write_card(path: Path, meta: dict[str, Any], results: dict[str, Any] | None, artifact_bytes: int) -> None:
     t, cfg = meta["training"], meta["feature_config"]
-    corpora = "\n".join(f"| {name} | {c['rows_used']} | {c['weight']} | `{c['sha256'][:12]}` |"
-                        for name, c in t["corpora"].items())
-    path.write_text(f"""# Model card: {meta["model_version"]}
+    corpora = "\n".join(
+        f"| {name} | {c['rows_used']} | {c['weight']} | `{c['sha256'][:12]}` |" for name, c in t["corpora"].items()
+    )
+    path.write_text(
+        f"""# Model card: {meta["model_version"]}
 
 Offline sentiment (negative / neutral / positive) for `OfflineSentimentProvider`, one model for Arabic
 (MSA, Gulf, Egyptian, Levantine, Maghrebi), Arabizi, English and code-switched text: hashed character
@@ -181,4 +223,6 @@ python -m integration_pipelines.lib.text.sentiment.train_corpora --out integrati
   Mozetič, "Sentiment of Emojis", PLoS ONE 10(12), 2015. `emoji_sentiment.json` is an adaptation and is
   licensed CC BY-SA 4.0.
 - VADER (runtime dependency and dense feature), MIT: Hutto & Gilbert, ICWSM 2014.
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )

@@ -37,8 +37,16 @@ class Corpus:
 
     def take(self, rows: np.ndarray) -> Corpus:
         """The given rows, as a corpus of its own (same flags)."""
-        return Corpus(self.name, [self.texts[i] for i in rows], self.y[rows],
-                      {k: v[rows] for k, v in self.groups.items()}, self.weak, self.binary, self.language, self.sha256)
+        return Corpus(
+            self.name,
+            [self.texts[i] for i in rows],
+            self.y[rows],
+            {k: v[rows] for k, v in self.groups.items()},
+            self.weak,
+            self.binary,
+            self.language,
+            self.sha256,
+        )
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -69,34 +77,49 @@ def load_arsarcasm() -> Corpus:
     path = data_file("arsarcasm_v2", "training_data")
     df = _read(path)
     mapping = {"NEG": "negative", "NEU": "neutral", "POS": "positive"}
-    return Corpus("arsarcasm_v2", df["tweet"].tolist(), _labels(df["sentiment"].map(mapping)),
-                  {"dialect": df["dialect"].to_numpy(dtype=str),
-                   "sarcasm": df["sarcasm"].str.upper().eq("TRUE").to_numpy()}, sha256=_sha(path))
+    return Corpus(
+        "arsarcasm_v2",
+        df["tweet"].tolist(),
+        _labels(df["sentiment"].map(mapping)),
+        {"dialect": df["dialect"].to_numpy(dtype=str), "sarcasm": df["sarcasm"].str.upper().eq("TRUE").to_numpy()},
+        sha256=_sha(path),
+    )
 
 
 def load_afrisenti() -> Corpus:
     """AfriSenti Algerian + Moroccan tweets (CC BY 4.0), about a third Arabizi."""
     path = data_file("afrisenti_maghrebi")
     df = _read(path)
-    return Corpus("afrisenti_maghrebi", df["text"].tolist(), _labels(df["label"]),
-                  {"dialect": df["dialect"].to_numpy(dtype=str), "script": df["script"].to_numpy(dtype=str)},
-                  sha256=_sha(path))
+    return Corpus(
+        "afrisenti_maghrebi",
+        df["text"].tolist(),
+        _labels(df["label"]),
+        {"dialect": df["dialect"].to_numpy(dtype=str), "script": df["script"].to_numpy(dtype=str)},
+        sha256=_sha(path),
+    )
 
 
 def load_atsad() -> Corpus:
     """ATSAD (Apache-2.0): tweets labelled by the emoji they contain -- weak, binary labels."""
     path = data_file("atsad_arabic_tweets")
     df = _read(path)
-    return Corpus("atsad_arabic_tweets", df["text"].tolist(), _labels(df["label"]), {}, weak=True, binary=True,
-                  sha256=_sha(path))
+    return Corpus(
+        "atsad_arabic_tweets", df["text"].tolist(), _labels(df["label"]), {}, weak=True, binary=True, sha256=_sha(path)
+    )
 
 
 def load_goemotions() -> Corpus:
     """GoEmotions mapped to sentiment (CC BY 4.0): English Reddit comments, the source's own splits."""
     path = data_file("goemotions_sentiment")
     df = _read(path)
-    return Corpus("goemotions_sentiment", df["text"].tolist(), _labels(df["label"]),
-                  {"split": df["source_split"].to_numpy(dtype=str)}, language="en", sha256=_sha(path))
+    return Corpus(
+        "goemotions_sentiment",
+        df["text"].tolist(),
+        _labels(df["label"]),
+        {"split": df["source_split"].to_numpy(dtype=str)},
+        language="en",
+        sha256=_sha(path),
+    )
 
 
 LOADERS: dict[str, Callable[[], Corpus]] = {

@@ -23,13 +23,17 @@ _LATIN = re.compile(r"[A-Za-z]")
 _ARABIC_WORD = re.compile(r"\S*[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]\S*")
 # On ``basic_normalize``d text (ة→ه, أ→ا, ى→ي, lower case, no punctuation).
 # Hyperbolic praise only: a plain "thanks" next to a fact ("شكرا وصلني الطلب بعد انتظار يومين") is sincere.
-_PRAISE = re.compile(r"(?:^| )(?:[وف]?(?:ال)?(?:رائع|رايع|ممتاز|روعه|يا سلام|برافو|احسنت"
-                     r"|great|awesome|amazing|brilliant|wow|love how|wonderful|perfect|fantastic|excellent)\S*)")
-_FACT = re.compile(r"(?:^| )(?:[وفب]?(?:ال)?(?:انتظار|استني|ساعات|ساعتين|ايام|يومين|اسبوع|اسابيع|شهر|متاخر|تاخير|تاخر"
-                   r"|ما وصل|ماوصل|لسه|للحين|الغاء|الغي|ملغي|عطل|خربان|مقطوع|فلوسي|استرجاع)\S*"
-                   r"|hours?|waiting|wait|delayed|delay|cancel+ed|again|still|lost|broken|never|stuck|refund"
-                   r"|nobody|no one|no response|no reply|crash\S*|charged|hung up|not working|doesn t work"
-                   r"|hasn t|haven t|didn t arrive|missing|damaged|complain\S*)(?= |$)")
+_PRAISE = re.compile(
+    r"(?:^| )(?:[وف]?(?:ال)?(?:رائع|رايع|ممتاز|روعه|يا سلام|برافو|احسنت"
+    r"|great|awesome|amazing|brilliant|wow|love how|wonderful|perfect|fantastic|excellent)\S*)"
+)
+_FACT = re.compile(
+    r"(?:^| )(?:[وفب]?(?:ال)?(?:انتظار|استني|ساعات|ساعتين|ايام|يومين|اسبوع|اسابيع|شهر|متاخر|تاخير|تاخر"
+    r"|ما وصل|ماوصل|لسه|للحين|الغاء|الغي|ملغي|عطل|خربان|مقطوع|فلوسي|استرجاع)\S*"
+    r"|hours?|waiting|wait|delayed|delay|cancel+ed|again|still|lost|broken|never|stuck|refund"
+    r"|nobody|no one|no response|no reply|crash\S*|charged|hung up|not working|doesn t work"
+    r"|hasn t|haven t|didn t arrive|missing|damaged|complain\S*)(?= |$)"
+)
 _NOTHING = re.compile(r"(?:شكرا|مشكور|thanks?)\S* (?:\S+ )?(?:علي |على |for )?(?:لا شي|ولا شي|nothing)")
 _CUES = (lambda d: bool(_PRAISE.search(d)) and bool(_FACT.search(d)), lambda d: bool(_NOTHING.search(d)))
 
@@ -86,7 +90,10 @@ def cues(texts: Sequence[str], docs: Sequence[str]) -> np.ndarray:
 PRIORS: dict[str, list[list[float]]] = {"cues": [[2.0, 0.0, -2.0], [4.0, 0.0, -4.0]]}
 
 BLOCKS: dict[str, tuple[int, Callable[[Sequence[str], Sequence[str]], np.ndarray]]] = {
-    "script": (2, script), "emoji": (2, emoji), "vader": (2, vader), "cues": (2, cues),
+    "script": (2, script),
+    "emoji": (2, emoji),
+    "vader": (2, vader),
+    "cues": (2, cues),
 }
 
 

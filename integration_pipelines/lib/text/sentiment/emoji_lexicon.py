@@ -23,9 +23,20 @@ ARTIFACT = Path(__file__).parent / "artifacts" / "emoji_sentiment.json"
 MIN_OCCURRENCES = 5
 POLAR = 0.1  # |mean score| from which an emoji-only message is polar (the ranking's own label cut-off)
 OVERRIDES: dict[str, float] = {
-    "😭": -0.4, "😢": -0.4, "😿": -0.4, "🥺": -0.2,  # crying: near-neutral in 2015 tweets, complaints here
-    "🤬": -0.6, "🤮": -0.6, "🙄": -0.3, "🤦": -0.3, "😮\u200d💨": -0.2,  # newer than the ranking
-    "🙂": 0.3, "🥰": 0.7, "🤩": 0.6, "🤗": 0.5, "🤔": 0.0,
+    "😭": -0.4,
+    "😢": -0.4,
+    "😿": -0.4,
+    "🥺": -0.2,  # crying: near-neutral in 2015 tweets, complaints here
+    "🤬": -0.6,
+    "🤮": -0.6,
+    "🙄": -0.3,
+    "🤦": -0.3,
+    "😮\u200d💨": -0.2,  # newer than the ranking
+    "🙂": 0.3,
+    "🥰": 0.7,
+    "🤩": 0.6,
+    "🤗": 0.5,
+    "🤔": 0.0,
 }
 _VARIATION = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _EMOJI = re.compile("[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]\u200d?")
@@ -38,14 +49,22 @@ def build(ranking_csv: Path, out: Path = ARTIFACT) -> dict[str, float]:
         rows = [r for r in csv.DictReader(f) if int(r["occurrences"]) >= MIN_OCCURRENCES]
     scores = {_VARIATION.sub("", r["text"]): round(float(r["smoothed_score"]), 4) for r in rows}
     scores |= OVERRIDES
-    out.write_text(json.dumps({
-        "licence": "CC BY-SA 4.0 (adapted from the Emoji Sentiment Ranking 1.0; see LICENSE-emoji-sentiment-ranking)",
-        "attribution": "Kralj Novak P, Smailovic J, Sluban B, Mozetic I (2015) Sentiment of Emojis. PLoS ONE "
-                       "10(12): e0144296. http://hdl.handle.net/11356/1048",
-        "changes": f"smoothed_score of emoji with >= {MIN_OCCURRENCES} occurrences; overrides: "
-                   + json.dumps(OVERRIDES, ensure_ascii=False),
-        "scores": dict(sorted(scores.items())),
-    }, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "licence": "CC BY-SA 4.0 (adapted from the Emoji Sentiment Ranking 1.0; see LICENSE-emoji-sentiment-ranking)",
+                "attribution": "Kralj Novak P, Smailovic J, Sluban B, Mozetic I (2015) Sentiment of Emojis. PLoS ONE "
+                "10(12): e0144296. http://hdl.handle.net/11356/1048",
+                "changes": f"smoothed_score of emoji with >= {MIN_OCCURRENCES} occurrences; overrides: "
+                + json.dumps(OVERRIDES, ensure_ascii=False),
+                "scores": dict(sorted(scores.items())),
+            },
+            ensure_ascii=False,
+            indent=0,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return scores
 
 

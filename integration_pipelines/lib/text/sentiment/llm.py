@@ -108,11 +108,24 @@ class LLMSentimentProvider:
 
     _sdk: ModuleType
 
-    def __init__(self, *, name: str, model: str, secrets: Iterable[str | None] = (), batch_size: int = 20,
-                 max_workers: int = 4, requests_per_minute: float | None = None, retry: RetryPolicy | None = None,
-                 max_output_attempts: int = 3, timeout: float = 60.0, cache: SentimentCache | None = None,
-                 prompt_version: str = PROMPT_VERSION, prices: Mapping[str, ModelPrice] | None = None,
-                 fallback: SentimentProvider | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        model: str,
+        secrets: Iterable[str | None] = (),
+        batch_size: int = 20,
+        max_workers: int = 4,
+        requests_per_minute: float | None = None,
+        retry: RetryPolicy | None = None,
+        max_output_attempts: int = 3,
+        timeout: float = 60.0,
+        cache: SentimentCache | None = None,
+        prompt_version: str = PROMPT_VERSION,
+        prices: Mapping[str, ModelPrice] | None = None,
+        fallback: SentimentProvider | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if batch_size < 1 or max_workers < 1 or max_output_attempts < 1:
             raise ValueError("batch_size, max_workers and max_output_attempts must be at least 1")
         self.name, self.model = name, model
@@ -140,13 +153,14 @@ class LLMSentimentProvider:
             return []
         keys = [SentimentCache.key(r.text, self.name, self.model, self.prompt_version) for r in batch]
         cached = self.cache.get_many(keys) if self.cache is not None else {}
-        scored: dict[str, _Scored] = {k: _Scored(v.label, v.score, v.confidence, self.name, v.model)
-                                      for k, v in cached.items()}
+        scored: dict[str, _Scored] = {
+            k: _Scored(v.label, v.score, v.confidence, self.name, v.model) for k, v in cached.items()
+        }
         pending: dict[str, SentimentRequest] = {}
         for key, request in zip(keys, batch, strict=True):
             if key not in scored:
                 pending.setdefault(key, request)  # the same text twice in one call is sent once
-        chunks = [list(pending.items())[i:i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
+        chunks = [list(pending.items())[i : i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
         if chunks:
             stop = threading.Event()  # a bad key fails the call once, not once per batch
             with ThreadPoolExecutor(min(self.max_workers, len(chunks)), thread_name_prefix=self.name) as pool:
@@ -158,8 +172,10 @@ class LLMSentimentProvider:
                     stop.set()
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise
-        results = [SentimentResult(r.id, s.label, s.score, s.confidence, s.provider, s.model)  # type: ignore[arg-type]
-                   for r, s in ((r, scored[k]) for r, k in zip(batch, keys, strict=True))]
+        results = [
+            SentimentResult(r.id, s.label, s.score, s.confidence, s.provider, s.model)  # type: ignore[arg-type]
+            for r, s in ((r, scored[k]) for r, k in zip(batch, keys, strict=True))
+        ]
         hits = sum(1 for k in keys if k in cached)
         with self._lock:
             self.usage.cache_hits += hits
@@ -216,8 +232,10 @@ class LLMSentimentProvider:
                     return self._fall_back(chunk, f"{reason} {malformed} time(s)")
                 continue
             model = completion.model or self.model
-            part = {key: _Scored(items[i].label, items[i].score, items[i].confidence, self.name, model)
-                    for i, (key, _) in zip(ids, chunk, strict=True)}
+            part = {
+                key: _Scored(items[i].label, items[i].score, items[i].confidence, self.name, model)
+                for i, (key, _) in zip(ids, chunk, strict=True)
+            }
             if self.cache is not None:
                 self.cache.put_many((k, CachedScore(s.label, s.score, s.confidence, s.model)) for k, s in part.items())
             return part
@@ -236,14 +254,23 @@ class LLMSentimentProvider:
     def _fall_back(self, chunk: list[tuple[str, SentimentRequest]], reason: str) -> dict[str, _Scored]:
         reason = self.redactor.text(reason)
         if self.fallback is None:
-            raise LLMUnavailableError(self.name, f"a batch of {len(chunk)} could not be scored and no fallback "
-                                                 f"provider is configured: {reason}")
-        logger.warning("%s: %d text(s) scored by the fallback %s: %s", self.name, len(chunk),
-                       getattr(self.fallback, "name", "provider"), reason)
+            raise LLMUnavailableError(
+                self.name,
+                f"a batch of {len(chunk)} could not be scored and no fallback provider is configured: {reason}",
+            )
+        logger.warning(
+            "%s: %d text(s) scored by the fallback %s: %s",
+            self.name,
+            len(chunk),
+            getattr(self.fallback, "name", "provider"),
+            reason,
+        )
         with self._fallback_lock:
             results = self.fallback.score([request for _, request in chunk])
-        return {key: _Scored(r.label, r.score, r.confidence, r.provider, r.model, fallback=True)
-                for (key, _), r in zip(chunk, results, strict=True)}
+        return {
+            key: _Scored(r.label, r.score, r.confidence, r.provider, r.model, fallback=True)
+            for (key, _), r in zip(chunk, results, strict=True)
+        }
 
     # ------------------------------------------------------------------ errors and usage
 
@@ -277,8 +304,10 @@ def __getattr__(name: str) -> Any:
     """The vendor classes, imported on first use so that importing this module loads no SDK."""
     if name == "OpenAICompatibleProvider":
         from integration_pipelines.lib.text.sentiment.llm_openai import OpenAICompatibleProvider
+
         return OpenAICompatibleProvider
     if name == "AnthropicProvider":
         from integration_pipelines.lib.text.sentiment.llm_anthropic import AnthropicProvider
+
         return AnthropicProvider
     raise AttributeError(name)

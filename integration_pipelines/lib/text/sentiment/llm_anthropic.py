@@ -32,14 +32,28 @@ class AnthropicProvider(LLMSentimentProvider):
 
     _sdk = anthropic
 
-    def __init__(self, model: str, *, api_key: str | None = None, base_url: str | None = None,
-                 platform: Platform = "anthropic", aws_region: str | None = None, aws_profile: str | None = None,
-                 aws_access_key: str | None = None, aws_secret_key: str | None = None,
-                 aws_session_token: str | None = None, vertex_region: str | None = None,
-                 vertex_project_id: str | None = None, name: str | None = None, temperature: float | None = None,
-                 max_output_tokens: int | None = None, structured_output: bool = False,
-                 http_client: httpx.Client | None = None, client: anthropic.Anthropic | None = None,
-                 **options: Unpack[LLMOptions]) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        platform: Platform = "anthropic",
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_access_key: str | None = None,
+        aws_secret_key: str | None = None,
+        aws_session_token: str | None = None,
+        vertex_region: str | None = None,
+        vertex_project_id: str | None = None,
+        name: str | None = None,
+        temperature: float | None = None,
+        max_output_tokens: int | None = None,
+        structured_output: bool = False,
+        http_client: httpx.Client | None = None,
+        client: anthropic.Anthropic | None = None,
+        **options: Unpack[LLMOptions],
+    ) -> None:
         name = name or ("anthropic" if platform == "anthropic" else f"anthropic_{platform}")
         super().__init__(name=name, model=model, secrets=[api_key, aws_secret_key, aws_session_token], **options)
         self.temperature, self.max_output_tokens = temperature, max_output_tokens
@@ -47,17 +61,27 @@ class AnthropicProvider(LLMSentimentProvider):
         if client is not None:
             self._client: Any = client
             return
-        common: dict[str, Any] = {"base_url": base_url, "max_retries": 0, "timeout": self.timeout,
-                                  "http_client": http_client}
+        common: dict[str, Any] = {
+            "base_url": base_url,
+            "max_retries": 0,
+            "timeout": self.timeout,
+            "http_client": http_client,
+        }
         if platform in _EXTRAS:
             module, extra = _EXTRAS[platform]
             if not _installed(module):
-                raise ConfigurationError(name, f"platform={platform!r} needs the {module} package: "
-                                               f"pip install '{extra}'")
+                raise ConfigurationError(
+                    name, f"platform={platform!r} needs the {module} package: pip install '{extra}'"
+                )
         if platform == "bedrock":
             self._client = anthropic.AnthropicBedrock(
-                aws_region=aws_region, aws_profile=aws_profile, aws_access_key=aws_access_key,
-                aws_secret_key=aws_secret_key, aws_session_token=aws_session_token, **common)
+                aws_region=aws_region,
+                aws_profile=aws_profile,
+                aws_access_key=aws_access_key,
+                aws_secret_key=aws_secret_key,
+                aws_session_token=aws_session_token,
+                **common,
+            )
         elif platform == "vertex":
             self._client = anthropic.AnthropicVertex(region=vertex_region, project_id=vertex_project_id, **common)
         elif platform == "anthropic":
@@ -80,9 +104,13 @@ class AnthropicProvider(LLMSentimentProvider):
             kwargs["output_config"] = {"format": {"type": "json_schema", "schema": OUTPUT_JSON_SCHEMA}}
         message = self._client.messages.create(**kwargs)
         text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
-        return Completion(text=text, input_tokens=message.usage.input_tokens,
-                          output_tokens=message.usage.output_tokens, model=message.model or None,
-                          truncated=message.stop_reason == "max_tokens")
+        return Completion(
+            text=text,
+            input_tokens=message.usage.input_tokens,
+            output_tokens=message.usage.output_tokens,
+            model=message.model or None,
+            truncated=message.stop_reason == "max_tokens",
+        )
 
     def close(self) -> None:
         self._client.close()

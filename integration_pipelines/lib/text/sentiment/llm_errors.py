@@ -43,11 +43,11 @@ def classify_failure(exc: Exception, sdk: ModuleType, redactor: Redactor, name: 
             return CallFailure("retry", reason, wait)
         detail = redactor.text(str(getattr(exc, "message", ""))[:300])
         if status in (401, 403):
-            return CallFailure("auth", f"the API key was rejected ({reason}): check the {name} "
-                                       f"api_key setting. Response: {detail}")
+            return CallFailure(
+                "auth", f"the API key was rejected ({reason}): check the {name} api_key setting. Response: {detail}"
+            )
         if status == 404:
-            return CallFailure("config", f"{reason}: check the {name} base URL and model "
-                                         f"{model!r}. Response: {detail}")
+            return CallFailure("config", f"{reason}: check the {name} base URL and model {model!r}. Response: {detail}")
         return CallFailure("reject", f"{reason}: {detail}")
     if isinstance(exc, sdk.APIConnectionError):  # APITimeoutError is one too
         return CallFailure("retry", type(exc).__name__)

@@ -24,11 +24,22 @@ class OpenAICompatibleProvider(LLMSentimentProvider):
 
     _sdk = openai
 
-    def __init__(self, model: str, *, api_key: str | None = None, base_url: str | None = None,
-                 azure_endpoint: str | None = None, api_version: str | None = None, name: str | None = None,
-                 response_format: ResponseFormat = "json_schema", temperature: float | None = 0.0,
-                 max_output_tokens: int | None = None, http_client: httpx.Client | None = None,
-                 client: openai.OpenAI | None = None, **options: Unpack[LLMOptions]) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        azure_endpoint: str | None = None,
+        api_version: str | None = None,
+        name: str | None = None,
+        response_format: ResponseFormat = "json_schema",
+        temperature: float | None = 0.0,
+        max_output_tokens: int | None = None,
+        http_client: httpx.Client | None = None,
+        client: openai.OpenAI | None = None,
+        **options: Unpack[LLMOptions],
+    ) -> None:
         name = name or ("azure_openai" if azure_endpoint else "openai")
         super().__init__(name=name, model=model, secrets=[api_key], **options)
         self.response_format, self.temperature, self.max_output_tokens = response_format, temperature, max_output_tokens
@@ -37,8 +48,12 @@ class OpenAICompatibleProvider(LLMSentimentProvider):
             return
         if not api_key:
             raise ConfigurationError(name, "api_key is required (local endpoints without auth accept any value)")
-        common: dict[str, Any] = {"api_key": api_key, "max_retries": 0, "timeout": self.timeout,
-                                  "http_client": http_client}
+        common: dict[str, Any] = {
+            "api_key": api_key,
+            "max_retries": 0,
+            "timeout": self.timeout,
+            "http_client": http_client,
+        }
         if azure_endpoint:
             if not api_version:
                 raise ConfigurationError(name, "api_version is required with azure_endpoint (e.g. 2024-10-21)")
@@ -55,8 +70,10 @@ class OpenAICompatibleProvider(LLMSentimentProvider):
         if self.temperature is not None:
             kwargs["temperature"] = self.temperature
         if self.response_format == "json_schema":
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": OUTPUT_SCHEMA_NAME, "schema": OUTPUT_JSON_SCHEMA, "strict": True}}
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": OUTPUT_SCHEMA_NAME, "schema": OUTPUT_JSON_SCHEMA, "strict": True},
+            }
         elif self.response_format == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
         if self.max_output_tokens is not None:

@@ -25,10 +25,10 @@ SYSTEM_PROMPT = (
     "English, Arabizi or a mix. Personal data has been replaced by placeholders such as [EMAIL] or "
     "[PHONE]; ignore them. Judge the customer's attitude, including sarcasm (praise that means the "
     "opposite is negative).\n"
-    "The user message is a JSON object {\"items\": [{\"id\": string, \"text\": string}, ...]}.\n"
-    "Answer with JSON only, no prose: {\"results\": [{\"id\": string, \"label\": "
-    "\"negative\"|\"neutral\"|\"positive\", \"score\": number in [-1, 1] (polarity), "
-    "\"confidence\": number in [0, 1]}]} with exactly one result per input id."
+    'The user message is a JSON object {"items": [{"id": string, "text": string}, ...]}.\n'
+    'Answer with JSON only, no prose: {"results": [{"id": string, "label": '
+    '"negative"|"neutral"|"positive", "score": number in [-1, 1] (polarity), '
+    '"confidence": number in [0, 1]}]} with exactly one result per input id.'
 )
 
 _RESULT_PROPERTIES: dict[str, Any] = {
@@ -40,9 +40,17 @@ _RESULT_PROPERTIES: dict[str, Any] = {
 # Ranges are left to the prompt and pydantic: strict-mode JSON schema support for them varies by vendor.
 OUTPUT_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"results": {"type": "array", "items": {
-        "type": "object", "properties": _RESULT_PROPERTIES,
-        "required": list(_RESULT_PROPERTIES), "additionalProperties": False}}},
+    "properties": {
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": _RESULT_PROPERTIES,
+                "required": list(_RESULT_PROPERTIES),
+                "additionalProperties": False,
+            },
+        }
+    },
     "required": ["results"],
     "additionalProperties": False,
 }
@@ -94,7 +102,8 @@ def parse_items(content: str) -> list[dict[str, str]]:
     data = json.loads(content)
     items = data["items"] if isinstance(data, dict) else None
     if not isinstance(items, list) or not all(
-            isinstance(i, dict) and isinstance(i.get("id"), str) and isinstance(i.get("text"), str) for i in items):
+        isinstance(i, dict) and isinstance(i.get("id"), str) and isinstance(i.get("text"), str) for i in items
+    ):
         raise ValueError('expected {"items": [{"id": str, "text": str}, ...]}')
     return items
 
@@ -108,7 +117,7 @@ def _load_json(content: str) -> object:
     if start == -1 or end <= start:
         raise MalformedOutputError("invalid_json", "no JSON object in the answer")
     try:
-        return json.loads(content[start:end + 1])  # salvaged from prose or a ```json fence
+        return json.loads(content[start : end + 1])  # salvaged from prose or a ```json fence
     except ValueError as exc:
         raise MalformedOutputError("invalid_json", str(exc)) from None
 

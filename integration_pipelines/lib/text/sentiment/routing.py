@@ -20,8 +20,9 @@ ROUTES = ("empty", "emoji", "arabic", "english", "mixed", "arabizi")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Latin material that is not language: links, handles, hashtags, placeholders, short all-caps codes.
-_NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|net|org|sa|ae|eg|ly|co)\b\S*|@\w+|#\w+|\[[A-Z]+\]",
-                        re.IGNORECASE)
+_NOT_WORDS = re.compile(
+    r"https?://\S+|www\.\S+|\S+\.(?:com|net|org|sa|ae|eg|ly|co)\b\S*|@\w+|#\w+|\[[A-Z]+\]", re.IGNORECASE
+)
 _CAPS_CODE = re.compile(r"\b[A-Z][A-Z0-9]{1,4}\b")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")
 _AZ_DIGIT = re.compile(r"[a-z][235-9]|[235-9][a-z]")
@@ -46,8 +47,11 @@ def english_outweighs_arabizi(words: list[str]) -> bool:
     """English function words and VADER-rated words vs Arabizi-only words and digit-letter words."""
     vader = _vader_words()
     english = sum(w in ENGLISH or w in vader for w in words)
-    arabizi = sum(2 if _AZ_DIGIT.search(w) else 1 for w in words
-                  if (w in ARABIZI and w not in ENGLISH and w not in vader) or _AZ_DIGIT.search(w))
+    arabizi = sum(
+        2 if _AZ_DIGIT.search(w) else 1
+        for w in words
+        if (w in ARABIZI and w not in ENGLISH and w not in vader) or _AZ_DIGIT.search(w)
+    )
     return english > arabizi
 
 

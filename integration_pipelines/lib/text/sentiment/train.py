@@ -90,9 +90,17 @@ PROBES = (
 )
 
 
-def train(data_path: Path, out: Path, *, seed: int = DEFAULT_SEED, holdout: float = 0.15, limit: int | None = None,
-          params: dict[str, Any] | None = None, config: FeatureConfig | None = None,
-          lexicon_dir: Path = ARTIFACT_DIR) -> dict[str, Any]:
+def train(
+    data_path: Path,
+    out: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    holdout: float = 0.15,
+    limit: int | None = None,
+    params: dict[str, Any] | None = None,
+    config: FeatureConfig | None = None,
+    lexicon_dir: Path = ARTIFACT_DIR,
+) -> dict[str, Any]:
     """End to end: split, tune (unless ``params``), refit, write artifact + model card; returns metadata."""
     data = load_data(data_path)
     config = config or FeatureConfig()
@@ -103,14 +111,18 @@ def train(data_path: Path, out: Path, *, seed: int = DEFAULT_SEED, holdout: floa
     rest, held = (rows[i] for i in stratified_split(strata[rows], holdout, seed))
     counts = HashedFeaturizer(config, lexicon_dir=lexicon_dir).counts([data["texts"][i] for i in rest])
     y = data["y"]
-    tuning = {"best": params, "results": [], "validation_rows": 0, "ablation": {}} if params else search(
-        counts, y[rest], strata[rest], config, seed, lexicon_dir, GRID)
+    tuning = (
+        {"best": params, "results": [], "validation_rows": 0, "ablation": {}}
+        if params
+        else search(counts, y[rest], strata[rest], config, seed, lexicon_dir, GRID)
+    )
     model = fit(counts, y[rest], config, tuning["best"], seed, lexicon_dir)
     if tuning["ablation"]:  # reported, not used for any choice: the lexicon is a fixed design decision
         plain = fit(counts, y[rest], replace(config, lexicon_weight=0.0), tuning["best"], seed, lexicon_dir)
         held_counts = plain.featurizer.counts([data["texts"][i] for i in held])
         tuning["ablation"]["heldout_macro_f1_without_lexicon"] = round(
-            macro_f1(y[held], predict_counts(plain, held_counts)), 4)
+            macro_f1(y[held], predict_counts(plain, held_counts)), 4
+        )
     coef16 = model.coef.astype(np.float16)
     model.metadata = {
         "model_version": MODEL_VERSION,
@@ -122,14 +134,23 @@ def train(data_path: Path, out: Path, *, seed: int = DEFAULT_SEED, holdout: floa
             "rows_used": len(rows),
             "limit": limit,
             "seed": seed,
-            "split": {"holdout_fraction": holdout, "stratified_by": "sentiment x dialect", "train_rows": len(rest),
-                      "heldout_rows": len(held), "heldout_index": "heldout_idx in the .npz (0-based CSV data rows)",
-                      "heldout_sha256": hashlib.sha256(held.astype(np.int64).tobytes()).hexdigest()},
+            "split": {
+                "holdout_fraction": holdout,
+                "stratified_by": "sentiment x dialect",
+                "train_rows": len(rest),
+                "heldout_rows": len(held),
+                "heldout_index": "heldout_idx in the .npz (0-based CSV data rows)",
+                "heldout_sha256": hashlib.sha256(held.astype(np.int64).tobytes()).hexdigest(),
+            },
             "label_map": LABEL_MAP,
             "class_distribution_train": {k: int(np.sum(y[rest] == i)) for i, k in enumerate(LABELS)},
             "hyperparameters": tuning["best"],
-            "search": {"grid": GRID, "validation_rows": tuning["validation_rows"], "results": tuning["results"],
-                       **tuning["ablation"]},
+            "search": {
+                "grid": GRID,
+                "validation_rows": tuning["validation_rows"],
+                "results": tuning["results"],
+                **tuning["ablation"],
+            },
             "estimator": "sklearn LogisticRegression(lbfgs, multinomial, max_iter=3000, tol=1e-5)",
             "sarcasm_column": "not used as a feature (absent at runtime); sarcastic rows keep their sentiment label",
             "versions": _versions(),
@@ -147,8 +168,9 @@ def train(data_path: Path, out: Path, *, seed: int = DEFAULT_SEED, holdout: floa
     pred = shipped.predict_proba([data["texts"][i] for i in held]).argmax(axis=1)
     shipped.metadata["heldout_metrics"] = evaluate(y[held], pred, data["dialect"][held])
     probe_proba = shipped.predict_proba(PROBES)
-    shipped.metadata["probes"] = [{"text": t, "proba": [round(float(p), 6) for p in row]}
-                                  for t, row in zip(PROBES, probe_proba, strict=True)]
+    shipped.metadata["probes"] = [
+        {"text": t, "proba": [round(float(p), 6) for p in row]} for t, row in zip(PROBES, probe_proba, strict=True)
+    ]
     shipped.save(out, extra_arrays=extra)
     meta = json.loads((out / "arabic_sentiment.json").read_text())
     licence = data_path.parent / "LICENSE"
@@ -178,10 +200,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lexicon-dir", type=Path, default=ARTIFACT_DIR, help=f"where {LEXICON_FILE} is read from")
     args = parser.parse_args(argv)
     config = FeatureConfig(normalizer=args.normalizer, char_bits=args.char_bits, word_bits=args.word_bits)
-    meta = train(args.data, args.out, seed=args.seed, holdout=args.holdout, limit=args.limit, params=args.params,
-                 config=config, lexicon_dir=args.lexicon_dir)
-    print(json.dumps({"heldout_macro_f1": meta["heldout_metrics"]["macro_f1"],
-                      "by_dialect": meta["heldout_metrics"]["by_dialect"]}, indent=2))
+    meta = train(
+        args.data,
+        args.out,
+        seed=args.seed,
+        holdout=args.holdout,
+        limit=args.limit,
+        params=args.params,
+        config=config,
+        lexicon_dir=args.lexicon_dir,
+    )
+    print(
+        json.dumps(
+            {
+                "heldout_macro_f1": meta["heldout_metrics"]["macro_f1"],
+                "by_dialect": meta["heldout_metrics"]["by_dialect"],
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -39,8 +39,12 @@ from integration_pipelines.lib.text.sentiment.train_pool import (
 from integration_pipelines.lib.text.sentiment.validate import CONFIG, RECIPE, SEED, fit_ours
 
 MODEL_VERSION = "corpora-linear-2"
-LICENCES = {"arsarcasm_v2": "LICENSE-arsarcasm-v2", "afrisenti_maghrebi": "LICENSE-afrisenti",
-            "atsad_arabic_tweets": "LICENSE-atsad", "goemotions_sentiment": "LICENSE-goemotions"}
+LICENCES = {
+    "arsarcasm_v2": "LICENSE-arsarcasm-v2",
+    "afrisenti_maghrebi": "LICENSE-afrisenti",
+    "atsad_arabic_tweets": "LICENSE-atsad",
+    "goemotions_sentiment": "LICENSE-goemotions",
+}
 PROBES = (
     "الخدمة ممتازة وسريعة شكرا لكم",
     "للأسف الطلب متأخر ومحد يرد علي",
@@ -63,14 +67,21 @@ def training_pool(limit: int | None = None) -> tuple[Pool, dict[str, Any]]:
     if limit is not None and limit < len(pool):
         rows = np.sort(np.random.default_rng(SEED).choice(len(pool), limit, replace=False))
         pool = Pool([pool.texts[i] for i in rows], pool.y[rows], pool.weight[rows], pool.source[rows])
-    described = {name.removesuffix("_train"): {"sha256": c.sha256, "rows_in_file_or_split": len(c),
-                                                "rows_used": int(np.sum(pool.source == c.name)),
-                                                "weight": WEIGHTS[c.name]} for name, c in corpora.items()}
+    described = {
+        name.removesuffix("_train"): {
+            "sha256": c.sha256,
+            "rows_in_file_or_split": len(c),
+            "rows_used": int(np.sum(pool.source == c.name)),
+            "weight": WEIGHTS[c.name],
+        }
+        for name, c in corpora.items()
+    }
     return pool, described
 
 
-def train(out: Path, *, limit: int | None = None, config: FeatureConfig = CONFIG,
-          validation: Path | None = None) -> dict[str, Any]:
+def train(
+    out: Path, *, limit: int | None = None, config: FeatureConfig = CONFIG, validation: Path | None = None
+) -> dict[str, Any]:
     """Fit, write the artifact and the model card; returns the metadata."""
     pool, described = training_pool(limit)
     model = fit_ours(pool, config)
@@ -79,9 +90,13 @@ def train(out: Path, *, limit: int | None = None, config: FeatureConfig = CONFIG
         "model_version": MODEL_VERSION,
         "coef_sha256": hashlib.sha256(coef16.tobytes()).hexdigest(),
         "training": {
-            "corpora": described, "rows": len(pool), "limit": limit, "seed": SEED,
+            "corpora": described,
+            "rows": len(pool),
+            "limit": limit,
+            "seed": SEED,
             "class_distribution": {k: int(np.sum(pool.y == i)) for i, k in enumerate(LABELS)},
-            "hyperparameters": RECIPE, "near_duplicates": "kept once; GoEmotions test and its near-duplicates excluded",
+            "hyperparameters": RECIPE,
+            "near_duplicates": "kept once; GoEmotions test and its near-duplicates excluded",
             "atsad": "labelling emoji masked from the text, weight " + str(WEIGHTS["atsad_arabic_tweets"]),
             "estimator": "sklearn LogisticRegression(lbfgs, multinomial, class_weight=balanced, sample weights)",
             "versions": _versions(),
@@ -95,8 +110,9 @@ def train(out: Path, *, limit: int | None = None, config: FeatureConfig = CONFIG
     model.save(out)
     shipped = ArabicSentimentModel.load(out)  # probes are recorded from exactly what ships
     proba = shipped.predict_proba(list(PROBES))
-    shipped.metadata["probes"] = [{"text": t, "proba": [round(float(p), 6) for p in row]}
-                                  for t, row in zip(PROBES, proba, strict=True)]
+    shipped.metadata["probes"] = [
+        {"text": t, "proba": [round(float(p), 6) for p in row]} for t, row in zip(PROBES, proba, strict=True)
+    ]
     shipped.save(out)
     return write_card_for(out, validation)
 
@@ -122,8 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="random subsample of the pool (fast checks)")
     parser.add_argument("--char-bits", type=int, default=CONFIG.char_bits)
     parser.add_argument("--word-bits", type=int, default=CONFIG.word_bits)
-    parser.add_argument("--validation", type=Path, default=ARTIFACT_DIR / "validation.json",
-                        help="validate.py's results, tabled in the model card")
+    parser.add_argument(
+        "--validation",
+        type=Path,
+        default=ARTIFACT_DIR / "validation.json",
+        help="validate.py's results, tabled in the model card",
+    )
     parser.add_argument("--card-only", action="store_true", help="rewrite MODEL_CARD.md from --out's artifact")
     args = parser.parse_args(argv)
     if args.card_only:

@@ -23,17 +23,30 @@ def fit_idf(counts: SparseRows) -> np.ndarray:
     return np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0
 
 
-def fit(counts: SparseRows, y: np.ndarray, config: FeatureConfig, params: dict[str, Any], seed: int,
-        lexicon_dir: Path = ARTIFACT_DIR, sample_weight: np.ndarray | None = None) -> ArabicSentimentModel:
+def fit(
+    counts: SparseRows,
+    y: np.ndarray,
+    config: FeatureConfig,
+    params: dict[str, Any],
+    seed: int,
+    lexicon_dir: Path = ARTIFACT_DIR,
+    sample_weight: np.ndarray | None = None,
+) -> ArabicSentimentModel:
     """Multinomial logistic regression (lbfgs: deterministic) on the runtime featurizer's features."""
     from sklearn.linear_model import LogisticRegression
 
     config = replace(config, word_weight=float(params["word_weight"]))
     idf = fit_idf(counts) if config.use_idf else None
-    model = ArabicSentimentModel(np.zeros((counts.shape[1], len(LABELS))), np.zeros(len(LABELS)), config, LABELS,
-                                 idf, {}, directory=lexicon_dir)
-    clf = LogisticRegression(C=params["C"], class_weight=params["class_weight"], max_iter=3000,
-                             tol=params.get("tol", 1e-5), random_state=seed)
+    model = ArabicSentimentModel(
+        np.zeros((counts.shape[1], len(LABELS))), np.zeros(len(LABELS)), config, LABELS, idf, {}, directory=lexicon_dir
+    )
+    clf = LogisticRegression(
+        C=params["C"],
+        class_weight=params["class_weight"],
+        max_iter=3000,
+        tol=params.get("tol", 1e-5),
+        random_state=seed,
+    )
     clf.fit(model.featurizer.weight(counts, idf).to_scipy(), y, sample_weight=sample_weight)
     model.coef, model.intercept = clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float64)
     return model
@@ -48,8 +61,15 @@ def predict_counts(model: ArabicSentimentModel, counts: SparseRows) -> np.ndarra
     return z.argmax(axis=1)
 
 
-def search(counts: SparseRows, y: np.ndarray, strata: np.ndarray, config: FeatureConfig, seed: int,
-           lexicon_dir: Path, grid: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+def search(
+    counts: SparseRows,
+    y: np.ndarray,
+    strata: np.ndarray,
+    config: FeatureConfig,
+    seed: int,
+    lexicon_dir: Path,
+    grid: Mapping[str, Sequence[Any]],
+) -> dict[str, Any]:
     """Grid search on a validation split carved from the non-held-out rows; also records a no-lexicon ablation."""
     fit_rows, val_rows = stratified_split(strata, 0.15, seed + 1)
     c_fit, c_val = subset(counts, fit_rows), subset(counts, val_rows)

@@ -58,8 +58,9 @@ def prepared(corpus: Corpus) -> Corpus:
         return corpus
     texts = [mask_emoji(t) for t in corpus.texts]
     keep = np.array([bool(near_dup_key(t)) for t in texts])
-    masked = Corpus(corpus.name, texts, corpus.y, corpus.groups, corpus.weak, corpus.binary, corpus.language,
-                    corpus.sha256)
+    masked = Corpus(
+        corpus.name, texts, corpus.y, corpus.groups, corpus.weak, corpus.binary, corpus.language, corpus.sha256
+    )
     return masked.take(np.flatnonzero(keep))
 
 
@@ -69,8 +70,9 @@ def english_split(corpus: Corpus, part: str) -> Corpus:
     return corpus.take(np.flatnonzero(split == "test") if part == "test" else np.flatnonzero(split != "test"))
 
 
-def build_pool(corpora: Sequence[Corpus], exclude: Sequence[Corpus] = (),
-               weights: dict[str, float] | None = None) -> Pool:
+def build_pool(
+    corpora: Sequence[Corpus], exclude: Sequence[Corpus] = (), weights: dict[str, float] | None = None
+) -> Pool:
     """Training rows of ``corpora`` (capped by ``CAPS``), near-duplicates kept once, ``exclude``'s removed."""
     weights = weights or WEIGHTS
     seen = {near_dup_key(t) for c in exclude for t in c.texts}

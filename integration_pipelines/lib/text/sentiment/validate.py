@@ -70,8 +70,10 @@ def fit_ngram(pool: Pool) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
-    union = make_union(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
-                       TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2))
+    union = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+    )
     clf = LogisticRegression(C=RECIPE["C"], class_weight=RECIPE["class_weight"], max_iter=3000, tol=RECIPE["tol"])
     model = make_pipeline(union, clf)
     model.fit(pool.texts, pool.y, logisticregression__sample_weight=pool.weight)
@@ -126,8 +128,11 @@ def _experiment(spec: dict[str, Any]) -> dict[str, Any]:
     else:
         pred = predict_lexicon(test.texts)
     result = evaluate(test.y, np.asarray(pred), test.groups, test.binary)
-    result |= {"train_rows": len(pool) if kind != "lexicon" else 0,
-               "train_corpora": sorted({str(s) for s in pool.source}), "seconds": round(time.perf_counter() - start)}
+    result |= {
+        "train_rows": len(pool) if kind != "lexicon" else 0,
+        "train_corpora": sorted({str(s) for s in pool.source}),
+        "seconds": round(time.perf_counter() - start),
+    }
     print(f"  {spec} -> macro-F1 {result['macro_f1']}", file=sys.stderr, flush=True)
     return {**spec, "result": result}
 
@@ -136,14 +141,32 @@ def plan() -> list[dict[str, Any]]:
     """Every run, the ones the card cannot do without first (ablations last)."""
     tests = ["arsarcasm_v2_heldout", *ARABIC_CORPORA, "goemotions_sentiment_test"]
     runs: list[dict[str, Any]] = [{"name": t, "test": t, "model": m} for t in tests for m in ("ours", "ngram_lr")]
-    runs.append({"name": "arsarcasm_v2_heldout/plain_lr_on_arsarcasm_only", "test": "arsarcasm_v2_heldout",
-                 "model": "ngram_lr", "drop": ["afrisenti_maghrebi", "atsad_arabic_tweets", "goemotions_sentiment_train"]})
+    runs.append(
+        {
+            "name": "arsarcasm_v2_heldout/plain_lr_on_arsarcasm_only",
+            "test": "arsarcasm_v2_heldout",
+            "model": "ngram_lr",
+            "drop": ["afrisenti_maghrebi", "atsad_arabic_tweets", "goemotions_sentiment_train"],
+        }
+    )
     runs += [{"name": t, "test": t, "model": "lexicon"} for t in tests]
     for drop in ("afrisenti_maghrebi", "atsad_arabic_tweets"):
-        runs.append({"name": f"arsarcasm_v2_heldout/without_{drop}", "test": "arsarcasm_v2_heldout", "model": "ours",
-                     "drop": [drop]})
-    runs.append({"name": "arsarcasm_v2_heldout/without_dense_features", "test": "arsarcasm_v2_heldout",
-                 "model": "ours", "no_dense": True})
+        runs.append(
+            {
+                "name": f"arsarcasm_v2_heldout/without_{drop}",
+                "test": "arsarcasm_v2_heldout",
+                "model": "ours",
+                "drop": [drop],
+            }
+        )
+    runs.append(
+        {
+            "name": "arsarcasm_v2_heldout/without_dense_features",
+            "test": "arsarcasm_v2_heldout",
+            "model": "ours",
+            "no_dense": True,
+        }
+    )
     return runs
 
 
@@ -152,8 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--only", default=None, help="run only experiments whose name contains this")
-    parser.add_argument("--reuse-baselines", action="store_true",
-                        help="keep --out's n-gram LR and lexicon runs (they do not depend on this model's recipe)")
+    parser.add_argument(
+        "--reuse-baselines",
+        action="store_true",
+        help="keep --out's n-gram LR and lexicon runs (they do not depend on this model's recipe)",
+    )
     args = parser.parse_args(argv)
     runs = [r for r in plan() if not args.only or args.only in r["name"]]
     results: list[dict[str, Any]] = []
@@ -165,8 +191,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for future in as_completed([executor.submit(_experiment, r) for r in runs]):
             results.append(future.result())
             results.sort(key=lambda r: (r["name"], r["model"]))
-            payload = {"recipe": RECIPE, "config": CONFIG.to_dict(), "weights": WEIGHTS, "holdout": HOLDOUT,
-                       "seed": SEED, "complete": len(results) == len(plan()), "runs": results}
+            payload = {
+                "recipe": RECIPE,
+                "config": CONFIG.to_dict(),
+                "weights": WEIGHTS,
+                "holdout": HOLDOUT,
+                "seed": SEED,
+                "complete": len(results) == len(plan()),
+                "runs": results,
+            }
             args.out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     return 0
 

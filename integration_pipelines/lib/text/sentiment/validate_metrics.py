@@ -33,8 +33,12 @@ def summary(y: np.ndarray, pred: np.ndarray, binary: bool = False) -> dict[str, 
     }
 
 
-def evaluate(y: np.ndarray, pred: np.ndarray, groups: dict[str, np.ndarray], binary: bool = False,
-             ) -> dict[str, Any]:
+def evaluate(
+    y: np.ndarray,
+    pred: np.ndarray,
+    groups: dict[str, np.ndarray],
+    binary: bool = False,
+) -> dict[str, Any]:
     """Overall summary, one per value of each group (dialect, script), and sarcasm figures."""
     out = summary(y, pred, binary)
     for name, values in groups.items():
@@ -46,6 +50,5 @@ def evaluate(y: np.ndarray, pred: np.ndarray, groups: dict[str, np.ndarray], bin
             neg = s & (y == 0)
             out["sarcastic_negative_called_positive"] = round(float(np.mean(pred[neg] == 2)), 4) if neg.any() else None
             continue
-        out[f"by_{name}"] = {str(v): summary(y[values == v], pred[values == v], binary)
-                             for v in np.unique(values)}
+        out[f"by_{name}"] = {str(v): summary(y[values == v], pred[values == v], binary) for v in np.unique(values)}
     return out

@@ -11,8 +11,12 @@ from integration_pipelines.lib.text.sentiment import datasets
 from integration_pipelines.lib.text.sentiment.datasets import DATASETS_DIR, LABELS
 
 REPO = Path(__file__).resolve().parents[4]
-EXPECTED_ROWS = {"arsarcasm_v2": 12_548, "afrisenti_maghrebi": 12_027, "atsad_arabic_tweets": 36_595,
-                 "goemotions_sentiment": 45_008}
+EXPECTED_ROWS = {
+    "arsarcasm_v2": 12_548,
+    "afrisenti_maghrebi": 12_027,
+    "atsad_arabic_tweets": 36_595,
+    "goemotions_sentiment": 45_008,
+}
 FOLDERS = [*EXPECTED_ROWS, "emoji_sentiment_ranking", "vader_lexicon"]
 
 
@@ -35,7 +39,10 @@ def test_loaders_read_every_row_with_known_labels(name: str) -> None:
 
 def test_nothing_in_the_package_or_tests_reads_outside_the_repository() -> None:
     patterns = ("shared/data", '"shared" / "data"', '"shared", "data"', "../shared")
-    offenders = [str(p) for top in ("integration_pipelines", "integration_pipelines_tests", "benchmarks")
-                 for p in (REPO / top).rglob("*.py") if p != Path(__file__).resolve()
-                 and any(s in p.read_text(encoding="utf-8") for s in patterns)]
+    offenders = [
+        str(p)
+        for top in ("integration_pipelines", "integration_pipelines_tests", "benchmarks")
+        for p in (REPO / top).rglob("*.py")
+        if p != Path(__file__).resolve() and any(s in p.read_text(encoding="utf-8") for s in patterns)
+    ]
     assert offenders == []

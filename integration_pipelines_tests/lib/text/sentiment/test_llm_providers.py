@@ -22,10 +22,6 @@ import pytest
 
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError
 from integration_pipelines.lib.http.retry import RetryPolicy
-from vendor_sandbox.dialects.llm import ANTHROPIC_API_KEY, OPENAI_API_KEY
-from vendor_sandbox.dialects.llm_sentiment import MALFORMED_KINDS, score_text
-from vendor_sandbox.faults import FaultConfig, FaultInjector
-from vendor_sandbox.process import SandboxProcess
 from integration_pipelines.lib.text.sentiment.base import ProviderUsage, SentimentRequest, SentimentResult
 from integration_pipelines.lib.text.sentiment.cache import CachedScore, SentimentCache
 from integration_pipelines.lib.text.sentiment.llm import (
@@ -38,6 +34,10 @@ from integration_pipelines.lib.text.sentiment.llm import (
     find_price,
 )
 from integration_pipelines.lib.text.sentiment.prompt import parse_items
+from vendor_sandbox.dialects.llm import ANTHROPIC_API_KEY, OPENAI_API_KEY
+from vendor_sandbox.dialects.llm_sentiment import MALFORMED_KINDS, score_text
+from vendor_sandbox.faults import FaultConfig, FaultInjector
+from vendor_sandbox.process import SandboxProcess
 
 VENDORS = ("openai", "anthropic")
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
@@ -81,8 +81,10 @@ def texts(n: int, start: int = 0) -> list[str]:
 
 
 def requests_for(items: Sequence[str], prefix: str = "msg") -> list[SentimentRequest]:
-    return [SentimentRequest(f"{prefix}-{i}", t, "ar" if re.search("[\u0600-\u06ff]", t) else "en")
-            for i, t in enumerate(items)]
+    return [
+        SentimentRequest(f"{prefix}-{i}", t, "ar" if re.search("[\u0600-\u06ff]", t) else "en")
+        for i, t in enumerate(items)
+    ]
 
 
 def model_calls(sandbox: SandboxProcess, vendor: str) -> int:
@@ -154,8 +156,18 @@ def test_same_text_twice_in_one_call_is_sent_once(llm_sandbox: SandboxProcess) -
 def test_cache_keys_and_thread_safety(tmp_path: Path) -> None:
     key = SentimentCache.key
     assert key("شكراً  جزيلاً\n", "openai", "m", "v1") == key("شكراً جزيلاً", "openai", "m", "v1")
-    assert len({key("hi", "openai", "m", "v1"), key("Hi", "openai", "m", "v1"), key("hi", "anthropic", "m", "v1"),
-                key("hi", "openai", "m2", "v1"), key("hi", "openai", "m", "v2")}) == 5
+    assert (
+        len(
+            {
+                key("hi", "openai", "m", "v1"),
+                key("Hi", "openai", "m", "v1"),
+                key("hi", "anthropic", "m", "v1"),
+                key("hi", "openai", "m2", "v1"),
+                key("hi", "openai", "m", "v2"),
+            }
+        )
+        == 5
+    )
     cache = SentimentCache(tmp_path / "c.sqlite")
 
     def work(worker: int) -> None:
@@ -177,16 +189,20 @@ def test_cache_keys_and_thread_safety(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_usage_tokens_match_the_sandbox_and_cost_is_tokens_times_price(llm_sandbox: SandboxProcess,
-                                                                       vendor: str) -> None:
+def test_usage_tokens_match_the_sandbox_and_cost_is_tokens_times_price(
+    llm_sandbox: SandboxProcess, vendor: str
+) -> None:
     provider = make(vendor, llm_sandbox, batch_size=10)
     provider.score(requests_for(texts(33)))
     stats = llm_sandbox.admin(vendor, "stats")
-    assert (provider.usage.input_tokens, provider.usage.output_tokens) == (stats["input_tokens"],
-                                                                           stats["output_tokens"])
+    assert (provider.usage.input_tokens, provider.usage.output_tokens) == (
+        stats["input_tokens"],
+        stats["output_tokens"],
+    )
     price = DEFAULT_PRICES[MODELS[vendor]]
-    assert provider.usage.cost_usd == (stats["input_tokens"] * price.input_per_million / 1e6
-                                       + stats["output_tokens"] * price.output_per_million / 1e6)
+    assert provider.usage.cost_usd == (
+        stats["input_tokens"] * price.input_per_million / 1e6 + stats["output_tokens"] * price.output_per_million / 1e6
+    )
     assert provider.usage.cost_usd > 0 and "unpriced_model" not in provider.usage.extra
 
 
@@ -223,8 +239,14 @@ def test_503_always_falls_back_without_raising(llm_sandbox: SandboxProcess, vend
 def test_mixed_transport_faults_are_retried_to_a_full_answer(llm_sandbox: SandboxProcess, vendor: str) -> None:
     """429, 500, 503, dropped connections and cut-off 200 bodies at 30 % in all (seeded, one worker)."""
     llm_sandbox.set_faults(FaultConfig.mixed(0.06, rate_slow=0.0, retry_after_seconds=0, seed=2))
-    provider = make(vendor, llm_sandbox, batch_size=2, max_workers=1, fallback=TinyOffline(),
-                    retry=RetryPolicy(max_attempts=10, base_delay=0.001, max_delay=0.002))
+    provider = make(
+        vendor,
+        llm_sandbox,
+        batch_size=2,
+        max_workers=1,
+        fallback=TinyOffline(),
+        retry=RetryPolicy(max_attempts=10, base_delay=0.001, max_delay=0.002),
+    )
     batch = requests_for(texts(40))
     results = provider.score(batch)
     assert [r.label for r in results] == [score_text(r.text)["label"] for r in batch]
@@ -254,8 +276,14 @@ def test_fallback_rows_are_not_cached(llm_sandbox: SandboxProcess) -> None:
 
 def test_the_retry_budget_is_shared_by_the_run(llm_sandbox: SandboxProcess) -> None:
     llm_sandbox.set_faults(FaultConfig(rate_500=1.0))
-    provider = make("anthropic", llm_sandbox, batch_size=5, max_workers=1, fallback=TinyOffline(),
-                    retry=RetryPolicy(max_attempts=4, budget=2, base_delay=0.001, max_delay=0.002))
+    provider = make(
+        "anthropic",
+        llm_sandbox,
+        batch_size=5,
+        max_workers=1,
+        fallback=TinyOffline(),
+        retry=RetryPolicy(max_attempts=4, budget=2, base_delay=0.001, max_delay=0.002),
+    )
     provider.score(requests_for(texts(15)))
     assert provider.usage.extra["retries"] == 2 and provider.usage.fallbacks == 15
     assert provider.usage.requests == 3 + 2  # one attempt per batch, plus the two retries the budget allowed
@@ -275,9 +303,14 @@ def closed_port() -> int:
 
 
 def test_connection_errors_are_retried_then_fall_back() -> None:
-    provider = OpenAICompatibleProvider("gpt-4o-mini", api_key=OPENAI_API_KEY,
-                                        base_url=f"http://127.0.0.1:{closed_port()}/v1",
-                                        retry=FAST, timeout=2.0, fallback=TinyOffline())
+    provider = OpenAICompatibleProvider(
+        "gpt-4o-mini",
+        api_key=OPENAI_API_KEY,
+        base_url=f"http://127.0.0.1:{closed_port()}/v1",
+        retry=FAST,
+        timeout=2.0,
+        fallback=TinyOffline(),
+    )
     results = provider.score(requests_for(texts(3)))
     assert {r.provider for r in results} == {"offline"}
     assert provider.usage.requests == FAST.max_attempts
@@ -291,8 +324,9 @@ def test_a_rejected_request_falls_back_for_that_batch_only(llm_sandbox: SandboxP
 
 
 def test_a_wrong_base_url_is_a_configuration_error(llm_sandbox: SandboxProcess) -> None:
-    provider = OpenAICompatibleProvider("gpt-4o-mini", api_key=OPENAI_API_KEY, base_url=f"{llm_sandbox.url}/nope/v1",
-                                        retry=FAST, fallback=TinyOffline())
+    provider = OpenAICompatibleProvider(
+        "gpt-4o-mini", api_key=OPENAI_API_KEY, base_url=f"{llm_sandbox.url}/nope/v1", retry=FAST, fallback=TinyOffline()
+    )
     with pytest.raises(ConfigurationError, match="base URL"):
         provider.score(requests_for(texts(3)))
 
@@ -301,8 +335,14 @@ def test_a_wrong_base_url_is_a_configuration_error(llm_sandbox: SandboxProcess) 
 def test_malformed_answers_at_30_percent_are_retried(llm_sandbox: SandboxProcess, vendor: str) -> None:
     """Seeded, one worker: deterministic. Every id gets exactly one valid LLM result."""
     llm_sandbox.admin(vendor, "configure", malformed_rate=0.3, seed=3)
-    provider = make(vendor, llm_sandbox, batch_size=6, max_workers=1, max_output_attempts=6,
-                    retry=RetryPolicy(max_attempts=8, base_delay=0.001, max_delay=0.002))
+    provider = make(
+        vendor,
+        llm_sandbox,
+        batch_size=6,
+        max_workers=1,
+        max_output_attempts=6,
+        retry=RetryPolicy(max_attempts=8, base_delay=0.001, max_delay=0.002),
+    )
     batch = requests_for(texts(60))
     results = provider.score(batch)
     assert [r.id for r in results] == [r.id for r in batch]
@@ -396,12 +436,17 @@ def test_request_bodies_hold_exactly_the_given_texts(llm_sandbox: SandboxProcess
     """Only the (already redacted) texts and positional ids leave: not the caller's ids, which may
     carry PII, nor language hints or anything else."""
     given = ["Call me on [PHONE] or write to [EMAIL], the refund is late", "شكراً [NAME]، تم الحل"]
-    batch = [SentimentRequest("customer-jane.doe@example.com-1", given[0], "en", None),
-             SentimentRequest("+966 55 123 4567", given[1], "ar", "gulf")]
+    batch = [
+        SentimentRequest("customer-jane.doe@example.com-1", given[0], "en", None),
+        SentimentRequest("+966 55 123 4567", given[1], "ar", "gulf"),
+    ]
     make(vendor, llm_sandbox).score(batch)
     [body] = llm_sandbox.admin(vendor, "last_requests")
-    expected_keys = ({"model", "messages", "temperature", "response_format"} if vendor == "openai"
-                     else {"model", "max_tokens", "system", "messages"})
+    expected_keys = (
+        {"model", "messages", "temperature", "response_format"}
+        if vendor == "openai"
+        else {"model", "max_tokens", "system", "messages"}
+    )
     assert set(body) == expected_keys
     user = [m for m in body["messages"] if m["role"] == "user"]
     assert len(user) == 1
@@ -416,9 +461,9 @@ WRONG_KEYS = {"openai": "sk-live-WRONG-0f9e8d7c6b5a4f3e2d1c", "anthropic": "sk-a
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_api_key_never_appears_in_errors_or_logs(llm_sandbox: SandboxProcess, vendor: str,
-                                                 caplog: pytest.LogCaptureFixture,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_api_key_never_appears_in_errors_or_logs(
+    llm_sandbox: SandboxProcess, vendor: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The sandbox's 401 echoes the whole key; it must not survive into our error, its traceback,
     any log record (SDK and httpx debug logs included) or the console."""
     key = WRONG_KEYS[vendor]
@@ -432,8 +477,7 @@ def test_api_key_never_appears_in_errors_or_logs(llm_sandbox: SandboxProcess, ve
     assert "***" in message  # the echoed key, masked
     rendered = "".join(traceback.format_exception(caught.value))
     captured = capsys.readouterr()
-    for where in (message, rendered, caplog.text, captured.out, captured.err,
-                  *(str(r.args) for r in caplog.records)):
+    for where in (message, rendered, caplog.text, captured.out, captured.err, *(str(r.args) for r in caplog.records)):
         assert key not in where
         assert key[8:] not in where
 
@@ -445,8 +489,13 @@ def test_bedrock_builds_a_bedrock_client_without_sdk_retries() -> None:
     """boto3 is a project dependency (dagster-aws), so the Bedrock platform is always constructible."""
     import anthropic
 
-    provider = AnthropicProvider("anthropic.claude-3-5-haiku-20241022-v1:0", platform="bedrock",
-                                 aws_region="eu-west-1", aws_access_key="AKIA" + "X" * 16, aws_secret_key="s" * 40)
+    provider = AnthropicProvider(
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        platform="bedrock",
+        aws_region="eu-west-1",
+        aws_access_key="AKIA" + "X" * 16,
+        aws_secret_key="s" * 40,
+    )
     assert provider.name == "anthropic_bedrock"
     assert isinstance(provider._client, anthropic.AnthropicBedrock) and provider._client.max_retries == 0
 
@@ -455,8 +504,9 @@ def test_vertex_builds_a_vertex_client_without_sdk_retries() -> None:
     """google-auth ships with the project (dagster-gcp), so the Vertex platform is always constructible."""
     import anthropic
 
-    provider = AnthropicProvider("claude-haiku-4-5@20251001", platform="vertex", vertex_region="europe-west1",
-                                 vertex_project_id="p")
+    provider = AnthropicProvider(
+        "claude-haiku-4-5@20251001", platform="vertex", vertex_region="europe-west1", vertex_project_id="p"
+    )
     assert provider.name == "anthropic_vertex"
     assert isinstance(provider._client, anthropic.AnthropicVertex) and provider._client.max_retries == 0
 
@@ -466,8 +516,9 @@ def test_vertex_without_google_auth_is_a_clear_error(monkeypatch: pytest.MonkeyP
     error naming the extra to install, not an ImportError from inside the SDK."""
     monkeypatch.setitem(sys.modules, "google.auth", None)
     with pytest.raises(ConfigurationError, match=r"google.auth package: pip install 'anthropic\[vertex\]'"):
-        AnthropicProvider("claude-haiku-4-5@20251001", platform="vertex", vertex_region="europe-west1",
-                          vertex_project_id="p")
+        AnthropicProvider(
+            "claude-haiku-4-5@20251001", platform="vertex", vertex_region="europe-west1", vertex_project_id="p"
+        )
 
 
 def test_azure_needs_an_api_version_and_builds_an_azure_client() -> None:
@@ -475,7 +526,8 @@ def test_azure_needs_an_api_version_and_builds_an_azure_client() -> None:
 
     with pytest.raises(ConfigurationError, match="api_version"):
         OpenAICompatibleProvider("my-deployment", api_key="k" * 20, azure_endpoint="https://x.openai.azure.com")
-    provider = OpenAICompatibleProvider("my-deployment", api_key="k" * 20, azure_endpoint="https://x.openai.azure.com",
-                                        api_version="2024-10-21")
+    provider = OpenAICompatibleProvider(
+        "my-deployment", api_key="k" * 20, azure_endpoint="https://x.openai.azure.com", api_version="2024-10-21"
+    )
     assert provider.name == "azure_openai"
     assert isinstance(provider._client, openai.AzureOpenAI) and provider._client.max_retries == 0

@@ -8,12 +8,11 @@ data file fails, it does not skip.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
-import hashlib
 import json
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from integration_pipelines.lib.text.preprocess import preprocess
 from integration_pipelines.lib.text.sentiment import train as training
+from integration_pipelines.lib.text.sentiment import train_corpora
 from integration_pipelines.lib.text.sentiment.arabic_model import (
     ARTIFACT_DIR,
     DEFAULT_NORMALIZER,
@@ -32,10 +33,8 @@ from integration_pipelines.lib.text.sentiment.arabic_model import (
     load_default_model,
     resolve_normalizer,
 )
-from integration_pipelines.lib.text.preprocess import preprocess
 from integration_pipelines.lib.text.sentiment.base import LABELS, SentimentRequest
 from integration_pipelines.lib.text.sentiment.datasets import DATASETS_DIR
-from integration_pipelines.lib.text.sentiment import train_corpora
 from integration_pipelines.lib.text.sentiment.offline import OfflineSentimentProvider
 from integration_pipelines.lib.text.sentiment.validate import CONFIG
 
@@ -73,8 +72,13 @@ def _rows(counts, i: int) -> Counter:
 
 
 def test_artifact_is_small_numpy_only_and_documented() -> None:
-    files = ["arabic_sentiment.npz", "arabic_sentiment.json", "arabic_lexicon.json", "emoji_sentiment.json",
-             "MODEL_CARD.md"]
+    files = [
+        "arabic_sentiment.npz",
+        "arabic_sentiment.json",
+        "arabic_lexicon.json",
+        "emoji_sentiment.json",
+        "MODEL_CARD.md",
+    ]
     assert sum((ARTIFACT_DIR / f).stat().st_size for f in files) < 3_000_000
     with np.load(ARTIFACT_DIR / "arabic_sentiment.npz", allow_pickle=False) as z:
         assert z["coef"].dtype == np.float16 and z["idf"].dtype == np.float16
@@ -104,8 +108,13 @@ def test_model_card_tables_are_the_validation_results() -> None:
     results = json.loads((ARTIFACT_DIR / "validation.json").read_text())
     card = (ARTIFACT_DIR / "MODEL_CARD.md").read_text()
     runs = {(r["name"], r["model"]): r["result"] for r in results["runs"]}
-    for name in ("arsarcasm_v2", "afrisenti_maghrebi", "atsad_arabic_tweets", "arsarcasm_v2_heldout",
-                 "goemotions_sentiment_test"):
+    for name in (
+        "arsarcasm_v2",
+        "afrisenti_maghrebi",
+        "atsad_arabic_tweets",
+        "arsarcasm_v2_heldout",
+        "goemotions_sentiment_test",
+    ):
         ours = runs[(name, "ours")]
         assert f"| {ours['n']} | {ours['macro_f1']:.3f} / {ours['f_pn']:.3f} |" in card
     assert results["recipe"] == _meta()["training"]["hyperparameters"]
@@ -120,7 +129,9 @@ def test_lexicon_baseline_in_the_card_recomputes() -> None:
     _, held = validate.heldout_split(corpus)
     pred = validate.predict_lexicon([corpus.texts[i] for i in held])
     results = json.loads((ARTIFACT_DIR / "validation.json").read_text())
-    (recorded,) = [r["result"] for r in results["runs"] if (r["name"], r["model"]) == ("arsarcasm_v2_heldout", "lexicon")]
+    (recorded,) = [
+        r["result"] for r in results["runs"] if (r["name"], r["model"]) == ("arsarcasm_v2_heldout", "lexicon")
+    ]
     assert recorded["n"] == len(held)
     assert validate.evaluate(corpus.y[held], pred, {})["macro_f1"] == recorded["macro_f1"]
 
@@ -225,8 +236,20 @@ def test_training_on_a_subsample_is_deterministic(tmp_path: Path) -> None:
     runs = []
     for name in ("a", "b"):
         out = tmp_path / name
-        args = ["--data", str(DATA), "--out", str(out), "--limit", "1500", "--params", params,
-                "--char-bits", "12", "--word-bits", "11"]  # small hash space: lbfgs cost scales with it
+        args = [
+            "--data",
+            str(DATA),
+            "--out",
+            str(out),
+            "--limit",
+            "1500",
+            "--params",
+            params,
+            "--char-bits",
+            "12",
+            "--word-bits",
+            "11",
+        ]  # small hash space: lbfgs cost scales with it
         assert training.main(args) == 0
         with np.load(out / "arabic_sentiment.npz") as z:
             runs.append(({k: z[k] for k in z.files}, (out / "arabic_sentiment.json").read_text()))
@@ -254,8 +277,18 @@ def test_corpora_training_on_a_subsample_is_deterministic(tmp_path: Path) -> Non
     runs = []
     for name in ("a", "b"):
         out = tmp_path / name
-        args = ["--out", str(out), "--limit", "3000", "--char-bits", "12", "--word-bits", "11",
-                "--validation", str(ARTIFACT_DIR / "validation.json")]
+        args = [
+            "--out",
+            str(out),
+            "--limit",
+            "3000",
+            "--char-bits",
+            "12",
+            "--word-bits",
+            "11",
+            "--validation",
+            str(ARTIFACT_DIR / "validation.json"),
+        ]
         assert train_corpora.main(args) == 0
         with np.load(out / "arabic_sentiment.npz") as z:
             runs.append(({k: z[k] for k in z.files}, (out / "arabic_sentiment.json").read_text()))
@@ -273,8 +306,9 @@ def test_retraining_reproduces_the_shipped_artifact(tmp_path: Path) -> None:
         np.testing.assert_allclose(new["coef"].astype(np.float32), old["coef"].astype(np.float32), atol=2e-3)
         np.testing.assert_allclose(new["intercept"], old["intercept"], atol=2e-3)
     fresh = json.loads((tmp_path / "arabic_sentiment.json").read_text())
-    np.testing.assert_allclose([p["proba"] for p in fresh["probes"]], [p["proba"] for p in _meta()["probes"]],
-                               atol=2e-3)
+    np.testing.assert_allclose(
+        [p["proba"] for p in fresh["probes"]], [p["proba"] for p in _meta()["probes"]], atol=2e-3
+    )
 
 
 # --- provider --------------------------------------------------------------------------------------------------
@@ -307,11 +341,13 @@ def test_clear_arabic_customer_messages(provider: OfflineSentimentProvider) -> N
 
 
 def test_english_is_scored_by_the_model_with_vaders_reading_as_a_feature(provider: OfflineSentimentProvider) -> None:
-    good, bad, plain = provider.score([
-        SentimentRequest("1", "The delivery was great, thanks!", "en"),
-        SentimentRequest("2", "Terrible service, still no refund", "en"),
-        SentimentRequest("3", "Where is my order?", "en"),
-    ])
+    good, bad, plain = provider.score(
+        [
+            SentimentRequest("1", "The delivery was great, thanks!", "en"),
+            SentimentRequest("2", "Terrible service, still no refund", "en"),
+            SentimentRequest("3", "Where is my order?", "en"),
+        ]
+    )
     assert (good.label, bad.label, plain.label) == ("positive", "negative", "neutral")
     assert good.score > 0 and bad.score < 0 and plain.score == 0.0
     assert good.model == _meta()["model_version"]
@@ -351,26 +387,37 @@ def test_english_complaints_are_called_positive_no_more_often_than_by_vader(fixt
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
-@pytest.mark.xfail(strict=True, reason="goal not met: on hand-written complaints the model is not VADER + .05 "
-                                       "macro-F1 (complaints without sentiment words come out neutral; MODEL_CARD)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="goal not met: on hand-written complaints the model is not VADER + .05 "
+    "macro-F1 (complaints without sentiment words come out neutral; MODEL_CARD)",
+)
 def test_english_customer_messages_beat_plain_vader_by_five_points(fixture: str) -> None:
     gold, ours, plain = _fixture(fixture)
     assert _macro_f1(gold, ours) >= _macro_f1(gold, plain) + 0.05
 
 
-@pytest.mark.parametrize("text", ["شكرا على لا شيء", "يا سلام على الخدمة الرائعة، ثلاث ساعات انتظار 👏",
-                                  "Thanks for nothing, three hours on hold again."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "شكرا على لا شيء",
+        "يا سلام على الخدمة الرائعة، ثلاث ساعات انتظار 👏",
+        "Thanks for nothing, three hours on hold again.",
+    ],
+)
 def test_sarcastic_praise_of_a_complaint_is_not_positive(provider: OfflineSentimentProvider, text: str) -> None:
     (result,) = provider.score([SentimentRequest("s", text, preprocess(text).language)])
     assert result.label != "positive"
 
 
 def test_code_switched_and_arabizi_text(provider: OfflineSentimentProvider) -> None:
-    bad, good, arabizi = provider.score([
-        SentimentRequest("1", "الخدمة very bad", "mixed"),
-        SentimentRequest("2", "thank you الخدمة ممتازة", "mixed"),
-        SentimentRequest("3", "7elw awi tslamo", "arabizi"),
-    ])
+    bad, good, arabizi = provider.score(
+        [
+            SentimentRequest("1", "الخدمة very bad", "mixed"),
+            SentimentRequest("2", "thank you الخدمة ممتازة", "mixed"),
+            SentimentRequest("3", "7elw awi tslamo", "arabizi"),
+        ]
+    )
     assert (bad.label, good.label) == ("negative", "positive")
     # Arabizi is read from AfriSenti's Moroccan rows; this Egyptian praise came out positive under the old
     # transliteration + VADER path and is neutral now (known regression, see MODEL_CARD limits)
@@ -385,8 +432,15 @@ def test_empty_and_whitespace_are_neutral_with_confidence(provider: OfflineSenti
 
 def test_batch_order_and_per_row_results_do_not_depend_on_batching() -> None:
     provider = OfflineSentimentProvider()
-    texts = [("الخدمة ممتازة", "ar"), ("awful", "en"), ("", "ar"), ("متى يوصل الطلب؟", "unknown"),
-             ("الخدمة very bad", "mixed"), ("great", "unknown"), ("للأسف متأخر", "ar")]
+    texts = [
+        ("الخدمة ممتازة", "ar"),
+        ("awful", "en"),
+        ("", "ar"),
+        ("متى يوصل الطلب؟", "unknown"),
+        ("الخدمة very bad", "mixed"),
+        ("great", "unknown"),
+        ("للأسف متأخر", "ar"),
+    ]
     batch = [SentimentRequest(f"id-{i}", t, lang) for i, (t, lang) in enumerate(reversed(texts))]
     together = provider.score(batch)
     assert [r.id for r in together] == [r.id for r in batch]

@@ -66,8 +66,10 @@ class Inbox:
         if self._sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         # one compiled statement for every add: compiling per call costs more than the commit
-        self._insert = (sqlite.insert if self._sqlite else postgresql.insert)(EVENTS).on_conflict_do_nothing(
-            index_elements=["vendor", "event_key"]
+        self._insert = (
+            (sqlite.insert if self._sqlite else postgresql.insert)(EVENTS)
+            .on_conflict_do_nothing(index_elements=["vendor", "event_key"])
+            .returning(EVENTS.c.vendor, EVENTS.c.event_key)
         )
         self._write_lock = threading.Lock()  # SQLite has one writer; queue here rather than on its busy timeout
         metadata.create_all(self.engine)
@@ -85,25 +87,32 @@ class Inbox:
         """Several deliveries in one transaction (one commit, however many requests wait on it); returns
         the new events per delivery. All or nothing: a failure stores none of them."""
         received = now or datetime.now(UTC)
-        counts = []
-        with self._write_lock, self.engine.begin() as con:
-            for vendor, events in batches:
-                counts.append(
-                    sum(
-                        con.execute(
-                            self._insert,
-                            {
-                                "vendor": vendor,
-                                "event_key": e.key,
-                                "topic": e.topic,
-                                "occurred_at": e.occurred_at,
-                                "received_at": received,
-                                "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
-                            },
-                        ).rowcount
-                        for e in events
-                    )
+        rows, owners = [], []
+        for index, (vendor, events) in enumerate(batches):
+            for e in events:
+                payload = json.dumps(e.payload, ensure_ascii=False, sort_keys=True)
+                rows.append(
+                    {
+                        "vendor": vendor,
+                        "event_key": e.key,
+                        "topic": e.topic,
+                        "occurred_at": e.occurred_at,
+                        "received_at": received,
+                        "payload": payload,
+                    }
                 )
+                owners.append(index)
+        counts = [0] * len(batches)
+        if not rows:
+            return counts
+        with self._write_lock, self.engine.begin() as con:
+            # one multi-row statement; RETURNING names the rows that were new (a redelivery returns nothing)
+            new = {(r.vendor, r.event_key) for r in con.execute(self._insert, rows)}
+        first_owner: dict[tuple[str, str], int] = {}
+        for row, owner in zip(rows, owners, strict=True):
+            first_owner.setdefault((row["vendor"], row["event_key"]), owner)
+        for key in new:
+            counts[first_owner[key]] += 1
         return counts
 
     def after(self, vendor: str, after_id: int, limit: int = 10_000) -> list[StoredEvent]:

@@ -48,7 +48,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from integration_pipelines.lib.webhooks.inbox import Inbox
-    from integration_pipelines.lib.webhooks.settings import inbox_url
+    from integration_pipelines.lib.webhooks.resource import inbox_url
 
     inbox = Inbox(args.inbox_url or inbox_url())
     if args.action == "prune":

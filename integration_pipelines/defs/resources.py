@@ -21,8 +21,7 @@ from integration_pipelines.lib.environment import get_environment, local_home, s
 from integration_pipelines.lib.lake import LakeResource
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
-from integration_pipelines.lib.webhooks.resource import WebhookInboxResource
-from integration_pipelines.lib.webhooks.settings import INBOX_URL_VAR, inbox_url
+from integration_pipelines.lib.webhooks.resource import INBOX_URL_VAR, WebhookInboxResource, inbox_url
 from integration_pipelines.sources.base import Source
 
 

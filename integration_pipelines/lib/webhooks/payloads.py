@@ -9,6 +9,9 @@ from typing import Any
 
 from integration_pipelines.lib.webhooks.events import Rejected
 
+# The answer for vendors that only need a 2xx (Zendesk, HubSpot, Intercom); Salesforce needs its SOAP Ack.
+JSON_ACK: tuple[bytes, str] = (b'{"status":"stored"}', "application/json")
+
 
 def json_body(body: bytes) -> Any:
     try:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from integration_pipelines.lib.environment import local_home
 from integration_pipelines.lib.webhooks.inbox import Inbox
+
+INBOX_URL_VAR = "WEBHOOK_INBOX_URL"
+
+
+def inbox_url() -> str:
+    """``WEBHOOK_INBOX_URL`` (e.g. ``postgresql+psycopg2://user:pass@host/db``), else a SQLite file in
+    ``INTEGRATION_PIPELINES_HOME``, which the receiver and Dagster share on one machine."""
+    return os.environ.get(INBOX_URL_VAR) or f"sqlite:///{local_home() / 'webhook_inbox.sqlite'}"
 
 
 class WebhookInboxResource(dg.ConfigurableResource):

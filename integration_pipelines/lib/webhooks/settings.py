@@ -5,18 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from integration_pipelines.lib.environment import local_home
 from integration_pipelines.lib.webhooks.events import WebhookHandler
 from integration_pipelines.lib.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, ReceiverSettings
 from integration_pipelines.lib.webhooks.signatures import secrets_from_environment
-
-INBOX_URL_VAR = "WEBHOOK_INBOX_URL"
-
-
-def inbox_url() -> str:
-    """``WEBHOOK_INBOX_URL`` (e.g. ``postgresql+psycopg2://user:pass@host/db``), else a SQLite file in
-    ``INTEGRATION_PIPELINES_HOME``, which the receiver and Dagster share on one machine."""
-    return os.environ.get(INBOX_URL_VAR) or f"sqlite:///{local_home() / 'webhook_inbox.sqlite'}"
 
 
 def _positive_int(name: str, default: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
-from integration_pipelines.lib.webhooks.payloads import epoch_time, json_body, require
+from integration_pipelines.lib.webhooks.payloads import JSON_ACK, epoch_time, json_body, require
 from integration_pipelines.lib.webhooks.signatures import b64, hmac_digest, require_fresh, require_signature
 from integration_pipelines.sources.hubspot import settings
 
@@ -100,7 +100,7 @@ class HubSpotWebhooks:
         return [Change(obj, record_id, event.occurred_at)]
 
     def acknowledge(self, events: Sequence[WebhookEvent]) -> tuple[bytes, str]:
-        return b'{"status":"stored"}', "application/json"
+        return JSON_ACK
 
 
 WEBHOOKS = HubSpotWebhooks()

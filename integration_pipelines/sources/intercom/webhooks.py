@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from integration_pipelines.lib.webhooks.events import Change, SignedRequest, WebhookEvent
-from integration_pipelines.lib.webhooks.payloads import epoch_time, json_body, require
+from integration_pipelines.lib.webhooks.payloads import JSON_ACK, epoch_time, json_body, require
 from integration_pipelines.lib.webhooks.signatures import require_signature
 from integration_pipelines.sources.intercom import settings
 
@@ -75,7 +75,7 @@ class IntercomWebhooks:
         return [Change(obj, record_id, event.occurred_at) for obj in objects]
 
     def acknowledge(self, events: Sequence[WebhookEvent]) -> tuple[bytes, str]:
-        return b'{"status":"stored"}', "application/json"
+        return JSON_ACK
 
 
 WEBHOOKS = IntercomWebhooks()

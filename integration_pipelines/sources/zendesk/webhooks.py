@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
-from integration_pipelines.lib.webhooks.payloads import iso_time, json_body, require
+from integration_pipelines.lib.webhooks.payloads import JSON_ACK, iso_time, json_body, require
 from integration_pipelines.lib.webhooks.signatures import b64, hmac_digest, require_fresh, require_signature
 from integration_pipelines.sources.zendesk import settings
 
@@ -94,7 +94,7 @@ class ZendeskWebhooks:
         return changes
 
     def acknowledge(self, events: Sequence[WebhookEvent]) -> tuple[bytes, str]:
-        return b'{"status":"stored"}', "application/json"
+        return JSON_ACK
 
 
 WEBHOOKS = ZendeskWebhooks()

@@ -56,8 +56,7 @@ webhooks: $(STAMP)
 	INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local $(BIN)/integration-pipelines webhooks serve --port 8900
 
 dev: $(STAMP)
-	@mkdir -p .local/dagster_home
-	@test -f .local/dagster_home/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .local/dagster_home/dagster.yaml
+	@$(BIN)/python -m integration_pipelines.local_instance .local/dagster_home >/dev/null
 	DAGSTER_HOME=$(CURDIR)/.local/dagster_home INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local \
 		$(BIN)/dagster dev -w workspace.yaml
 

@@ -20,6 +20,7 @@ from integration_pipelines.components.vendor_sync import vendor_components
 from integration_pipelines.lib.dbt.marts import last_days_of_sentiment, most_negative_customers
 from integration_pipelines.lib.dbt.project import DBT_GROUPS
 from integration_pipelines.lib.partitions import range_tags
+from integration_pipelines.local_instance import ensure_local_instance
 from vendor_sandbox.process import SandboxProcess
 
 SUMMED_METRICS = ("requests", "retries", "http_429s", "bytes_received", "rate_limit_wait_s")
@@ -38,10 +39,7 @@ def _client_pacing(rate_limits: str) -> dict[str, str]:
 
 def _configure_environment(home: Path, sandbox_url: str, rate_limits: str) -> Path:
     dagster_home = home / "dagster_home"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    instance_config = dagster_home / "dagster.yaml"
-    if not instance_config.exists():  # a local instance: SQLite storage in this folder
-        instance_config.write_text("telemetry:\n  enabled: false\n")
+    ensure_local_instance(dagster_home)  # SQLite storage in this folder, pools and run monitoring
     os.environ.update(
         {
             "INTEGRATION_PIPELINES_ENV": "local",

@@ -18,6 +18,7 @@ from integration_pipelines.lib.partitions import daily_partitions, days_in_windo
 from integration_pipelines.lib.records import arrow_schema, to_record_batch
 from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
+from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.lib.webhooks.inbox import StoredEvent
 from integration_pipelines.lib.webhooks.planning import tombstones
 from integration_pipelines.sources.base import Connector, Source, SourceObject
@@ -105,6 +106,7 @@ def build_ingest_assets(
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
         required_resource_keys={"duckdb", "lake"},
+        pool=WAREHOUSE_POOL,  # one writer per DuckDB file, across runs (lib/warehouses/pools.py)
     )
     def warehouse_assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         window = context.partition_time_window
@@ -126,6 +128,7 @@ def build_ingest_assets(
         ],
         can_subset=True,
         required_resource_keys={"duckdb"},
+        pool=WAREHOUSE_POOL,  # opens the file read-write too, so it waits its turn like a load
     )
     def warehouse_key_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         with context.resources.duckdb.get_connection() as con:

@@ -16,7 +16,7 @@ BQ_REQUIREMENTS := bqemulator==1.4.0 duckdb==1.5.5 duckdb-extension-spatial==1.5
 	pyarrow==26.0.1 numpy==2.4.6
 BQ_STAMP := $(BQ_VENV)/.installed-$(shell echo '$(BQ_REQUIREMENTS)' | sha256sum | cut -c1-16)
 
-.PHONY: demo test install bqemulator sandbox webhooks dev lint format lock bench
+.PHONY: demo test install bqemulator sandbox webhooks dev lint format lock bench soak
 
 install: $(STAMP)
 
@@ -62,6 +62,10 @@ dev: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Fault storms, kill -9, overlapping runs and hostile servers against real jobs (docs/reliability.md).
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak
 
 LINTED := integration_pipelines vendor_sandbox integration_pipelines_tests benchmarks
 

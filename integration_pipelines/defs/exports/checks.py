@@ -11,6 +11,7 @@ import dagster as dg
 
 from integration_pipelines.defs.exports.tables import export_tables, schema_prefix
 from integration_pipelines.defs.exports.targets import TARGETS
+from integration_pipelines.lib.warehouses.pools import export_pool
 
 CHECK_NAME = "primary_key_unique_not_null"
 
@@ -44,6 +45,8 @@ def build_export_checks(target: str) -> dg.AssetChecksDefinition:
         ],
         can_subset=True,
         required_resource_keys=set(spec.resource_keys),
+        # a DuckDB file takes one read-write connection at a time: wait for the export's turn
+        pool=export_pool(target) if target == "duckdb" else None,
     )
     def export_key_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         for key, table in tables.items():

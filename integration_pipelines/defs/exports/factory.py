@@ -17,9 +17,11 @@ import pyarrow as pa
 from integration_pipelines.defs.exports.changes import latest_materializations
 from integration_pipelines.defs.exports.tables import ExportTable, export_tables, schema_prefix
 from integration_pipelines.defs.exports.targets import TARGETS
+from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
 from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
 from integration_pipelines.lib.text.feedback import existing_tables
 from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, Exporter, TableSpec, quote_ident
+from integration_pipelines.lib.warehouses.pools import export_pool
 
 DEFAULT_CHUNK_ROWS = 100_000
 
@@ -48,6 +50,7 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
                 kinds={target},
                 deps=[table.upstream],
                 skippable=True,
+                automation_condition=AFTER_FAILED_RUN,
                 description=f"{table.source.qualified} in {target}: one current row per "
                 f"{', '.join(table.source.primary_key)}, deleted rows kept with is_deleted = true. "
                 f"A partition carries the rows whose {table.source.version_column} falls in that day.",
@@ -59,7 +62,7 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
         required_resource_keys={"duckdb", *spec.resource_keys},
-        pool=f"export_{target}",
+        pool=export_pool(target),
     )
     def export_assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         window = context.partition_time_window

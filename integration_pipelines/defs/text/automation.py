@@ -5,25 +5,39 @@ Dagster's ``eager`` condition would not do: it waits while *any* upstream partit
 day one vendor has not synced yet would block the others) and only looks at the latest day (a
 webhook about yesterday would not flow). This condition runs a day of the last week as soon as one
 of its upstream tables changed, once nothing upstream is still running.
+
+The same sensor carries the exports' ``AFTER_FAILED_RUN``: an export partition whose last run failed
+(typically a ``main_job`` that never reached it) is exported again once its own table has landed,
+in the same run as the feedback tables it reads. The nightly schedule stays their regular cadence.
 """
 
 from datetime import timedelta
 
 import dagster as dg
 
-FOLLOWS_SYNCS = (
+_RECENT_AND_IDLE = (
     dg.AutomationCondition.in_latest_time_window(lookback_delta=timedelta(days=7))
-    & dg.AutomationCondition.any_deps_updated().since_last_handled()
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
-).with_label("after an upstream sync")
+)
+
+FOLLOWS_SYNCS = (_RECENT_AND_IDLE & dg.AutomationCondition.any_deps_updated().since_last_handled()).with_label(
+    "after an upstream sync"
+)
+
+AFTER_FAILED_RUN = (
+    _RECENT_AND_IDLE
+    & dg.AutomationCondition.execution_failed()
+    & dg.AutomationCondition.any_deps_updated().since_last_handled()
+).with_label("its last run failed and its table has landed since")
 
 feedback_automation_sensor = dg.AutomationConditionSensorDefinition(
     "feedback_automation_sensor",
-    target=dg.AssetSelection.groups("feedback"),
+    target=dg.AssetSelection.groups("feedback", "exports"),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Rebuilds the feedback tables (and their sentiment) for the days a sync changed.",
+    description="Rebuilds the feedback tables (and their sentiment) for the days a sync changed, and "
+    "exports the tables a failed run could not reach once they have landed.",
 )
 
 

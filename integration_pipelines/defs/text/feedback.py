@@ -8,6 +8,7 @@ from integration_pipelines.defs.text.tables import feedback_key, store
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.feedback import feedback_rows
 from integration_pipelines.lib.text.preprocess import preprocess_many
+from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.sources import registry
 
 SOURCES = [query for source in registry.sources().values() for query in source.feedback]
@@ -24,6 +25,7 @@ UPSTREAM = [dg.AssetKey(["warehouse", *table.split(".")]) for source in SOURCES 
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
     automation_condition=FOLLOWS_SYNCS,
+    pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )
 def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """One row per customer-visible message (public comments, conversation parts, case comments,

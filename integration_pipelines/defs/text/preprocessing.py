@@ -9,6 +9,7 @@ from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, read_window, store
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.preprocess import preprocess_many
+from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 
 PII_TYPES = ("email", "phone", "card", "iban")
 CARRIED = (
@@ -33,6 +34,7 @@ CARRIED = (
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
     automation_condition=FOLLOWS_SYNCS,
+    pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )
 def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Arabic/English normalisation (diacritics, tatweel, letter variants, digits, elongation), language,

@@ -9,6 +9,7 @@ from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, read_window, store
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.sentiment.base import SentimentRequest
+from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 
 CARRIED = (
     "source",
@@ -33,6 +34,7 @@ CARRIED = (
     required_resource_keys={"duckdb", "lake", "sentiment"},
     kinds={"duckdb"},
     automation_condition=FOLLOWS_SYNCS,
+    pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )
 def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """negative / neutral / positive with a score in [-1, 1] and a confidence, per customer message,

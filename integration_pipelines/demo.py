@@ -17,10 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from integration_pipelines.components.vendor_sync import vendor_components
+from integration_pipelines.defs.automation.catch_up import CatchUp, baseline, run_requested
 from integration_pipelines.lib.dbt.marts import last_days_of_sentiment, most_negative_customers
 from integration_pipelines.lib.dbt.project import DBT_GROUPS
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.local_instance import ensure_local_instance
+from integration_pipelines.stale_runs import fail_orphaned_runs
 from vendor_sandbox.process import SandboxProcess
 
 SUMMED_METRICS = ("requests", "retries", "http_429s", "bytes_received", "rate_limit_wait_s")
@@ -68,7 +70,8 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
 
         from integration_pipelines.definitions import defs
 
-        job = defs().resolve_job_def("main_job")
+        definitions = defs()
+        job = definitions.resolve_job_def("main_job")
         print(
             f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path}, then "
             "building the feedback tables with sentiment, exporting them and building the dbt marts (progress "
@@ -82,25 +85,56 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
                 "(--rate-limits off skips the waits).",
                 flush=True,
             )
-        # dagster-dbt echoes every line of dbt's log to stdout; it goes to a file so the progress stays readable
-        with (
-            dg.DagsterInstance.get() as instance,
-            open(home_path / "dbt.log", "w") as dbt_log,
-            contextlib.redirect_stdout(dbt_log),
-        ):
-            result = job.execute_in_process(
-                instance=instance,
-                tags=range_tags(first.isoformat(), last.isoformat()),
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                raise_on_error=False,
+        run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        with dg.DagsterInstance.get() as instance:
+            _fail_orphaned_runs(instance)
+            cursor = baseline(definitions, instance)
+            # dagster-dbt echoes every line of dbt's log to stdout; it goes to a file so the progress stays readable
+            with open(home_path / "dbt.log", "w") as dbt_log, contextlib.redirect_stdout(dbt_log):
+                result = job.execute_in_process(
+                    instance=instance,
+                    tags=range_tags(first.isoformat(), last.isoformat()),
+                    run_config=run_config,
+                    raise_on_error=False,
+                )
+            # no daemon here: run what the feedback_automation_sensor would (after a failed source,
+            # the other sources' feedback rows and exports)
+            caught_up = (
+                run_requested(definitions, instance, cursor, run_config=run_config) if not result.success else None
             )
         elapsed = time.perf_counter() - started
         served = sandbox.stats()
     _print_summary(result, elapsed, served, home_path, dagster_home, seed, conversations)
-    if result.success:
+    if caught_up is not None:
+        _print_catch_up(caught_up)
+    if result.success or (caught_up is not None and caught_up.runs and caught_up.success):
         _print_sentiment(home_path / "warehouse.duckdb")
+    if result.success:
         _print_marts(home_path / "export.duckdb")
     return 0 if result.success else 1
+
+
+def _fail_orphaned_runs(instance) -> None:
+    """A demo killed earlier left its run STARTED holding a pool slot (pools take one step): without
+    this the new run would wait for that slot forever."""
+    orphaned = fail_orphaned_runs(instance)
+    if orphaned:
+        print(
+            f"Marked {len(orphaned)} run(s) whose process is gone (a demo killed earlier?) as failed and "
+            f"freed their pool slots: {', '.join(orphaned)}",
+            flush=True,
+        )
+
+
+def _print_catch_up(caught_up: CatchUp) -> None:
+    """What ran after a failed main_job, as the automation sensor would have run it."""
+    if not caught_up.runs:
+        print("\nNothing could be built from the sources that did land.")
+        return
+    print("\nmain_job failed; the automation conditions then ran what the other sources made ready:")
+    for partition, keys, run in caught_up.runs:
+        status = "succeeded" if run.success else "FAILED"
+        print(f"  {partition}: {len(keys)} assets ({', '.join(sorted({k.path[0] for k in keys}))}) {status}")
 
 
 def _print_sentiment(duckdb_path: Path) -> None:

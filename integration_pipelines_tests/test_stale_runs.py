@@ -1,0 +1,85 @@
+"""A run killed with SIGKILL on the local instance no longer blocks the next one: its pool slot (pools
+are limited to one step) comes back when the demo starts, and the run is marked failed.
+
+Real parts: a temp DAGSTER_HOME with the local instance config, runs executed in-process by separate
+Python processes (as the demo does), a real SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
+from integration_pipelines.local_instance import ensure_local_instance
+from integration_pipelines.stale_runs import fail_orphaned_runs, run_pid
+
+RUN = textwrap.dedent(
+    """
+    import sys, time
+    import dagster as dg
+
+    @dg.asset(pool="duckdb_warehouse")
+    def load() -> None:
+        print("holding the pool", flush=True)
+        time.sleep(float(sys.argv[1]))
+
+    job = dg.Definitions(assets=[load], jobs=[dg.define_asset_job("load_job", [load])]).resolve_job_def("load_job")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    print("success" if result.success else "failed", flush=True)
+    """
+)
+
+
+def _start(script: Path, env: dict[str, str], seconds: float) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(script), str(seconds)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_killed_run_gives_its_pool_slot_back(tmp_path: Path) -> None:
+    home = tmp_path / "dagster_home"
+    ensure_local_instance(home)
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    script = tmp_path / "run.py"
+    script.write_text(RUN)
+
+    first = _start(script, env, 600)
+    assert first.stdout.readline().strip() == "holding the pool"  # the step runs: the slot is claimed
+    live = dg.DagsterInstance.from_config(str(home))
+    assert fail_orphaned_runs(live) == []  # a run whose process is alive is never touched
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    instance = dg.DagsterInstance.from_config(str(home))
+    [killed] = instance.get_run_records()
+    assert killed.dagster_run.status == dg.DagsterRunStatus.STARTED  # nobody noticed
+    assert run_pid(instance, killed.dagster_run.run_id) == first.pid
+    assert len(instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots) == 1
+
+    assert fail_orphaned_runs(instance) == [killed.dagster_run.run_id]  # what the demo does first
+    assert instance.get_run_by_id(killed.dagster_run.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots == []
+
+    began = time.monotonic()
+    second = _start(script, env, 0)
+    try:
+        out, _ = second.communicate(timeout=60)  # without the cleanup it waits for the slot forever
+    finally:
+        second.kill()
+    assert out.split() == ["holding", "the", "pool", "success"]
+    assert time.monotonic() - began < 60
+    assert fail_orphaned_runs(instance) == []  # a finished run and nothing else: nothing to do

@@ -46,12 +46,20 @@ class ExportStream:
 
     def upsert(self, ts: int, rid: int, record: dict) -> None:
         """Put ``record`` at (ts, rid), dropping the record's earlier position if it had one."""
+        self.upsert_body(ts, rid, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def upsert_body(self, ts: int, rid: int, body: bytes) -> None:
+        """``upsert`` of an already serialised record: the bytes are served as they are, even when
+        they are not valid JSON text (``poison.py`` serves broken records this way)."""
+        self.remove(rid)
+        at = bisect.bisect_right(self._keys, (ts, rid))
+        self._keys.insert(at, (ts, rid))
+        self._bodies.insert(at, body)
+
+    def remove(self, rid: int) -> None:
         old = next((i for i, key in enumerate(self._keys) if key[1] == rid), None)
         if old is not None:
             del self._keys[old], self._bodies[old]
-        at = bisect.bisect_right(self._keys, (ts, rid))
-        self._keys.insert(at, (ts, rid))
-        self._bodies.insert(at, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
 
     def _horizon(self) -> int:
         """Index past the last record old enough to be exported now."""

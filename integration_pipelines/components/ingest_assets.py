@@ -4,6 +4,7 @@ raw: pulls the partition window page by page into the lake (one client per run, 
 budget and one connection pool are shared by all objects of the vendor).
 warehouse: upserts the window's lake files, day by day, into the configured warehouse, keeping one
 current row per key. Split in two so a failed load never re-pulls, and a re-pull never half-loads.
+Records that break the contract go to the quarantine instead of failing either (``quarantine.py``).
 """
 
 from collections.abc import Iterator, Sequence
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import pyarrow.compute as pc
 
+from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
@@ -137,7 +139,7 @@ def build_ingest_assets(
                 if check_key in context.selected_asset_check_keys:
                     yield _check_keys(con, table_spec(system, obj), key)
 
-    return [raw_assets, warehouse_assets, warehouse_key_checks]
+    return [raw_assets, warehouse_assets, warehouse_key_checks, build_quarantine_checks(system, by_wh_key)]
 
 
 def _check_keys(con, spec: TableSpec, key: dg.AssetKey) -> dg.AssetCheckResult:
@@ -177,7 +179,8 @@ def _pull(
     deleted: list[dict],
 ) -> dg.MaterializeResult:
     """Stream one object's pages for [start, end) into the lake, then the deletions only webhooks
-    announced (as rows with is_deleted = true); metadata counts this object only."""
+    announced (as rows with is_deleted = true); metadata counts this object only. Records the
+    connector set aside go to the lake's quarantine, published with the pull's files."""
     client.api.metrics = RequestMetrics()
     connector_stats = getattr(client, "stats", None)  # e.g. HubSpot's window splits; counts per object
     if connector_stats is not None:
@@ -185,10 +188,13 @@ def _pull(
     # connectors whose fields are discovered per run (Salesforce describe) say so through columns()
     columns = client.columns(obj) if hasattr(client, "columns") else obj.columns
     writer = lake.writer(key.path, arrow_schema(columns), context.run.run_id, obj.version_column)
-    rows = deletes = pages = 0
+    held = PullQuarantine(lake, system, obj.name, context.run.run_id, start, end)
+    rows = deletes = pages = repaired = 0
     try:
         for page in client.pages(obj, start, end):
             writer.write(page.batch)
+            held.add(page.rejects)
+            repaired += page.repaired
             pages += 1
             rows += page.batch.num_rows
             if page.batch.num_rows:
@@ -201,14 +207,24 @@ def _pull(
             deletes += int(pc.sum(batch.column("is_deleted")).as_py() or 0)
             context.log.info(f"{system}/{obj.name}: {batch.num_rows} deletion(s) from webhooks")
         files = writer.commit()
+        held.commit()
     except BaseException:
         writer.abort()
+        held.abort()
         raise
+    if held.count or repaired:
+        context.log.warning(
+            f"{system}/{obj.name}: {held.count} record(s) quarantined {held.reasons}, "
+            f"{repaired} with text repaired to U+FFFD"
+        )
     quota = client.api.quota_remaining()
     metadata = {
         "rows": rows,
         "deletes": deletes,
         "webhook_deletions": len(deleted),
+        "quarantined": held.count,
+        **{f"quarantined_{reason}": n for reason, n in sorted(held.reasons.items())},
+        "repaired_text": repaired,
         "pages": pages,
         "files": len(files),
         "bytes_written": writer.bytes_written,
@@ -232,17 +248,22 @@ def _load(
     start: datetime,
     end: datetime,
 ) -> dg.MaterializeResult:
-    """Upsert the window's lake files one day at a time, so memory holds one day of one object."""
+    """Upsert the window's lake files one day at a time, so memory holds one day of one object.
+
+    Rows the table refuses (null key or version) and the pull's rejects of the day go to
+    ``quarantine.records`` instead: a lake file is never rewritten, so one bad row must not fail
+    every later load of its day."""
     spec = table_spec(system, obj)
     schema = arrow_schema(obj.columns)  # the static core; files may carry more (discovered) columns
-    rows_in = inserted = matched = files_read = 0
+    rows_in = inserted = matched = files_read = quarantined = 0
     result = None
     for day in days_in_window(start, end):
         files = lake.files(raw_key(system, obj).path, [day])
+        data, diverted = divert(lake, exporter.connect, spec, system, obj, day, lake.read(files), context.run.run_id)
+        quarantined += diverted
         if not files:
             continue
         files_read += len(files)
-        data = lake.read(files)
         result = exporter.upsert(spec, data)
         rows_in += result.rows_in
         inserted += result.inserted
@@ -255,6 +276,7 @@ def _load(
         "inserted": inserted,
         "matched": matched,
         "files_read": files_read,
+        "quarantined": quarantined,
         "table": spec.qualified,
         "table_rows": result.table_rows,
         "deleted_rows": result.deleted_rows,

@@ -3,11 +3,20 @@
 Each object's columns are data (a tuple of ``Column``), so a connector states *what* it extracts and
 this module does the converting. The full record is also kept as ``_raw`` JSON, so a field the
 vendor adds tomorrow is never lost, only not yet typed.
+
+``convert_records`` is the one place every connector's pages pass through, so it is where the
+record contract is enforced: a record without a usable primary key or version, with a value its
+column cannot hold, or with a field over ``MAX_FIELD_BYTES`` is set aside as a ``Reject`` (for the
+quarantine) and the rest of the page goes on. One bad record must not fail a sync, let alone every
+later sync of the same day. Text that is not valid Unicode (lone surrogates from ``\\ud800``
+escapes, or undecodable bytes the HTTP client let through as surrogate escapes) is repaired to
+U+FFFD and counted, because Parquet and every warehouse refuse it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +25,9 @@ from typing import Any
 import pyarrow as pa
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+MAX_FIELD_BYTES = 1 << 20  # 1 MiB: larger values are quarantined (the whole record as _raw included)
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded str these are always lone (pairs are joined)
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "int": pa.int64(),
     "float": pa.float64(),
@@ -69,7 +81,10 @@ class Column:
         if self.kind == "json":
             return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         if self.kind == "int":
-            return int(raw)
+            number = int(raw)
+            if not _INT64_MIN <= number <= _INT64_MAX:
+                raise ValueError(f"{number} does not fit in 64 bits")
+            return number
         if self.kind == "bool":
             return bool(raw)
         if self.kind == "float":
@@ -87,20 +102,144 @@ def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
     return pa.schema(fields)
 
 
+def _dumps(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
 def to_record_batch(
     records: Iterable[Mapping[str, Any]], columns: Sequence[Column], extracted_at: datetime
 ) -> pa.RecordBatch:
-    """Convert one page of records; raises ValueError naming the column on a value it cannot type."""
+    """Convert one page of records; raises ValueError naming the column on a value it cannot type.
+
+    Strict: for records we made ourselves (e.g. webhook tombstones). Vendor pages go through
+    ``convert_records``, which sets bad records aside instead."""
     records = list(records)
+    return _batch(records, columns, [_dumps(r) for r in records], extracted_at)
+
+
+def _batch(
+    records: Sequence[Mapping[str, Any]], columns: Sequence[Column], raws: list[str], extracted_at: datetime
+) -> pa.RecordBatch:
+    """Column by column (the fast way); raises ValueError naming the first column that fails."""
     arrays = []
     for column in columns:
         try:
             values = [column.value(r) for r in records]
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"column {column.name!r}: cannot convert value ({exc})") from None
         arrays.append(pa.array(values, type=column.arrow_type))
-    arrays.append(
-        pa.array([json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records], type=pa.string())
-    )
+    arrays.append(pa.array(raws, type=pa.string()))
     arrays.append(pa.array([extracted_at] * len(records), type=TIMESTAMP))
     return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(columns))
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that breaks the contract, with why. ``reason`` is one of null_key, malformed_key,
+    null_version, malformed_version, malformed_field, oversized_field."""
+
+    record: Mapping[str, Any]
+    reason: str
+    detail: str
+    key: str | None = None
+    version: datetime | None = None  # when known: the quarantine files it under that UTC day
+
+
+@dataclass(frozen=True)
+class ConvertedPage:
+    batch: pa.RecordBatch  # the good records, typed
+    rejects: tuple[Reject, ...]
+    repaired: int  # good records whose text was repaired to U+FFFD
+
+
+def repair_text(value: Any) -> Any:
+    """``value`` with every lone surrogate (in strings and keys, at any depth) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {repair_text(k): repair_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [repair_text(v) for v in value]
+    return value
+
+
+def _largest_field(record: Mapping[str, Any]) -> tuple[str, int]:
+    sizes = {k: len(_dumps({"v": v}).encode()) - 6 for k, v in record.items()}
+    name = max(sizes, key=sizes.__getitem__, default="_raw")
+    return name, sizes.get(name, 0)
+
+
+def _contract_breach(
+    record: Mapping[str, Any], raw: str, values: list[Any], key_at: int | None, version_at: int | None, limit: int
+) -> tuple[str, str] | None:
+    if key_at is not None and values[key_at] is None:
+        return "null_key", "the primary key is null or missing"
+    if version_at is not None and values[version_at] is None:
+        return "null_version", "the version column is null or missing"
+    if len(raw) * 4 > limit and len(raw.encode()) > limit:  # a char is at most 4 bytes: usually no encode
+        name, size = _largest_field(record)
+        return (
+            "oversized_field",
+            f"the record is {len(raw.encode())} bytes (largest field {name!r}: {size}); limit {limit}",
+        )
+    return None
+
+
+def convert_records(
+    records: Iterable[Mapping[str, Any]],
+    columns: Sequence[Column],
+    extracted_at: datetime,
+    *,
+    primary_key: str,
+    version_column: str,
+    max_field_bytes: int = MAX_FIELD_BYTES,
+) -> ConvertedPage:
+    """Convert one page, setting aside the records that break the contract (see the module doc).
+
+    Pages are almost always clean, so the page is first converted column by column (as fast as
+    the strict ``to_record_batch``) and checked as a whole; only a page with a problem is redone
+    record by record to find which records to set aside."""
+    records = list(records)
+    names = [c.name for c in columns]
+    key_at = names.index(primary_key) if primary_key in names else None
+    version_at = names.index(version_column) if version_column in names else None
+    raws = [_dumps(r) for r in records]
+    if not any(len(raw) * 4 > max_field_bytes or _SURROGATE.search(raw) for raw in raws):
+        try:
+            batch = _batch(records, columns, raws, extracted_at)
+        except (ValueError, pa.ArrowException):
+            batch = None
+        if batch is not None and all(batch.column(at).null_count == 0 for at in (key_at, version_at) if at is not None):
+            return ConvertedPage(batch, (), 0)
+    rows: list[list[Any]] = []
+    kept: list[str] = []
+    rejects: list[Reject] = []
+    repaired = 0
+    for record, raw in zip(records, raws, strict=True):
+        fixed = bool(_SURROGATE.search(raw))
+        if fixed:
+            record = repair_text(record)
+            raw = _dumps(record)
+        values: list[Any] = []
+        for at, column in enumerate(columns):
+            try:
+                values.append(column.value(record))
+            except (TypeError, ValueError, OverflowError) as exc:
+                what = "key" if at == key_at else "version" if at == version_at else "field"
+                reason, detail = f"malformed_{what}", f"column {column.name!r}: {exc}"
+                break
+        else:
+            breach = _contract_breach(record, raw, values, key_at, version_at, max_field_bytes)
+            if breach is None:
+                rows.append(values)
+                kept.append(raw)
+                repaired += fixed
+                continue
+            reason, detail = breach
+        key = record.get(primary_key)
+        version = values[version_at] if version_at is not None and len(values) > version_at else None
+        rejects.append(Reject(record, reason, detail, None if key is None else str(key), version))
+    arrays = [pa.array([row[at] for row in rows], type=c.arrow_type) for at, c in enumerate(columns)]
+    arrays.append(pa.array(kept, type=pa.string()))
+    arrays.append(pa.array([extracted_at] * len(rows), type=TIMESTAMP))
+    return ConvertedPage(pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(columns)), tuple(rejects), repaired)

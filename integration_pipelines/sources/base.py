@@ -13,7 +13,7 @@ import dagster as dg
 import pyarrow as pa
 
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.records import Column
+from integration_pipelines.lib.records import Column, Reject
 from integration_pipelines.lib.text.feedback import FeedbackSource
 from integration_pipelines.lib.webhooks.events import WebhookHandler
 
@@ -35,6 +35,8 @@ class ExportPage:
     number: int
     batch: pa.RecordBatch
     end_of_stream: bool
+    rejects: tuple[Reject, ...] = ()  # records of the page that break the contract, for the quarantine
+    repaired: int = 0  # records in ``batch`` whose text was repaired to U+FFFD
 
 
 class SourceClient(Protocol):

@@ -96,7 +96,8 @@ def test_one_partition_gives_exact_tables_and_operator_metadata(
     assert raw["requests"] >= 1 and raw["bytes_written"] > 0
     assert meta["warehouse/zendesk/tickets"]["table_rows"] == raw["rows"]
     checks = {(c.asset_key.to_user_string(), c.check_name): c for c in result.get_asset_check_evaluations()}
-    assert len(checks) == len(TABLES)
+    assert len(checks) == 2 * len(TABLES)  # keys, and quarantine_empty: a clean source quarantines nothing
+    assert all(checks[(f"warehouse/zendesk/{t}", "quarantine_empty")].passed for t in TABLES)
     tickets_check = checks[("warehouse/zendesk/tickets", "primary_key_unique_not_null")]
     assert tickets_check.passed and tickets_check.metadata["rows"].value == raw["rows"]
 

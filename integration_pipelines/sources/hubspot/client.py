@@ -20,7 +20,7 @@ from typing import Any
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError
-from integration_pipelines.lib.records import parse_timestamp, to_record_batch
+from integration_pipelines.lib.records import convert_records, parse_timestamp
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.hubspot.objects import OBJECTS, HubSpotObject
 
@@ -92,11 +92,10 @@ class HubSpotClient:
                 self._search(spec, names, epoch_ms(start), epoch_ms(end)), self._list(spec, names, True, start, end)
             )
         for number, (items, last) in enumerate(_mark_last(raw), start=1):
-            try:
-                batch = to_record_batch(items, spec.columns, datetime.now(UTC))
-            except ValueError as exc:
-                raise _malformed(spec, str(exc)) from None
-            yield ExportPage(spec.name, number, batch, last)
+            page = convert_records(
+                items, spec.columns, datetime.now(UTC), primary_key=spec.primary_key, version_column=spec.version_column
+            )
+            yield ExportPage(spec.name, number, page.batch, last, page.rejects, page.repaired)
 
     # ------------------------------------------------------------ list API (full loads, archived)
     def _list(

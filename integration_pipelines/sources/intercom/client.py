@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError, ResponseError
-from integration_pipelines.lib.records import parse_timestamp, to_record_batch
+from integration_pipelines.lib.records import convert_records, parse_timestamp
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.intercom.objects import OBJECTS, IntercomObject
 
@@ -82,11 +82,10 @@ class IntercomClient:
                         seen.add(key)
                         in_window.append(item)
                 rows = self._parts(spec, in_window, pool) if pool is not None else in_window
-                try:
-                    batch = to_record_batch(rows, spec.columns, extracted_at)
-                except ValueError as exc:
-                    raise self._malformed(spec, str(exc)) from None
-                yield ExportPage(spec.name, number, batch, end_of_stream)
+                page = convert_records(
+                    rows, spec.columns, extracted_at, primary_key=spec.primary_key, version_column=spec.version_column
+                )
+                yield ExportPage(spec.name, number, page.batch, end_of_stream, page.rejects, page.repaired)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import ConfigurationError, IntegrationError
-from integration_pipelines.lib.records import Column, arrow_schema, to_record_batch
+from integration_pipelines.lib.records import Column, arrow_schema, convert_records
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.salesforce.auth import INTEGRATION, Login
 from integration_pipelines.sources.salesforce.bulk import BulkQuery, BulkSettings
@@ -145,11 +145,10 @@ class SalesforceClient:
         for number, (rows, last) in enumerate(records, start=1):
             extracted_at = datetime.now(UTC)
             in_window = [r for r in rows if lo <= (r["SystemModstamp"] or "")[:23] < hi]
-            try:
-                batch = to_record_batch(in_window, columns, extracted_at)
-            except ValueError as exc:
-                raise IntegrationError(INTEGRATION, f"malformed {spec.name} page: {exc}") from None
-            yield ExportPage(spec.name, number, batch, last)
+            page = convert_records(
+                in_window, columns, extracted_at, primary_key=spec.primary_key, version_column=spec.version_column
+            )
+            yield ExportPage(spec.name, number, page.batch, last, page.rejects, page.repaired)
 
     def _rest(
         self, spec: SalesforceObject, soql: str, fields: Sequence[FieldSpec]

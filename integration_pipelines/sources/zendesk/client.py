@@ -8,7 +8,7 @@ from typing import Any
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError
-from integration_pipelines.lib.records import parse_timestamp, to_record_batch
+from integration_pipelines.lib.records import Reject, convert_records, parse_timestamp
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.zendesk.objects import OBJECTS, ZendeskObject
 
@@ -35,21 +35,24 @@ class ZendeskClient:
         raw_pages = self._cursor_pages(spec, start) if spec.paging == "cursor" else self._time_pages(spec, start)
         for number, (items, end_of_stream) in enumerate(raw_pages, start=1):
             extracted_at = datetime.now(UTC)
-            in_window, past_end = [], 0
+            in_window, past_end, undated = [], 0, []
             for item in items:
-                ts = parse_timestamp(item.get(spec.timestamp_field))
-                if ts is None:
-                    raise self._malformed(spec, f"an item has no {spec.timestamp_field!r}")
-                if ts >= end:
+                ts = _timestamp(item, spec.timestamp_field)
+                if not isinstance(ts, datetime):  # no window can claim it: quarantined, not fatal
+                    undated.append(Reject(item, f"{ts}_version", f"{spec.timestamp_field!r} is {ts}", _key(item)))
+                elif ts >= end:
                     past_end += 1
                 elif ts >= start:
                     in_window.extend(spec.explode(item) if spec.explode else (item,))
-            try:
-                batch = to_record_batch(in_window, spec.columns, extracted_at)
-            except ValueError as exc:
-                raise self._malformed(spec, str(exc)) from None
+            page = convert_records(
+                in_window,
+                spec.columns,
+                extracted_at,
+                primary_key=spec.primary_key,
+                version_column=spec.version_column,
+            )
             done = end_of_stream or (items and past_end == len(items))
-            yield ExportPage(spec.name, number, batch, bool(done))
+            yield ExportPage(spec.name, number, page.batch, bool(done), (*undated, *page.rejects), page.repaired)
             if done:
                 return
 
@@ -99,6 +102,19 @@ class ZendeskClient:
         return IntegrationError(INTEGRATION, f"malformed {spec.name} export page: {detail}")
 
 
+def _timestamp(item: dict[str, Any], field: str) -> datetime | str:
+    """The item's export timestamp, or why it has none ("null" or "malformed")."""
+    try:
+        ts = parse_timestamp(item.get(field))
+    except (TypeError, ValueError, OverflowError):
+        return "malformed"
+    return "null" if ts is None else ts
+
+
+def _key(item: dict[str, Any]) -> str | None:
+    return None if item.get("id") is None else str(item["id"])
+
+
 def _epoch(value: Any) -> int | None:
-    ts = parse_timestamp(value)
-    return int(ts.timestamp()) if ts else None
+    ts = _timestamp({"t": value}, "t")
+    return int(ts.timestamp()) if isinstance(ts, datetime) else None

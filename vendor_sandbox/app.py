@@ -24,6 +24,7 @@ from vendor_sandbox.changefeed.routes import change_routes
 from vendor_sandbox.changefeed.settings import WebhookSettings
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.faults import FaultConfig, FaultInjector
+from vendor_sandbox.poison import poison_routes
 from vendor_sandbox.ratelimits import FixedWindowLimiter
 
 
@@ -202,6 +203,7 @@ def build_app(
         Route("/_sandbox/stats", get_stats, methods=["GET"]),
         Route("/_sandbox/stats", delete_stats, methods=["DELETE"]),
         *change_routes(feed),
+        *poison_routes(dialects),
         Route("/_sandbox/{dialect}/{action}", dialect_admin, methods=["POST"]),
     ]
     mounts = [Mount(d.mount, app=Guard(Router(list(d.routes())), d, faults, limiters[d.name], stats)) for d in dialects]

@@ -202,11 +202,29 @@ class ApiClient:
         raise ResponseError(self.integration, f"HTTP {status} on {where}: {body}", status)
 
     def _parse(self, response: httpx.Response) -> Any:
+        """JSON of a 2xx body; a body that does not parse is retried (a truncated transfer looks so).
+
+        Bytes that are not UTF-8 inside an otherwise whole document are the vendor's data, not a
+        transfer fault: retrying cannot fix them and used to fail the run as "malformed JSON". They
+        are decoded as lone surrogates (``surrogateescape``), which record conversion repairs to
+        U+FFFD and counts. A truncated body still fails ``json.loads`` and is retried as before."""
+        content = response.content
+        encoding = json.detect_encoding(content)
         try:
-            return json.loads(response.content)
+            text = content.decode(encoding, "surrogatepass")  # what json.loads(bytes) does
+        except UnicodeDecodeError:
+            text = content.decode(encoding, "surrogateescape")
+            logger.warning(
+                "integration=%s url=%s body is not valid %s; undecodable bytes kept for repair",
+                self.integration,
+                self._url(response.request.url),
+                encoding,
+            )
+        try:
+            return json.loads(text)
         except ValueError:
             self.metrics.record_failure("malformed_bodies")
-            raise _Retry(f"malformed JSON body ({len(response.content)} bytes)") from None
+            raise _Retry(f"malformed JSON body ({len(content)} bytes)") from None
 
     def _request_url(self, exc: httpx.HTTPError, url: str) -> httpx.URL:
         """The URL actually requested (base URL path included), for logs and errors."""

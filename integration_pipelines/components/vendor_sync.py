@@ -9,16 +9,17 @@ YAML, read when the definitions load, and a malformed value fails the load with 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 import yaml
 
 from integration_pipelines.components.ingest_assets import build_ingest_assets
-from integration_pipelines.components.sync_schedule import DEFAULT_SYNC_CRON, build_sync_schedule
+from integration_pipelines.components.sync_schedule import build_sync_schedule, run_limit_tags
 from integration_pipelines.components.webhook_sensor import build_webhook_sensor
+from integration_pipelines.lib import settings
 from integration_pipelines.sources import registry
 from integration_pipelines.sources.base import Source, SourceObject
 
@@ -27,23 +28,23 @@ COMPONENT_TYPE = "integration_pipelines.components.VendorSync"
 
 
 class EnvSetting(dg.Model):
-    """A value an operator sets through an environment variable; ``default`` when it is unset."""
+    """A value an operator sets through an environment variable; ``default`` when it is unset.
+
+    Read through :mod:`integration_pipelines.lib.settings`, so a malformed value fails the load with
+    the variable, the value and the expected form, like every other setting."""
 
     env: str
     default: str | float
 
     def read(self) -> str:
-        return os.environ.get(self.env, str(self.default)).strip()
+        return settings.text(self.env, default=str(self.default)).value()
 
     def number(self) -> float:
-        value = self.read()
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"{self.env} must be a number (e.g. {self.default}), not {value!r}") from None
-        if not number > 0:
-            raise ValueError(f"{self.env} must be greater than 0, not {value!r}")
-        return number
+        """Set but blank is malformed too: a deployment that blanks a rate limit meant to change it."""
+        return replace(settings.number(self.env, default=float(self.default)), blank_is_default=False).value()
+
+    def cron(self) -> str:
+        return settings.cron(self.env, default=str(self.default)).value()
 
 
 class VendorSync(dg.Component, dg.Resolvable, dg.Model):
@@ -88,13 +89,9 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
             selection=dg.AssetSelection.groups(source.name),
             description=f"Pull {source.title} changes for the selected days into the lake, then upsert the "
             "warehouse tables.",
+            tags=run_limit_tags(),
         )
-        try:
-            schedule = build_sync_schedule(f"{source.name}_sync_schedule", job, self.cron.read(), self.cron.env)
-        except dg.DagsterInvalidDefinitionError as error:
-            raise ValueError(
-                f"{self.cron.env} must be a cron expression (e.g. {DEFAULT_SYNC_CRON!r}), not {self.cron.read()!r}"
-            ) from error
+        schedule = build_sync_schedule(f"{source.name}_sync_schedule", job, self.cron.cron(), self.cron.env)
         sensors = (
             []
             if source.webhooks is None

@@ -16,7 +16,7 @@ from dagster_aws.s3 import S3Resource
 from dagster_duckdb import DuckDBResource
 from dagster_snowflake import SnowflakeResource
 
-from integration_pipelines.defs.exports.targets import parse_targets
+from integration_pipelines import deployment_settings as setting
 from integration_pipelines.lib.environment import get_environment, local_home, sandbox_url
 from integration_pipelines.lib.lake import LakeResource
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
@@ -32,30 +32,28 @@ def source_resource(source: Source, pacing: Mapping[str, float]) -> dg.Configura
 
 def _sentiment(cache_dir: str | None) -> SentimentResource:
     """Offline unless SENTIMENT_PROVIDER names an LLM; its key is only ever an EnvVar."""
-    provider = os.environ.get("SENTIMENT_PROVIDER", "offline")
+    provider = setting.SENTIMENT_PROVIDER.value()
     settings: dict[str, object] = {"provider": provider}
     if provider != "offline":
         settings.update(
-            model=os.environ.get("SENTIMENT_MODEL"),
-            api_key=dg.EnvVar("SENTIMENT_API_KEY") if os.environ.get("SENTIMENT_API_KEY") else None,
-            base_url=os.environ.get("SENTIMENT_BASE_URL"),
-            azure_endpoint=os.environ.get("SENTIMENT_AZURE_ENDPOINT"),
-            api_version=os.environ.get("SENTIMENT_API_VERSION"),
-            region=os.environ.get("SENTIMENT_REGION"),
-            project_id=os.environ.get("SENTIMENT_PROJECT_ID"),
+            model=setting.SENTIMENT_MODEL.read(),
+            api_key=_optional("SENTIMENT_API_KEY"),
+            base_url=setting.SENTIMENT_BASE_URL.read(),
+            azure_endpoint=setting.SENTIMENT_AZURE_ENDPOINT.read(),
+            api_version=setting.SENTIMENT_API_VERSION.read(),
+            region=setting.SENTIMENT_REGION.read(),
+            project_id=setting.SENTIMENT_PROJECT_ID.read(),
+            requests_per_minute=setting.SENTIMENT_REQUESTS_PER_MINUTE.read(),
         )
-        if os.environ.get("SENTIMENT_REQUESTS_PER_MINUTE"):
-            settings["requests_per_minute"] = float(os.environ["SENTIMENT_REQUESTS_PER_MINUTE"])
-    cache = os.environ.get("SENTIMENT_CACHE_PATH") or (f"{cache_dir}/sentiment_cache.sqlite" if cache_dir else None)
+    cache = setting.SENTIMENT_CACHE_PATH.read() or (f"{cache_dir}/sentiment_cache.sqlite" if cache_dir else None)
     return SentimentResource(cache_path=cache, **settings)
 
 
 def export_targets() -> tuple[str, ...]:
     """``EXPORT_TARGETS`` (comma-separated); locally DuckDB by default, in prod nothing unless set."""
-    value = os.environ.get("EXPORT_TARGETS")
-    if value is None:
-        value = "duckdb" if get_environment() == "local" else ""
-    return parse_targets(value)
+    if setting.EXPORT_TARGETS.name not in os.environ:  # set but blank means none, locally too
+        return ("duckdb",) if get_environment() == "local" else ()
+    return setting.EXPORT_TARGETS.read() or ()
 
 
 def _optional(name: str) -> dg.EnvVar | None:
@@ -67,7 +65,7 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
     """Resources for the configured export targets only, so an unused warehouse needs no settings."""
     resources: dict[str, object] = {}
     if "duckdb" in targets:
-        path = os.environ.get("EXPORT_DUCKDB_PATH")
+        path = setting.EXPORT_DUCKDB_PATH.read()
         resources["export_duckdb"] = DuckDBResource(
             database=path or (str(home / "export.duckdb") if home else dg.EnvVar("EXPORT_DUCKDB_PATH"))
         )
@@ -79,34 +77,32 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
             private_key=_optional("SNOWFLAKE_PRIVATE_KEY"),
             private_key_password=_optional("SNOWFLAKE_PRIVATE_KEY_PASSWORD"),
             database=dg.EnvVar("SNOWFLAKE_DATABASE"),
-            warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE"),
-            role=os.environ.get("SNOWFLAKE_ROLE"),
+            warehouse=setting.SNOWFLAKE_WAREHOUSE.read(),
+            role=setting.SNOWFLAKE_ROLE.read(),
         )
     if "bigquery" in targets:
         resources["bigquery"] = BigQueryTarget(
             project=dg.EnvVar("BIGQUERY_PROJECT"),
-            location=os.environ.get("BIGQUERY_LOCATION"),
+            location=setting.BIGQUERY_LOCATION.read(),
             gcp_credentials=_optional("BIGQUERY_CREDENTIALS"),
-            api_endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
-            anonymous=os.environ.get("BIGQUERY_ANONYMOUS", "").lower() in ("1", "true", "yes"),
+            api_endpoint=setting.BIGQUERY_API_ENDPOINT.read(),
+            anonymous=setting.BIGQUERY_ANONYMOUS.value(),
         )
     if "redshift" in targets:
         resources["redshift"] = RedshiftTarget(
             host=dg.EnvVar("REDSHIFT_HOST"),
-            port=int(os.environ.get("REDSHIFT_PORT", "5439")),
+            port=setting.REDSHIFT_PORT.value(),
             user=dg.EnvVar("REDSHIFT_USER"),
             password=dg.EnvVar("REDSHIFT_PASSWORD"),
             database=dg.EnvVar("REDSHIFT_DATABASE"),
-            sslmode=os.environ.get("REDSHIFT_SSLMODE", "require"),
-            iam_role=os.environ.get("REDSHIFT_IAM_ROLE"),
+            sslmode=setting.REDSHIFT_SSLMODE.value(),
+            iam_role=setting.REDSHIFT_IAM_ROLE.read(),
             s3_bucket=dg.EnvVar("REDSHIFT_S3_BUCKET"),
-            s3_prefix=os.environ.get("REDSHIFT_S3_PREFIX", "integration_pipelines/staging"),
-            load_statement=os.environ.get("REDSHIFT_LOAD_STATEMENT", "copy"),
+            s3_prefix=setting.REDSHIFT_S3_PREFIX.value(),
+            load_statement=setting.REDSHIFT_LOAD_STATEMENT.value(),
         )
         # AWS credentials come from boto3's own chain (AWS_ACCESS_KEY_ID/..., profile, instance role)
-        resources["s3"] = S3Resource(
-            region_name=os.environ.get("AWS_REGION"), endpoint_url=os.environ.get("S3_ENDPOINT_URL")
-        )
+        resources["s3"] = S3Resource(region_name=setting.AWS_REGION.read(), endpoint_url=setting.S3_ENDPOINT_URL.read())
     return resources
 
 
@@ -116,10 +112,8 @@ def _local_resources() -> dict[str, object]:
     return {
         "sentiment": _sentiment(str(home)),
         "webhook_inbox": WebhookInboxResource(url=inbox_url()),
-        "lake": LakeResource(url=os.environ.get("INTEGRATION_PIPELINES_LAKE_URL", str(home / "lake"))),
-        "duckdb": DuckDBResource(
-            database=os.environ.get("INTEGRATION_PIPELINES_DUCKDB_PATH", str(home / "warehouse.duckdb"))
-        ),
+        "lake": LakeResource(url=setting.LAKE_URL.read() or str(home / "lake")),
+        "duckdb": DuckDBResource(database=setting.DUCKDB_PATH.read() or str(home / "warehouse.duckdb")),
         **_export_resources(export_targets(), home),
     }
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from integration_pipelines.lib import settings
+
 DEFAULT_START = "2025-01-01"
+PARTITIONS_START = settings.iso_date(
+    "INTEGRATION_PIPELINES_PARTITIONS_START", default=date.fromisoformat(DEFAULT_START)
+)
 
 
 def daily_partitions() -> dg.DailyPartitionsDefinition:
@@ -15,8 +19,8 @@ def daily_partitions() -> dg.DailyPartitionsDefinition:
 
     ``end_offset=1`` exposes today's partition so hourly schedules can keep it fresh.
     """
-    start = os.environ.get("INTEGRATION_PIPELINES_PARTITIONS_START", DEFAULT_START)
-    return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC", end_offset=1)
+    start = PARTITIONS_START.value()
+    return dg.DailyPartitionsDefinition(start_date=str(start), timezone="UTC", end_offset=1)
 
 
 def history_start(setting: str | None = None) -> datetime:

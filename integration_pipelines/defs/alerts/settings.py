@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TypeVar
 
 import dagster as dg
 
 from integration_pipelines.defs.alerts.resource import DEFAULT_WEBSERVER_URL, AlertsResource
 from integration_pipelines.lib.alerts.slack import SLACK_API_URL
 from integration_pipelines.lib.alerts.sms import TWILIO_API_URL
+from integration_pipelines.lib.settings import Setting, SettingError, flag, integer, number, url
 
-TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+T = TypeVar("T")
+WEBSERVER_URL = url("DAGSTER_WEBSERVER_URL", default=DEFAULT_WEBSERVER_URL)
+TIMEOUT_SECONDS = number("ALERT_TIMEOUT_SECONDS", default=10.0)
+SLACK_API = url("SLACK_API_URL", default=SLACK_API_URL)
+SMTP_PORT = integer("SMTP_PORT", default=587, minimum=1, maximum=65535)
+SMTP_STARTTLS = flag("SMTP_STARTTLS", default=True)
+TWILIO_API = url("TWILIO_API_URL", default=TWILIO_API_URL)
 
 
-class AlertSettingsError(ValueError):
+class AlertSettingsError(SettingError):
     """A channel is switched on but a variable it needs is missing or malformed."""
 
 
@@ -34,23 +42,12 @@ def _require(env: Mapping[str, str], switch: str, names: tuple[str, ...]) -> Non
         raise AlertSettingsError(f"{switch} is set, so alerts also need {', '.join(missing)}")
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value not in TRUE + FALSE:
-        raise AlertSettingsError(f"{name} must be true or false, not {value!r}")
-    return value in TRUE
-
-
-def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] | type[float]) -> float:
-    value = env.get(name, "").strip()
+def _read(setting: Setting[T], env: Mapping[str, str]) -> T:
+    """The setting's value from ``env``, its error raised as this module's."""
     try:
-        return kind(value) if value else default
-    except ValueError:
-        raise AlertSettingsError(
-            f"{name} must be a{'n integer' if kind is int else ' number'}, not {value!r}"
-        ) from None
+        return setting.value(env)
+    except SettingError as error:
+        raise AlertSettingsError(str(error)) from None
 
 
 def _slack(env: Mapping[str, str]) -> dict[str, object]:
@@ -60,7 +57,7 @@ def _slack(env: Mapping[str, str]) -> dict[str, object]:
     return {
         "slack_token": dg.EnvVar("SLACK_BOT_TOKEN"),
         "slack_channel": env["SLACK_CHANNEL"],
-        "slack_api_url": env.get("SLACK_API_URL") or SLACK_API_URL,
+        "slack_api_url": _read(SLACK_API, env),
     }
 
 
@@ -73,10 +70,10 @@ def _email(env: Mapping[str, str]) -> dict[str, object]:
         raise AlertSettingsError("SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither")
     return {
         "smtp_host": env["SMTP_HOST"],
-        "smtp_port": int(_number(env, "SMTP_PORT", 587, int)),
+        "smtp_port": _read(SMTP_PORT, env),
         "smtp_username": env.get("SMTP_USERNAME") or None,
         "smtp_password": dg.EnvVar("SMTP_PASSWORD") if env.get("SMTP_PASSWORD") else None,
-        "smtp_starttls": _flag(env, "SMTP_STARTTLS", True),
+        "smtp_starttls": _read(SMTP_STARTTLS, env),
         "email_from": env["ALERT_EMAIL_FROM"],
         "email_to": recipients,
     }
@@ -91,7 +88,7 @@ def _sms(env: Mapping[str, str]) -> dict[str, object]:
         "twilio_account_sid": env["TWILIO_ACCOUNT_SID"],
         "sms_from": env["ALERT_SMS_FROM"],
         "sms_to": recipients,
-        "twilio_api_url": env.get("TWILIO_API_URL") or TWILIO_API_URL,
+        "twilio_api_url": _read(TWILIO_API, env),
     }
     if env.get("TWILIO_API_KEY") or env.get("TWILIO_API_SECRET"):
         _require(env, "TWILIO_API_KEY or TWILIO_API_SECRET", ("TWILIO_API_KEY", "TWILIO_API_SECRET"))
@@ -105,8 +102,8 @@ def _sms(env: Mapping[str, str]) -> dict[str, object]:
 def alerts_resource_from_env(env: Mapping[str, str] | None = None) -> AlertsResource:
     env = os.environ if env is None else env
     return AlertsResource(
-        webserver_url=(env.get("DAGSTER_WEBSERVER_URL") or DEFAULT_WEBSERVER_URL).rstrip("/"),
-        timeout_seconds=_number(env, "ALERT_TIMEOUT_SECONDS", 10.0, float),
+        webserver_url=_read(WEBSERVER_URL, env).rstrip("/"),
+        timeout_seconds=_read(TIMEOUT_SECONDS, env),
         **_slack(env),
         **_email(env),
         **_sms(env),

@@ -2,7 +2,6 @@
 last export, one run per range of consecutive days, each ending with the dbt models and marts (when the
 code location has them), so the marts a dashboard reads in the morning include last night's export."""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -15,9 +14,8 @@ from integration_pipelines.defs.exports.changes import (
 )
 from integration_pipelines.defs.exports.tables import export_tables
 from integration_pipelines.defs.resources import export_targets
+from integration_pipelines.deployment_settings import EXPORT_CRON, EXPORT_TIMEZONE
 from integration_pipelines.lib.dbt.project import DBT_GROUPS
-
-DEFAULT_EXPORT_CRON = "0 2 * * *"
 
 
 def build_nightly_export_schedule(targets: tuple[str, ...]) -> dg.ScheduleDefinition:
@@ -26,8 +24,8 @@ def build_nightly_export_schedule(targets: tuple[str, ...]) -> dg.ScheduleDefini
     @dg.schedule(
         name="nightly_export_schedule",
         job=export_job,
-        cron_schedule=os.environ.get("EXPORT_CRON", DEFAULT_EXPORT_CRON),
-        execution_timezone=os.environ.get("EXPORT_TIMEZONE", "UTC"),
+        cron_schedule=EXPORT_CRON.value(),
+        execution_timezone=EXPORT_TIMEZONE.value(),
         default_status=dg.DefaultScheduleStatus.STOPPED,
         description="Exports every partition whose table changed since it was last exported "
         "(cron EXPORT_CRON, default 02:00, in EXPORT_TIMEZONE, default UTC).",

@@ -9,11 +9,11 @@ target keeps its own manifest (``target/{dbt target}/``): adapter type and wareh
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from integration_pipelines.deployment_settings import DBT_TARGET
 from integration_pipelines.lib.dbt.project import DBT_PROJECT_DIR, dbt_executable, manifest_is_stale
 
 
@@ -44,4 +44,4 @@ def prepare(project: DbtProject) -> None:
 
 # What a deployment prepares when its image is built, so loading there parses nothing:
 #   DBT_TARGET=snowflake dagster-dbt project prepare-and-package --file integration_pipelines/defs/dbt/project.py
-DEPLOYED_PROJECT = project_for(os.environ.get("DBT_TARGET", "").strip().lower() or "local")
+DEPLOYED_PROJECT = project_for(DBT_TARGET.read() or "local")

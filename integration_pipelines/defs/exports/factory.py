@@ -6,7 +6,6 @@ only held open while a chunk is read). The exporter upserts by key, so re-runnin
 or one killed half-way, leaves the same target table.
 """
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -18,22 +17,18 @@ from integration_pipelines.defs.exports.changes import latest_materializations
 from integration_pipelines.defs.exports.tables import ExportTable, export_tables, schema_prefix
 from integration_pipelines.defs.exports.targets import TARGETS
 from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
+from integration_pipelines.deployment_settings import EXPORT_CHUNK_ROWS
 from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
 from integration_pipelines.lib.text.feedback import existing_tables
 from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, Exporter, TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.pools import export_pool
 
-DEFAULT_CHUNK_ROWS = 100_000
-
-
 MAX_PASSES = 3
 
 
 def chunk_rows() -> int:
-    size = int(os.environ.get("EXPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
-    if size < 1:
-        raise ValueError(f"EXPORT_CHUNK_ROWS must be at least 1, not {size}")
-    return size
+    """``EXPORT_CHUNK_ROWS``: rows held in memory per read (validated when the definitions load)."""
+    return EXPORT_CHUNK_ROWS.value()
 
 
 def build_export_assets(target: str) -> dg.AssetsDefinition:

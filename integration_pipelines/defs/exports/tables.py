@@ -5,13 +5,13 @@ hold one current row per key; a partition of an export is the rows whose version
 that UTC day, so a record lands in the day of its latest change and deletes travel as flagged rows.
 """
 
-import os
 from dataclasses import dataclass, replace
 
 import dagster as dg
 
 from integration_pipelines.components.ingest_assets import table_spec, warehouse_key
 from integration_pipelines.defs.text.tables import feedback_key, feedback_table
+from integration_pipelines.deployment_settings import EXPORT_SCHEMA_PREFIX
 from integration_pipelines.lib.warehouses.base import TableSpec
 from integration_pipelines.sources import registry
 
@@ -44,4 +44,4 @@ def export_tables() -> list[ExportTable]:
 
 def schema_prefix() -> str:
     """``EXPORT_SCHEMA_PREFIX`` (e.g. ``ip_``) in front of every exported schema / dataset name."""
-    return os.environ.get("EXPORT_SCHEMA_PREFIX", "")
+    return EXPORT_SCHEMA_PREFIX.value()

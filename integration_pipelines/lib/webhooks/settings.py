@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
+from integration_pipelines.lib import settings
 from integration_pipelines.lib.webhooks.events import WebhookHandler
 from integration_pipelines.lib.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, ReceiverSettings
 from integration_pipelines.lib.webhooks.signatures import secrets_from_environment
 
-
-def _positive_int(name: str, default: int) -> int:
-    value = os.environ.get(name, str(default)).strip()
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a whole number of bytes above 0, not {value!r}")
-    return int(value)
+MAX_BODY_BYTES = settings.integer("WEBHOOK_MAX_BODY_BYTES", default=DEFAULT_MAX_BODY_BYTES, minimum=1)
+PUBLIC_URL = settings.url("WEBHOOK_PUBLIC_URL")
+PATH_SECRET = settings.text("WEBHOOK_PATH_SECRET", secret=True)
 
 
 def receiver_settings(handlers: Mapping[str, WebhookHandler], local: bool = False) -> ReceiverSettings:
@@ -27,7 +24,7 @@ def receiver_settings(handlers: Mapping[str, WebhookHandler], local: bool = Fals
     return ReceiverSettings(
         handlers=handlers,
         secrets=secrets,
-        max_body_bytes=_positive_int("WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-        public_url=os.environ.get("WEBHOOK_PUBLIC_URL") or None,
-        path_secret=os.environ.get("WEBHOOK_PATH_SECRET") or None,
+        max_body_bytes=MAX_BODY_BYTES.value(),
+        public_url=PUBLIC_URL.read(),
+        path_secret=PATH_SECRET.read(),
     )

@@ -1,0 +1,118 @@
+"""One writer per DuckDB file: overlapping runs in separate processes take turns on the working file.
+
+Three runs start at once on one local instance (pools limited to one step), each in its own Python
+process as ``dagster job execute`` would be: two ``sync_all_job`` runs and an ``intercom_sync_job``
+for the same day, all loading ``warehouse.duckdb``. Every step of the ``duckdb_warehouse`` pool must
+run alone (no two such steps of different runs overlap in time, and some step is seen waiting for
+the pool), and afterwards the file must read back whole: every row of every table, one row per key,
+exactly the keys the lake holds for the day.
+
+Why: without the pool, the loads of different runs raced for DuckDB's file lock (dagster-duckdb
+retries the connection for about a minute and a half, then the step fails), and once in 11 trials of
+overlapping runs the file was left unreadable ("computed checksum ... does not match")."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from integration_pipelines.lib.lake import Lake
+from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
+from integration_pipelines.local_instance import ensure_local_instance
+from integration_pipelines.sources import registry
+from vendor_sandbox.process import SandboxProcess
+
+DAY = "2026-10-31"
+JOBS = ("sync_all_job", "sync_all_job", "intercom_sync_job")
+RUN = textwrap.dedent(
+    """
+    import sys, types
+    from pathlib import Path
+    import dagster as dg
+    from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
+
+    url, home, job, day = sys.argv[1:]
+    defs = pipeline_definitions(types.SimpleNamespace(url=url), Path(home))
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def(job).execute_in_process(
+            instance=instance, partition_key=day, raise_on_error=False
+        )
+    print(result.run_id, result.success)
+    """
+)
+
+
+def _pool_intervals(instance: dg.DagsterInstance, run_id: str) -> tuple[list[tuple[float, float, str]], int]:
+    """(start, end, step) of the run's duckdb_warehouse steps, and how often a step waited for the pool."""
+    starts: dict[str, float] = {}
+    intervals, blocked = [], 0
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or not (event.step_key or "").startswith(("warehouse_", "customer_feedback", "feedback_")):
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            intervals.append((starts.pop(event.step_key), entry.timestamp, f"{run_id[:8]}:{event.step_key}"))
+        elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and WAREHOUSE_POOL in (entry.user_message or ""):
+            blocked += 1
+    return intervals, blocked
+
+
+@pytest.mark.slow
+def test_overlapping_runs_take_turns_on_the_warehouse_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    dagster_home = tmp_path / "dagster_home"
+    ensure_local_instance(dagster_home)
+    dg.DagsterInstance.from_config(
+        str(dagster_home)
+    ).dispose()  # create the SQLite storage once, not in 3 racing processes
+    script = tmp_path / "run.py"
+    script.write_text(RUN)
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), sandbox.url, str(tmp_path), job, DAY],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for job in JOBS
+    ]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outputs]
+    runs = [out.split()[-2:] for out, _ in outputs]
+    assert [ok for _, ok in runs] == ["True"] * 3, runs
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    intervals, blocked = [], 0
+    for run_id, _ in runs:
+        steps, waits = _pool_intervals(instance, run_id)
+        intervals += steps
+        blocked += waits
+    assert len(intervals) == 2 * (4 + 4 + 1)  # loads and their key checks: four vendors twice, Intercom once
+    intervals.sort()
+    for (_, end, step), (start, _, later) in zip(intervals, intervals[1:], strict=False):
+        assert start >= end, f"{later} started while {step} still held the DuckDB file"
+    assert blocked > 0  # the runs did overlap: some step waited for the pool
+
+    lake = Lake(str(tmp_path / "lake"))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        for name, source in registry.sources().items():
+            for obj in source.objects.values():
+                pulled = lake.read(lake.files(["raw", name, obj.name], [date.fromisoformat(DAY)]))
+                keys = set(pulled.column(obj.primary_key).to_pylist()) if pulled.num_rows else set()
+                rows = con.execute(f'SELECT * FROM "{name}"."{obj.name}"').fetchall()  # reads (checksums) every block
+                stored = [
+                    row[0] for row in con.execute(f'SELECT "{obj.primary_key}" FROM "{name}"."{obj.name}"').fetchall()
+                ]
+                assert len(rows) == len(stored) == len(set(stored)) == len(keys), f"{name}.{obj.name}"
+                assert set(stored) == keys, f"{name}.{obj.name}"

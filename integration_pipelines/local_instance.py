@@ -8,6 +8,7 @@ copy of this config. Storage stays the SQLite default inside the folder.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -23,15 +24,34 @@ concurrency:
   pools:
     default_limit: 1
 
-# A run whose process died (kill -9, laptop asleep) or hung is marked failed and its pool slots freed.
+# Run monitoring (the daemon of `dagster dev`): a run that never starts fails after start_timeout; a
+# run past its `dagster/max_runtime` tag (RUN_MAX_RUNTIME_SECONDS on every sync job) is marked FAILURE.
+# The default run launcher cannot tell that a run's process died (kill -9, laptop asleep), so that tag
+# is what ends such a run. Pool slots of a run are freed only by free_slots_after_run_end_seconds: a
+# killed run never releases its own, and without the key its vendor's pool stays blocked for good.
+# No `run_retries`: a run ended by its max runtime may have hung on the vendor rather than crashed, and
+# a retry would hold the pool for another max runtime; the hourly schedule pulls today's partition again.
 run_monitoring:
   enabled: true
   start_timeout_seconds: 180
   cancel_timeout_seconds: 180
   poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 60
 """
 
+
+def local_instance_yaml(poll_interval_seconds: int = 30, free_slots_after_run_end_seconds: int = 60) -> str:
+    """The config above; tests shorten its intervals so the monitoring daemon acts within seconds."""
+    return LOCAL_INSTANCE_YAML.replace(
+        "poll_interval_seconds: 30", f"poll_interval_seconds: {poll_interval_seconds}"
+    ).replace(
+        "free_slots_after_run_end_seconds: 60", f"free_slots_after_run_end_seconds: {free_slots_after_run_end_seconds}"
+    )
+
+
 _PREVIOUS_DEFAULT = "telemetry:\n  enabled: false\n"
+# SHA-256 of configs this module wrote before (replaced like the default; an edited file is kept)
+_PREVIOUS_GENERATED = frozenset({"663874bfd681d4dcfcf7f0307c84c550ecad6024aa39f928341470b8bd053167"})
 
 
 def ensure_local_instance(dagster_home: Path) -> Path:
@@ -39,7 +59,8 @@ def ensure_local_instance(dagster_home: Path) -> Path:
     a config the user edited is kept."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    if not config.exists() or config.read_text() == _PREVIOUS_DEFAULT:
+    old = config.read_text() if config.exists() else None
+    if old is None or old == _PREVIOUS_DEFAULT or hashlib.sha256(old.encode()).hexdigest() in _PREVIOUS_GENERATED:
         config.write_text(LOCAL_INSTANCE_YAML)
     return config
 

@@ -124,7 +124,7 @@ class Guard:
         await self.app(scope, receive, capture)
         assert start is not None, "dialect handler sent no response"
         body = b"".join(chunks)
-        if fault in ("drop", "truncate"):
+        if fault in ("drop", "truncate", "trickle"):
             self.stats.count(self.dialect.name, f"fault_{fault}")
         extra = [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
         replaced = {k for k, _ in extra} | {b"content-length"}  # the guard's values win over the handler's
@@ -136,7 +136,29 @@ class Guard:
         if fault == "drop":
             await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
             raise ConnectionAbortedError("sandbox fault: connection dropped mid-body")
+        if fault == "trickle":
+            await self._trickle(receive, send, body)
+            return
         await send({"type": "http.response.body", "body": body})
+
+    async def _trickle(self, receive: Receive, send: Send, body: bytes) -> None:
+        """Send ``body`` one byte per interval, stopping when the client hangs up (the server's own
+        ``send`` would go on silently, keeping the request in flight for the whole body)."""
+
+        async def hung_up() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        gone = asyncio.ensure_future(hung_up())
+        try:
+            for index in range(len(body)):
+                await send({"type": "http.response.body", "body": body[index : index + 1], "more_body": True})
+                await asyncio.wait({gone}, timeout=self.faults.config.trickle_interval_seconds)
+                if gone.done():
+                    return
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            gone.cancel()
 
 
 def build_app(

@@ -1,7 +1,10 @@
 """Fault injection for the sandbox: the failures real vendor APIs produce, on demand.
 
 Rates are probabilities per request; a drawn 429 starts a burst of consecutive 429s, as a vendor's
-throttle does. Settable at start (CLI flags) and at run time (``PUT /_sandbox/faults``).
+throttle does. Settable at start (CLI flags) and at run time (``PUT /_sandbox/faults``). A "trickle"
+sends the headers at once and then the body one byte every ``trickle_interval_seconds`` until the
+client gives up: no read ever times out, only a total deadline ends it. It is outside
+``FAULT_ORDER``, so ``mixed()`` leaves it off (a client without a deadline would never finish).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Fault = Literal["429", "500", "503", "slow", "drop", "truncate"]
+Fault = Literal["429", "500", "503", "slow", "drop", "truncate", "trickle"]
 FAULT_ORDER: tuple[Fault, ...] = ("429", "500", "503", "slow", "drop", "truncate")
+DRAWN: tuple[Fault, ...] = (*FAULT_ORDER, "trickle")
 
 
 class FaultConfig(BaseModel):
@@ -29,6 +33,8 @@ class FaultConfig(BaseModel):
     slow_seconds: float = Field(2.0, ge=0)
     rate_drop: float = Field(0.0, ge=0, le=1, description="connection closed mid-body")
     rate_truncate: float = Field(0.0, ge=0, le=1, description="200 with a cut-off JSON body")
+    rate_trickle: float = Field(0.0, ge=0, le=1, description="body sent one byte at a time, slowly")
+    trickle_interval_seconds: float = Field(3.0, gt=0, description="pause between a trickle's bytes")
     retry_after_seconds: int = Field(1, ge=0)
     retry_after_format: Literal["seconds", "http-date"] = "seconds"
     seed: int = 0
@@ -41,7 +47,7 @@ class FaultConfig(BaseModel):
         return cls.model_validate(values)
 
     def total_rate(self) -> float:
-        return sum(getattr(self, f"rate_{name}") for name in FAULT_ORDER)
+        return sum(getattr(self, f"rate_{name}") for name in DRAWN)
 
 
 class FaultInjector:
@@ -69,7 +75,7 @@ class FaultInjector:
         """
         r, b = config.rate_429, config.burst_429
         denominator = b - r * (b - 1)
-        rates = {name: getattr(config, f"rate_{name}") * b / denominator for name in FAULT_ORDER}
+        rates = {name: getattr(config, f"rate_{name}") * b / denominator for name in DRAWN}
         rates["429"] = r / denominator
         return rates
 
@@ -79,7 +85,7 @@ class FaultInjector:
                 self._burst_left -= 1
                 return "429"
             roll = self._rng.random()
-            for name in FAULT_ORDER:
+            for name in DRAWN:
                 rate = self._draw_rates[name]
                 if roll < rate:
                     if name == "429":

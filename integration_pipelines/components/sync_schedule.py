@@ -1,10 +1,23 @@
-"""A vendor's sync schedule: today's partition every tick (cron per vendor, hourly by default)."""
+"""A vendor's sync schedule: today's partition every tick (cron per vendor, hourly by default), and the
+limit on how long any run of a sync job may take."""
 
 from datetime import UTC, timedelta
 
 import dagster as dg
 
+from integration_pipelines.lib import settings
+
 DEFAULT_SYNC_CRON = "0 * * * *"
+MAX_RUNTIME_TAG = "dagster/max_runtime"
+RUN_MAX_RUNTIME = settings.integer("RUN_MAX_RUNTIME_SECONDS", default=6 * 3600, minimum=1)
+
+
+def run_limit_tags() -> dict[str, str]:
+    """Job tags that bound a run's wall time (``RUN_MAX_RUNTIME_SECONDS``, default 6 h, above the connectors'
+    4 h step deadline). Why: with Dagster's default run launcher the run monitoring daemon cannot see that a
+    run's process died, so this limit is what turns a killed or hung run from STARTED into FAILURE, after
+    which the daemon frees its pool slots (``free_slots_after_run_end_seconds``)."""
+    return {MAX_RUNTIME_TAG: str(RUN_MAX_RUNTIME.value())}
 
 
 def sync_run_requests(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:

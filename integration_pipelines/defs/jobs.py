@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from integration_pipelines.components.sync_schedule import run_limit_tags
 from integration_pipelines.lib.dbt.project import DBT_GROUPS
 from integration_pipelines.sources import registry
 
@@ -9,6 +10,7 @@ sync_all_job = dg.define_asset_job(
     "sync_all_job",
     selection=dg.AssetSelection.groups(*registry.names()),
     description="Pull every source for the selected days into the lake and upsert all warehouse tables.",
+    tags=run_limit_tags(),
 )
 
 main_job = dg.define_asset_job(
@@ -16,6 +18,7 @@ main_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*registry.names(), "feedback", "exports", *DBT_GROUPS),
     description="Pull every source into the lake and warehouse, build the feedback tables with sentiment, "
     "export every table to the configured warehouses, then build and test the dbt models and marts.",
+    tags=run_limit_tags(),
 )
 
 

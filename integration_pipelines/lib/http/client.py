@@ -17,6 +17,11 @@ from typing import Any
 
 import httpx
 
+from integration_pipelines.lib.http.deadline import (
+    REQUEST_DEADLINE_SECONDS,
+    RequestDeadlineExceeded,
+    send_within,
+)
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -24,6 +29,7 @@ from integration_pipelines.lib.http.errors import (
     QuotaExhaustedError,
     ResponseError,
     RetryBudgetExhaustedError,
+    StepDeadlineExceededError,
 )
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders, TokenBucket
@@ -74,8 +80,18 @@ class ApiClient:
         on_unauthorized: Callable[[], bool] | None = None,
         max_connections: int = 8,
         sleep: Callable[[float], None] = time.sleep,
+        request_deadline: float = REQUEST_DEADLINE_SECONDS,
+        step_deadline: float | None = None,
     ) -> None:
+        """``timeout`` bounds each network operation; ``request_deadline`` a whole attempt (connect and
+        every read of the body: a trickling server is cut there and retried); ``step_deadline`` the
+        client's life from now, i.e. the run step that opened it (past it a request fails the step)."""
+        if request_deadline <= 0 or (step_deadline is not None and step_deadline <= 0):
+            raise ValueError("deadlines must be positive")
         self.integration = integration
+        self.request_deadline = request_deadline
+        self.step_deadline = step_deadline
+        self._step_ends = None if step_deadline is None else time.monotonic() + step_deadline
         self.retry = retry or RetryPolicy()
         self.metrics = RequestMetrics()
         self.redactor = redactor or Redactor()
@@ -136,9 +152,10 @@ class ApiClient:
         while True:
             attempt += 1
             self.metrics.record_wait(bucket.acquire())
+            deadline, deadline_seconds, what = self._attempt_deadline(method, url)
             started = time.perf_counter()
             try:
-                response = self._http.request(method, url, **kwargs)
+                response = send_within(self._http, method, url, kwargs, deadline, deadline_seconds, what)
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 self.metrics.record_response(elapsed_ms, len(response.content))
                 bucket.observe(self._rate_limit_headers.read(response.headers))
@@ -153,6 +170,8 @@ class ApiClient:
             except _Retry as signal:
                 self._wait_before_retry(method, response.request.url, attempt, signal.reason, signal.wait)
             except RETRYABLE_EXCEPTIONS as exc:
+                if isinstance(exc, RequestDeadlineExceeded) and exc.what == "step":
+                    raise self._step_expired(method, self._request_url(exc, url)) from None
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 reason = self._describe_exception(exc)
                 if isinstance(exc, httpx.ConnectError) and _UNRESOLVABLE_HOST.search(str(exc)):
@@ -165,6 +184,24 @@ class ApiClient:
                 sent_to = self._request_url(exc, url)
                 self._log(method, sent_to, None, elapsed_ms, attempt, reason)
                 self._wait_before_retry(method, sent_to, attempt, reason, None)
+
+    def _attempt_deadline(self, method: str, url: str) -> tuple[float, float, str]:
+        """(monotonic deadline, its length, "request" or "step") for the attempt about to start:
+        the request's own deadline, or the step's when that comes first."""
+        now = time.monotonic()
+        if self._step_ends is not None and now >= self._step_ends:
+            raise self._step_expired(method, self._http.base_url.join(url))
+        if self._step_ends is not None and self._step_ends < now + self.request_deadline:
+            return self._step_ends, float(self.step_deadline or 0), "step"
+        return now + self.request_deadline, self.request_deadline, "request"
+
+    def _step_expired(self, method: str, url: httpx.URL) -> StepDeadlineExceededError:
+        return StepDeadlineExceededError(
+            self.integration,
+            f"the step ran past its {self.step_deadline:g}s deadline (step_deadline_seconds of the "
+            f"{self.integration} resource) at {method} {self._url(url)}; the run fails here instead of "
+            "holding the vendor's pool. Raise the setting for long backfills, or run fewer days at once",
+        )
 
     def _raise_for_status(self, method: str, response: httpx.Response, bucket: TokenBucket) -> None:
         status = response.status_code

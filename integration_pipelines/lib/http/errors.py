@@ -33,3 +33,8 @@ class QuotaExhaustedError(IntegrationError):
 
 class RetryBudgetExhaustedError(IntegrationError):
     """Transient failures outlasted the retry budget; the last cause is chained."""
+
+
+class StepDeadlineExceededError(IntegrationError):
+    """A run step outlived its total deadline (``step_deadline_seconds``): it fails rather than retries,
+    so a stuck vendor cannot hold the vendor's pool, and so its later runs, for hours."""

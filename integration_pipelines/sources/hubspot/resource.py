@@ -20,6 +20,7 @@ import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -106,7 +107,19 @@ class HubSpotResource(dg.ConfigurableResource):
         gt=0,
         description="Search pace; HubSpot allows 5/s per account, shared with every other app of the portal.",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
+    request_deadline_seconds: float = Field(
+        default=REQUEST_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one request may take, connect and the whole body: a response trickling in "
+        "slower is cut there and retried like a timeout.",
+    )
+    step_deadline_seconds: float | None = Field(
+        default=STEP_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
+        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
+    )
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
     backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
@@ -131,6 +144,8 @@ class HubSpotResource(dg.ConfigurableResource):
             auth=auth,
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
             timeout=self.timeout_seconds,
+            request_deadline=self.request_deadline_seconds,
+            step_deadline=self.step_deadline_seconds,
             retry=RetryPolicy(
                 max_attempts=self.max_attempts,
                 budget=self.retry_budget,

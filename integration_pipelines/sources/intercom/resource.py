@@ -11,6 +11,7 @@ from pydantic import Field
 
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
@@ -51,7 +52,19 @@ class IntercomResource(dg.ConfigurableResource):
         description="Conversations fetched in parallel for their parts (one GET "
         "each); memory holds one search page of them at a time.",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
+    request_deadline_seconds: float = Field(
+        default=REQUEST_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one request may take, connect and the whole body: a response trickling in "
+        "slower is cut there and retried like a timeout.",
+    )
+    step_deadline_seconds: float | None = Field(
+        default=STEP_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
+        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
+    )
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(
         default=1000,
@@ -99,6 +112,8 @@ class IntercomResource(dg.ConfigurableResource):
                 "User-Agent": "integration-pipelines",
             },
             timeout=self.timeout_seconds,
+            request_deadline=self.request_deadline_seconds,
+            step_deadline=self.step_deadline_seconds,
             retry=RetryPolicy(
                 max_attempts=self.max_attempts,
                 budget=self.retry_budget,

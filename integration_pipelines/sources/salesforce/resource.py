@@ -17,6 +17,7 @@ import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -86,7 +87,19 @@ class SalesforceResource(dg.ConfigurableResource):
     bulk_poll_seconds: float = Field(default=1.0, gt=0, description="First wait between job status reads.")
     bulk_max_poll_seconds: float = Field(default=30.0, gt=0)
     bulk_timeout_seconds: float = Field(default=3600.0, gt=0, description="A job not complete by then fails.")
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
+    request_deadline_seconds: float = Field(
+        default=REQUEST_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one request may take, connect and the whole body: a response trickling in "
+        "slower is cut there and retried like a timeout.",
+    )
+    step_deadline_seconds: float | None = Field(
+        default=STEP_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
+        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
+    )
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
     backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
@@ -147,6 +160,8 @@ class SalesforceResource(dg.ConfigurableResource):
             auth=session,
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
             timeout=self.timeout_seconds,
+            request_deadline=self.request_deadline_seconds,
+            step_deadline=self.step_deadline_seconds,
             retry=RetryPolicy(
                 max_attempts=self.max_attempts,
                 budget=self.retry_budget,

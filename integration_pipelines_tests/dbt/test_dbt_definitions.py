@@ -160,3 +160,16 @@ def test_manifest_is_stale_when_missing_or_older_than_a_project_file(tmp_path: P
     later = time.time() + 5
     os.utime(model, (later, later))
     assert manifest_is_stale(manifest, project)
+
+
+def test_models_a_failed_run_skipped_are_built_by_the_automation_sensor(local_env: Path) -> None:
+    """After a main_job in which one vendor failed, the sensor that exports the others' tables also
+    builds the models that run skipped (the exports' own condition is exercised end to end in
+    test_main_job_isolation)."""
+    from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN, feedback_automation_sensor
+
+    defs = load_defs()
+    nodes = dbt_nodes(defs)
+    assert {key: node.automation_condition for key, node in nodes.items()} == dict.fromkeys(nodes, AFTER_FAILED_RUN)
+    targeted = feedback_automation_sensor.asset_selection.resolve(defs.resolve_asset_graph())
+    assert {dg.AssetKey.from_user_string(key) for key in nodes} <= targeted

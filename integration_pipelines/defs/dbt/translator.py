@@ -10,6 +10,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
+
 STAGING_NAME = re.compile(r"stg_(?P<system>[a-z0-9_]+?)__(?P<object>[a-z0-9_]+)")
 
 
@@ -31,6 +33,13 @@ class ExportedWarehouseTranslator(DagsterDbtTranslator):
         if layer == "staging" and staging:
             return dg.AssetKey(["staging", staging["system"], staging["object"]])
         return dg.AssetKey([layer, name])
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        """A model a failed run never reached (one vendor failed in ``main_job``) is built again once
+        its exports have landed; otherwise models run with the jobs that select them."""
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        return AFTER_FAILED_RUN
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":

@@ -8,12 +8,15 @@ of its upstream tables changed, once nothing upstream is still running.
 
 The same sensor carries the exports' ``AFTER_FAILED_RUN``: an export partition whose last run failed
 (typically a ``main_job`` that never reached it) is exported again once its own table has landed,
-in the same run as the feedback tables it reads. The nightly schedule stays their regular cadence.
+in the same run as the feedback tables it reads; the dbt models a failed run skipped follow the
+same way. The nightly schedule stays the exports' regular cadence.
 """
 
 from datetime import timedelta
 
 import dagster as dg
+
+from integration_pipelines.lib.dbt.project import DBT_GROUPS
 
 _RECENT_AND_IDLE = (
     dg.AutomationCondition.in_latest_time_window(lookback_delta=timedelta(days=7))
@@ -33,11 +36,11 @@ AFTER_FAILED_RUN = (
 
 feedback_automation_sensor = dg.AutomationConditionSensorDefinition(
     "feedback_automation_sensor",
-    target=dg.AssetSelection.groups("feedback", "exports"),
+    target=dg.AssetSelection.groups("feedback", "exports", *DBT_GROUPS),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description="Rebuilds the feedback tables (and their sentiment) for the days a sync changed, and "
-    "exports the tables a failed run could not reach once they have landed.",
+    "exports the tables (and builds the dbt models) a failed run could not reach once they have landed.",
 )
 
 

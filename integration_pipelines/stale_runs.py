@@ -57,7 +57,7 @@ def fail_orphaned_runs(instance: dg.DagsterInstance, now: float | None = None) -
         elif _alive(pid, began):
             continue
         reason = f"its process (pid {pid}) is gone" if pid else "it never started a process"
-        instance.report_run_failed(run, message=f"Marked failed before a new local run: {reason}.")
+        instance.report_run_failed(run, message=f"Marked failed: {reason} (killed or crashed).")
         if instance.event_log_storage.supports_global_concurrency_limits:
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         orphaned.append(run.run_id)

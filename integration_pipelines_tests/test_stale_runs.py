@@ -83,3 +83,29 @@ def test_a_killed_run_gives_its_pool_slot_back(tmp_path: Path) -> None:
     assert out.split() == ["holding", "the", "pool", "success"]
     assert time.monotonic() - began < 60
     assert fail_orphaned_runs(instance) == []  # a finished run and nothing else: nothing to do
+
+
+@pytest.mark.slow
+def test_the_orphaned_run_sensor_fails_a_killed_run_within_one_tick(tmp_path: Path) -> None:
+    """What `dagster dev` does without the demo: the local sensor notices the dead process on its
+    next tick (run monitoring cannot, with the default run launcher), and frees the slot."""
+    from integration_pipelines.defs.automation.orphaned_runs import orphaned_run_sensor
+
+    home = tmp_path / "dagster_home"
+    ensure_local_instance(home)
+    script = tmp_path / "run.py"
+    script.write_text(RUN)
+    run = _start(script, {**os.environ, "DAGSTER_HOME": str(home)}, 600)
+    assert run.stdout.readline().strip() == "holding the pool"
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert isinstance(instance.run_launcher, dg.DefaultRunLauncher)
+    alive = orphaned_run_sensor(dg.build_sensor_context(instance=instance))
+    assert alive.skip_message == "no orphaned runs"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+
+    result = orphaned_run_sensor(dg.build_sensor_context(instance=instance))
+    assert "marked 1 orphaned run(s) failed" in result.skip_message
+    [record] = instance.get_run_records()
+    assert record.dagster_run.status == dg.DagsterRunStatus.FAILURE
+    assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots == []

@@ -7,9 +7,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+
 from benchmarks.soak.runs import Home, run_until_done, start_job
 from benchmarks.soak.secrets_scan import secrets_found
 from benchmarks.soak.tables import TableState, compare, readable, snapshot
+from integration_pipelines.stale_runs import fail_orphaned_runs
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 
@@ -94,6 +97,8 @@ def killed_runs(soak: Soak, kills: int) -> dict:
         time.sleep(0.2 * number)  # each kill lands at a different point of the pull
         run.kill()
         outcome["runs"] += 1
+        with dg.DagsterInstance.from_config(str(home.dagster_home)) as instance:
+            fail_orphaned_runs(instance)  # what orphaned_run_sensor does on its next tick under dagster dev
     final = run_until_done(home, "sync_all_job", soak.first, soak.last, "after-kills", attempts=1, timeout=RUN_TIMEOUT)
     return soak.row(
         f"kill -9 part-way x{kills}, then rerun", home, {**final, "runs": outcome["runs"] + final["runs"]}, kills

@@ -20,7 +20,8 @@ telemetry:
 
 concurrency:
   # One step at a time per pool, across runs, as in production: `{vendor}_api` (one rate budget per
-  # vendor account), `duckdb_warehouse` / `duckdb_export` (one writer per DuckDB file), `export_{target}`.
+  # vendor account), `duckdb_warehouse` (one writer of the working DuckDB file), `export_{target}` (one load into a
+  # warehouse at a time; `export_duckdb` is also the one writer of export.duckdb).
   pools:
     default_limit: 1
 

@@ -91,12 +91,3 @@ TARGETS = {
         Target("redshift", frozenset({"redshift", "s3"}), _redshift, _query_redshift),
     )
 }
-
-
-def parse_targets(value: str) -> tuple[str, ...]:
-    """``"snowflake, bigquery"`` -> ``("snowflake", "bigquery")``; unknown names are a clear error."""
-    names = tuple(dict.fromkeys(n.strip().lower() for n in value.split(",") if n.strip()))
-    unknown = [n for n in names if n not in TARGETS]
-    if unknown:
-        raise ValueError(f"EXPORT_TARGETS names unknown target(s) {unknown}; choose from {sorted(TARGETS)}")
-    return names

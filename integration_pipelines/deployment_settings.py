@@ -73,7 +73,7 @@ SETTINGS: tuple[settings.Setting, ...] = tuple(v for v in list(globals().values(
 def check_environment() -> None:
     """Read every setting the definitions read and raise one :class:`settings.SettingError` naming each
     malformed variable: the plain settings above, the alert channels' (which also need their companion
-    variables) and each vendor component's cron and rate limits (named in its ``defs.yaml``)."""
+    variables) and each vendor component's cron, rate limits and deadlines (named in its ``defs.yaml``)."""
     from integration_pipelines.components.vendor_sync import load_vendor_component
     from integration_pipelines.defs.alerts.settings import alerts_resource_from_env
 
@@ -81,5 +81,5 @@ def check_environment() -> None:
     for path in sorted(DEFS_FOLDER.glob("*/defs.yaml")):
         component = load_vendor_component(path)
         if component is not None:
-            readers += [component.cron.cron, component.pacing]
+            readers += [component.cron.cron, component.connector_settings]
     settings.check(readers)

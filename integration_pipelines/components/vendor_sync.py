@@ -3,7 +3,7 @@
 Given a vendor (a folder under ``sources/``) and its settings, it yields the raw and warehouse
 assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule``, ``{vendor}_webhook_sensor``
 (when the vendor sends webhooks) and the vendor's connector resource. Settings that operators
-change per deployment (cron, rate limits) are named environment variables with defaults in the
+change per deployment (cron, rate limits, deadlines) are named environment variables with defaults in the
 YAML, read when the definitions load, and a malformed value fails the load with the variable's name.
 """
 
@@ -52,14 +52,15 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
 
     ``vendor`` names a folder under ``integration_pipelines/sources``; ``objects`` narrows the objects
     synced (all by default); ``pool`` is the concurrency pool every call to the vendor runs in (one
-    rate budget per account; default ``{vendor}_api``); ``rate_limits`` maps the vendor resource's
-    pacing fields to the variables that set them."""
+    rate budget per account; default ``{vendor}_api``); ``rate_limits`` and ``deadlines`` map the vendor
+    resource's pacing and deadline fields to the variables that set them."""
 
     vendor: str
     cron: EnvSetting
     objects: list[str] | None = None
     pool: str | None = None
     rate_limits: dict[str, EnvSetting] = {}
+    deadlines: dict[str, EnvSetting] = {}
     webhook_sensor_interval_seconds: int = 30
 
     @property
@@ -78,6 +79,11 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
     def pacing(self) -> dict[str, float]:
         """The resource's rate-limit fields as this deployment sets them."""
         return {field: setting.number() for field, setting in self.rate_limits.items()}
+
+    def connector_settings(self) -> dict[str, float]:
+        """Everything this deployment sets on the vendor's resource: pacing and deadlines (per request,
+        per step), all positive numbers."""
+        return {**self.pacing(), **{field: setting.number() for field, setting in self.deadlines.items()}}
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         from integration_pipelines.defs.resources import source_resource
@@ -103,7 +109,7 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
             jobs=[job],
             schedules=[schedule],
             sensors=sensors,
-            resources={source.name: source_resource(source, self.pacing())},
+            resources={source.name: source_resource(source, self.connector_settings())},
         )
 
 

@@ -85,3 +85,17 @@ def test_other_component_types_are_not_vendor_syncs(tmp_path: Path) -> None:
     path = tmp_path / "defs.yaml"
     path.write_text("type: dagster.DefinitionsComponent\nattributes:\n  path: x.py\n")
     assert load_vendor_component(path) is None
+
+
+def test_deadlines_come_from_their_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERCOM_REQUEST_DEADLINE_SECONDS", "30")
+    monkeypatch.delenv("INTERCOM_STEP_DEADLINE_SECONDS", raising=False)
+    resource = dg.build_defs_for_component(vendor_components()["intercom"]).resources["intercom"]
+    assert (resource.request_deadline_seconds, resource.step_deadline_seconds) == (30.0, 14400.0)
+
+
+@pytest.mark.parametrize("vendor", ["zendesk", "salesforce", "hubspot", "intercom"])
+def test_a_malformed_deadline_names_its_variable(monkeypatch: pytest.MonkeyPatch, vendor: str) -> None:
+    monkeypatch.setenv(f"{vendor.upper()}_STEP_DEADLINE_SECONDS", "four hours")
+    with pytest.raises(ValueError, match=rf"{vendor.upper()}_STEP_DEADLINE_SECONDS must be a number"):
+        dg.build_defs_for_component(vendor_components()[vendor])

@@ -229,7 +229,7 @@ class ApiClient:
         if is_retryable_status(status):
             self.metrics.record_failure("server_errors")
             raise _Retry(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
-        body = self.redactor.text(response.text[:_BODY_SNIPPET])
+        body = self.redactor.snippet(response.text, _BODY_SNIPPET)  # redact, then cut: no half secret
         if status in (401, 403):
             raise AuthenticationError(
                 self.integration,
@@ -289,6 +289,7 @@ class ApiClient:
             self._sleep(delay)
 
     def _describe_exception(self, exc: Exception) -> str:
+        """Class and message, redacted (a transport error may quote a URL with a key in it)."""
         return self.redactor.text(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
 
     def _url(self, url: httpx.URL | str) -> str:

@@ -1,6 +1,13 @@
-"""Errors a connector raises, each naming the integration so an operator knows where to look."""
+"""Errors a connector raises, each naming the integration so an operator knows where to look.
+
+Messages are redacted in the constructor with the process-wide secret registry: Dagster stores the
+message (and ``str`` of every chained exception) in the event log, so a secret must be gone before the
+exception exists, not merely before it is logged.
+"""
 
 from __future__ import annotations
+
+from integration_pipelines.lib import secrets
 
 
 class IntegrationError(Exception):
@@ -8,7 +15,13 @@ class IntegrationError(Exception):
 
     def __init__(self, integration: str, message: str) -> None:
         self.integration = integration
-        super().__init__(f"[{integration}] {message}")
+        super().__init__(secrets.redact(f"[{integration}] {message}"))
+
+    def __str__(self) -> str:
+        # Called first when Dagster or ``traceback`` renders the failure, before the chained causes:
+        # scrubbing the chain here keeps a quoted response in a foreign cause out of the record too.
+        secrets.scrub_exception_chain(self)
+        return super().__str__()
 
 
 class AuthenticationError(IntegrationError):

@@ -237,7 +237,7 @@ def _describe(response: httpx.Response, redactor: Redactor) -> str:
         text = f"{body.get('category') or body.get('status')}: {body.get('message')}"
     except (ValueError, AttributeError):
         text = response.text
-    return redactor.text(text[:200])
+    return redactor.snippet(text, 200)  # redact, then cut: no half secret
 
 
 class _BearerAuth(httpx.Auth):

@@ -133,7 +133,7 @@ class IntercomResource(dg.ConfigurableResource):
         redactor = self.redactor()
 
         def classify(response: httpx.Response) -> IntegrationError | None:
-            snippet = redactor.text(response.text[:200])
+            snippet = redactor.snippet(response.text, 200)  # redact, then cut: no half secret
             if response.status_code in (401, 403):
                 return AuthenticationError(
                     INTEGRATION,

@@ -63,7 +63,9 @@ class BulkQuery:
         )
         job_id = job.get("id") if isinstance(job, dict) else None
         if not isinstance(job_id, str):
-            raise IntegrationError(INTEGRATION, f"creating a Bulk API query job returned no id: {str(job)[:200]}")
+            raise IntegrationError(
+                INTEGRATION, f"creating a Bulk API query job returned no id: {self.api.redactor.snippet(str(job), 200)}"
+            )
         self._wait(job_id)
         locator: str | None = None
         while True:

@@ -202,7 +202,7 @@ def _errors(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
     except ValueError:
-        return "", response.text[:200]
+        return "", response.text  # cut by the caller, after redaction
     first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
     return str(first.get("errorCode", "")), str(first.get("message", "")).strip()
 
@@ -213,7 +213,7 @@ def _classifier(settings: LoginSettings, redactor: Redactor):
         if path.endswith(TOKEN_PATH) and 400 <= status < 500 and status != 429:
             return AuthenticationError(INTEGRATION, redactor.text(token_error(settings, response)))
         code, message = _errors(response)
-        message = redactor.text(message.splitlines()[-1] if message else "")
+        message = redactor.snippet(message.splitlines()[-1] if message else "", 200)
         if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
             usage = response.headers.get("sforce-limit-info", "api usage not reported")
             return QuotaExhaustedError(

@@ -124,7 +124,7 @@ class ZendeskResource(dg.ConfigurableResource):
                 return AuthenticationError(
                     INTEGRATION,
                     f"Zendesk rejected the credentials (HTTP {response.status_code}) for account "
-                    f"{self.subdomain!r}: check {method}. Response: {redactor.text(response.text[:200])}",
+                    f"{self.subdomain!r}: check {method}. Response: {redactor.snippet(response.text, 200)}",
                 )
             if response.status_code == 404 and "No help desk" in response.text:
                 return ConfigurationError(

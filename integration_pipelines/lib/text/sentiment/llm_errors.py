@@ -41,7 +41,7 @@ def classify_failure(exc: Exception, sdk: ModuleType, redactor: Redactor, name: 
             return CallFailure("retry", reason, wait, throttled=True)
         if status >= 500 or is_retryable_status(status):
             return CallFailure("retry", reason, wait)
-        detail = redactor.text(str(getattr(exc, "message", ""))[:300])
+        detail = redactor.snippet(str(getattr(exc, "message", "")), 300)  # redact, then cut: no half key
         if status in (401, 403):
             return CallFailure(
                 "auth", f"the API key was rejected ({reason}): check the {name} api_key setting. Response: {detail}"

@@ -24,6 +24,7 @@ COLUMNS = (
     "hung_runs",
     "runs",
     "intact",
+    "quarantined",
 )
 
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=1500)
     parser.add_argument("--days", type=int, default=3, help="days synced by every run")
     parser.add_argument("--storm-rates", default="0.34,0.62", help="total fault rates of the storms")
+    parser.add_argument("--trickle-rate", type=float, default=0.05, help="share of responses that trickle")
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--overlapping", type=int, default=3)
     parser.add_argument("--folder", help="keep every scenario's files here (default: a temporary folder)")
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [scenarios.clean(soak)]
         for rate in (float(r) for r in args.storm_rates.split(",") if r):
             rows.append(scenarios.fault_storm(soak, rate, attempts=4))
+        rows.append(scenarios.trickling_server(soak, args.trickle_rate, attempts=4))
+        rows.append(scenarios.poison_records(soak))
         rows.append(scenarios.killed_runs(soak, args.kills))
         rows.append(scenarios.concurrent_runs(soak, args.overlapping))
     print_table(rows)

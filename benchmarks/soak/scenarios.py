@@ -8,15 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import httpx
 
 from benchmarks.soak.runs import Home, run_until_done, start_job
 from benchmarks.soak.secrets_scan import secrets_found
-from benchmarks.soak.tables import TableState, compare, readable, snapshot
+from benchmarks.soak.tables import TableState, compare, quarantined, readable, snapshot
+from integration_pipelines.sources import registry
 from integration_pipelines.stale_runs import fail_orphaned_runs
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 
-RUN_TIMEOUT = 900.0  # a run still going after this is hung (the step deadline is far shorter)
+RUN_TIMEOUT = 900.0
+VENDORS = registry.names()  # a run still going after this is hung (the step deadline is far shorter)
 
 
 @dataclass
@@ -118,4 +121,42 @@ def concurrent_runs(soak: Soak, overlapping: int) -> dict:
     }
     row = soak.row(f"{overlapping} overlapping runs (sync_all_job + main_job)", home, outcome, 0)
     row["intact"] = row["intact"] and readable(home.path / "export.duckdb")
+    return row
+
+
+def trickling_server(soak: Soak, rate: float, attempts: int) -> dict:
+    """A share of responses trickle one byte every 2 s: each is cut at a 5 s request deadline and
+    retried; nothing may hang and nothing may be lost."""
+    home = soak.home("trickle")
+    home.extra_env.update({f"{vendor.upper()}_REQUEST_DEADLINE_SECONDS": "5" for vendor in VENDORS})
+    soak.sandbox.reset_stats()
+    soak.sandbox.set_faults(FaultConfig(rate_trickle=rate, trickle_interval_seconds=2.0, seed=5))
+    try:
+        outcome = run_until_done(
+            home, "sync_all_job", soak.first, soak.last, "trickle", attempts=attempts, timeout=RUN_TIMEOUT
+        )
+    finally:
+        faults = soak.faults_injected()
+        soak.sandbox.set_faults(None)
+    return soak.row(f"trickling responses {rate:.0%}, 5 s deadline", home, outcome, faults)
+
+
+def poison_records(soak: Soak) -> dict:
+    """One Zendesk ticket of each poison kind on the last day: the five broken ones must be
+    quarantined, the two with bad text repaired and landed, and every other row as in a clean run."""
+    home = soak.home("poison")
+    admin = httpx.Client(base_url=soak.sandbox.url, timeout=30)
+    made = admin.post(
+        "/_sandbox/poison", json={"dialect": "zendesk", "stream": "tickets", "at": f"{soak.last}T12:00:00Z"}
+    )
+    made.raise_for_status()
+    try:
+        outcome = run_until_done(home, "sync_all_job", soak.first, soak.last, "poison", attempts=1, timeout=RUN_TIMEOUT)
+    finally:
+        admin.delete("/_sandbox/poison").raise_for_status()
+        admin.close()
+    row = soak.row(
+        f"{len(made.json()['records'])} poison records (Zendesk)", home, outcome, len(made.json()["records"])
+    )
+    row["quarantined"] = quarantined(home.warehouse)
     return row

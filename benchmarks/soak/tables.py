@@ -71,3 +71,13 @@ def compare(expected: dict[str, TableState], got: dict[str, TableState]) -> dict
         "lost": lost,
         "duplicated": sum(state.duplicated for state in got.values()),
     }
+
+
+def quarantined(warehouse: Path) -> int:
+    """Rows set aside in ``quarantine.records`` (0 when nothing was ever quarantined)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'quarantine' AND table_name = 'records'"
+        ).fetchone()[0]
+        return con.execute("SELECT count(*) FROM quarantine.records").fetchone()[0] if exists else 0

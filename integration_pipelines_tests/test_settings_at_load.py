@@ -20,6 +20,8 @@ BAD = {
     "EXPORT_CRON": ("nightly", "must be a cron expression"),
     "SENTIMENT_REQUESTS_PER_MINUTE": ("abc", "must be a number greater than 0"),
     "ZENDESK_REQUESTS_PER_MINUTE": ("lots", "must be a number greater than 0"),
+    "RUN_MAX_RUNTIME_SECONDS": ("6h", "must be an integer of at least 1"),
+    "HUBSPOT_REQUEST_DEADLINE_SECONDS": ("2 min", "must be a number greater than 0"),
 }
 
 

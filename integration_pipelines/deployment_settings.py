@@ -74,11 +74,14 @@ def check_environment() -> None:
     """Read every setting the definitions read and raise one :class:`settings.SettingError` naming each
     malformed variable: the plain settings above, the alert channels' (which also need their companion
     variables) and each vendor component's cron, rate limits and deadlines (named in its ``defs.yaml``)."""
+    from integration_pipelines.components.step_retry import STEP_RETRIES, STEP_RETRY_WAIT
     from integration_pipelines.components.sync_schedule import RUN_MAX_RUNTIME
     from integration_pipelines.components.vendor_sync import load_vendor_component
     from integration_pipelines.defs.alerts.settings import alerts_resource_from_env
 
-    readers = [setting.read for setting in (*SETTINGS, RUN_MAX_RUNTIME)] + [alerts_resource_from_env]
+    readers = [setting.read for setting in (*SETTINGS, RUN_MAX_RUNTIME, STEP_RETRIES, STEP_RETRY_WAIT)] + [
+        alerts_resource_from_env
+    ]
     for path in sorted(DEFS_FOLDER.glob("*/defs.yaml")):
         component = load_vendor_component(path)
         if component is not None:

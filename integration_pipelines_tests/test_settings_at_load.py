@@ -22,6 +22,7 @@ BAD = {
     "ZENDESK_REQUESTS_PER_MINUTE": ("lots", "must be a number greater than 0"),
     "RUN_MAX_RUNTIME_SECONDS": ("6h", "must be an integer of at least 1"),
     "HUBSPOT_REQUEST_DEADLINE_SECONDS": ("2 min", "must be a number greater than 0"),
+    "SYNC_STEP_RETRIES": ("-1", "must be an integer of at least 0"),
 }
 
 

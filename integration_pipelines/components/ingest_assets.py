@@ -14,6 +14,7 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert
+from integration_pipelines.components.step_retry import retried_when_transient
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
@@ -75,7 +76,7 @@ def build_ingest_assets(
         connector: Connector = getattr(context.resources, resource_key)
         lake = context.resources.lake.lake()
         deletions = _webhook_deletions(context, source, window.start, window.end)
-        with connector.open_client() as client:
+        with retried_when_transient(context), connector.open_client() as client:
             for key, obj in by_raw_key.items():
                 if key in context.selected_asset_keys:
                     yield _pull(

@@ -50,6 +50,16 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def timestamp_or_reason(value: Any) -> datetime | str:
+    """A record's change time, or why it has none ("null" or "malformed"): what a connector needs to
+    place a record in a window, or to quarantine it when no window can claim it."""
+    try:
+        ts = parse_timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        return "malformed"
+    return "null" if ts is None else ts
+
+
 def _dig(record: Mapping[str, Any], path: str) -> Any:
     value: Any = record
     for part in path.split("."):

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError, ResponseError
-from integration_pipelines.lib.records import convert_records, parse_timestamp
+from integration_pipelines.lib.records import Reject, convert_records, timestamp_or_reason
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.intercom.objects import OBJECTS, IntercomObject
 
@@ -72,11 +72,13 @@ class IntercomClient:
             seen: set[str] = set()
             for number, (items, end_of_stream) in enumerate(self._search(spec, bounds), start=1):
                 extracted_at = datetime.now(UTC)
-                in_window = []
+                in_window, undated = [], []
                 for item in items:
-                    ts = parse_timestamp(item.get("updated_at"))
-                    if ts is None:
-                        raise self._malformed(spec, "a record has no 'updated_at'")
+                    ts = timestamp_or_reason(item.get("updated_at"))
+                    if not isinstance(ts, datetime):  # no window can claim it: quarantined, not fatal
+                        key = None if item.get("id") is None else str(item["id"])
+                        undated.append(Reject(item, f"{ts}_version", f"'updated_at' is {ts}", key))
+                        continue
                     key = str(item.get("id"))
                     if start <= ts < end and key not in seen:  # a record moving while we page comes once
                         seen.add(key)
@@ -85,7 +87,7 @@ class IntercomClient:
                 page = convert_records(
                     rows, spec.columns, extracted_at, primary_key=spec.primary_key, version_column=spec.version_column
                 )
-                yield ExportPage(spec.name, number, page.batch, end_of_stream, page.rejects, page.repaired)
+                yield ExportPage(spec.name, number, page.batch, end_of_stream, (*undated, *page.rejects), page.repaired)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)

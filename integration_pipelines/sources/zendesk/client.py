@@ -8,7 +8,7 @@ from typing import Any
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError
-from integration_pipelines.lib.records import Reject, convert_records, parse_timestamp
+from integration_pipelines.lib.records import Reject, convert_records, timestamp_or_reason
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.zendesk.objects import OBJECTS, ZendeskObject
 
@@ -104,11 +104,7 @@ class ZendeskClient:
 
 def _timestamp(item: dict[str, Any], field: str) -> datetime | str:
     """The item's export timestamp, or why it has none ("null" or "malformed")."""
-    try:
-        ts = parse_timestamp(item.get(field))
-    except (TypeError, ValueError, OverflowError):
-        return "malformed"
-    return "null" if ts is None else ts
+    return timestamp_or_reason(item.get(field))
 
 
 def _key(item: dict[str, Any]) -> str | None:

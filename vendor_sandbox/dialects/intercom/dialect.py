@@ -24,6 +24,7 @@ import math
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -97,12 +98,29 @@ class IntercomDialect(Dialect):
         )
 
     def admin(self, action: str, payload: dict) -> object:
-        """``reset`` undoes the change feed's changes."""
+        """``reset`` undoes the change feed's changes (and poison contacts); ``poison_contact`` makes
+        search return a contact, indexed at ``at``, whose ``updated_at`` is null or not a time."""
+        if action == "poison_contact":
+            return self._poison_contact(payload)
         if action == "reset":
             if self.overlay.dirty:
                 self._build()
             return {"conversations": len(self.conversations), "contacts": len(self.customers)}
         return super().admin(action, payload)
+
+    def _poison_contact(self, payload: dict) -> dict:
+        at = datetime.fromisoformat(str(payload["at"]).replace("Z", "+00:00"))
+        key = 9_000_000_000 + len(self.contact_index.keys)  # far above any seeded person id
+        record = {
+            **render.contact(self.customers[0], self.world),
+            "id": f"poison-{key}",
+            "updated_at": render.epoch(at),
+        }
+        values = searchable_values(record, CONTACT_FIELDS)  # found by a search of its day ...
+        record["updated_at"] = None if payload.get("kind", "null_version") == "null_version" else "not-a-time"
+        self.contact_index.upsert(render.epoch(at), key, values, record)  # ... served without a usable time
+        self.overlay.dirty = True  # reset rebuilds the index without it
+        return {"id": record["id"]}
 
     def routes(self) -> Sequence[BaseRoute]:
         return [

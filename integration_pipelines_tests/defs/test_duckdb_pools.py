@@ -76,7 +76,12 @@ def test_overlapping_runs_take_turns_on_the_warehouse_file(sandbox: SandboxProce
     ).dispose()  # create the SQLite storage once, not in 3 racing processes
     script = tmp_path / "run.py"
     script.write_text(RUN)
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    repo = Path(__file__).resolve().parents[2]  # the script imports the test fixtures from the checkout
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p),
+    }
     procs = [
         subprocess.Popen(
             [sys.executable, str(script), sandbox.url, str(tmp_path), job, DAY],
@@ -98,7 +103,8 @@ def test_overlapping_runs_take_turns_on_the_warehouse_file(sandbox: SandboxProce
         steps, waits = _pool_intervals(instance, run_id)
         intervals += steps
         blocked += waits
-    assert len(intervals) == 2 * (4 + 4 + 1)  # loads and their key checks: four vendors twice, Intercom once
+    # a load, its key checks and its quarantine checks per vendor and run: four vendors twice, Intercom once
+    assert len(intervals) == 3 * (4 + 4 + 1)
     intervals.sort()
     for (_, end, step), (start, _, later) in zip(intervals, intervals[1:], strict=False):
         assert start >= end, f"{later} started while {step} still held the DuckDB file"

@@ -50,6 +50,7 @@ class Home:
             "INTEGRATION_PIPELINES_HOME": str(self.path),
             "INTEGRATION_PIPELINES_SANDBOX_URL": self.sandbox_url,
             "DAGSTER_HOME": str(self.dagster_home),
+            "SYNC_STEP_RETRY_WAIT_SECONDS": "5",  # a storm's step retries come back in seconds, not minutes
             **self.extra_env,
         }
 

@@ -49,10 +49,16 @@ def metadata(result: dg.ExecuteInProcessResult, name: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def offline_home(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def offline_run(
+    sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dg.ExecuteInProcessResult]:
     home = tmp_path_factory.mktemp("offline")
-    run_main(sandbox_server, home)
-    return home
+    return home, run_main(sandbox_server, home)
+
+
+@pytest.fixture(scope="module")
+def offline_home(offline_run: tuple[Path, dg.ExecuteInProcessResult]) -> Path:
+    return offline_run[0]
 
 
 def test_customer_feedback_has_every_source_and_exact_zendesk_rows(offline_home: Path, world: World) -> None:
@@ -94,6 +100,35 @@ def test_offline_sentiment_scores_every_customer_message(offline_home: Path) -> 
     assert len(rows) == customers > 0
     assert {r[0] for r in rows} == {"negative", "neutral", "positive"}
     assert all(-1 <= r[1] <= 1 and 0 <= r[2] <= 1 and r[3] == "offline" for r in rows)
+
+
+@pytest.mark.parametrize("name", ["customer_feedback", "feedback_preprocessed", "feedback_sentiment"])
+def test_feedback_tables_report_standard_metadata(
+    offline_run: tuple[Path, dg.ExecuteInProcessResult], name: str
+) -> None:
+    home, result = offline_run
+    got = metadata(result, name)
+    written = query(home, f"SELECT count(*) FROM feedback.{name}")[0][0]  # one run: the window is the table
+    assert got["dagster/row_count"] == got["rows"] == written > 0
+    assert got["dagster/table_name"] == got["table"] == f"feedback.{name}"
+    columns = [
+        r[0]
+        for r in query(
+            home,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'feedback' "
+            f"AND table_name = '{name}' AND column_name <> '_loaded_at' ORDER BY ordinal_position",
+        )
+    ]
+    schema = got["dagster/column_schema"]
+    assert isinstance(schema, dg.TableSchema) and [c.name for c in schema.columns] == columns
+    assert all(c.type for c in schema.columns)
+    assert got["seconds"] > 0 and got["rows_per_second"] == pytest.approx(written / got["seconds"], rel=0.01)
+
+
+def test_offline_sentiment_reports_no_llm_requests(offline_run: tuple[Path, dg.ExecuteInProcessResult]) -> None:
+    got = metadata(offline_run[1], "feedback_sentiment")
+    assert got["provider"] == "offline" and got["rows"] > 0
+    assert got["llm_requests"] == 0 and got["input_tokens"] == got["output_tokens"] == 0 and got["cost_usd"] == 0
 
 
 def test_rerun_gives_identical_feedback_tables(sandbox: SandboxProcess, offline_home: Path, tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """customer_feedback: every source's customer-visible messages in one table, partitioned like the pulls."""
 
+import time
+
 import dagster as dg
 import pyarrow as pa
 
@@ -32,12 +34,13 @@ def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     HubSpot tickets) from every source present in the warehouse, keyed by (source, message_id), with
     author role, channel, language and is_deleted. A message is in a day's partition when it or its
     parent changed that day."""
+    started = time.monotonic()
     window = context.partition_time_window
     with context.resources.duckdb.get_connection() as con:
         rows, sources = feedback_rows(con, SOURCES, window.start, window.end)
     languages = [p.language for p in preprocess_many(rows.column("text").to_pylist())]
     rows = rows.append_column("language", pa.array(languages, pa.string()))
-    metadata = dict(store(context, "customer_feedback", rows))
+    metadata = dict(store(context, "customer_feedback", rows, started))
     for source in SOURCES:
         metadata[f"rows_{source.source}"] = sum(1 for s in rows.column("source").to_pylist() if s == source.source)
     metadata["sources"] = ", ".join(sources) or "none"

@@ -1,6 +1,7 @@
 """feedback_preprocessed: normalised, language-tagged and PII-redacted text, the only form that leaves the machine."""
 
 import json
+import time
 
 import dagster as dg
 import pyarrow as pa
@@ -40,6 +41,7 @@ def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     """Arabic/English normalisation (diacritics, tatweel, letter variants, digits, elongation), language,
     script and a dialect hint, and PII redaction (emails, phones, Luhn-checked cards, IBANs) replaced by
     typed placeholders. The raw text stays in customer_feedback; only `normalized_text` goes further."""
+    started = time.monotonic()
     window = context.partition_time_window
     rows = read_window(context, "customer_feedback", window.start, window.end)
     if rows is None:
@@ -59,7 +61,7 @@ def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     for kind in PII_TYPES:
         columns[f"pii_{kind}"] = pa.array([p.pii_counts.get(kind, 0) for p in processed], pa.int64())
     table = pa.table(columns)
-    metadata = dict(store(context, "feedback_preprocessed", table))
+    metadata = dict(store(context, "feedback_preprocessed", table, started))
     for kind in PII_TYPES:
         metadata[f"redacted_{kind}"] = sum(p.pii_counts.get(kind, 0) for p in processed)
     for language in ("ar", "en", "arabizi", "mixed", "unknown"):

@@ -1,5 +1,6 @@
 """feedback_sentiment: a label and score per customer message, from the offline model or an LLM."""
 
+import time
 from collections import Counter
 
 import dagster as dg
@@ -40,6 +41,7 @@ def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     """negative / neutral / positive with a score in [-1, 1] and a confidence, per customer message,
     scored on the redacted text only. `provider` and `model` say who scored each row: an LLM, or the
     offline model when the LLM path failed past its retry budget."""
+    started = time.monotonic()
     settings = context.resources.sentiment
     window = context.partition_time_window
     where = "author_role = 'customer'" if settings.only_customers else "true"
@@ -65,7 +67,7 @@ def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResul
             "model": pa.array([r.model for r in results], pa.string()),
         }
     )
-    metadata = dict(store(context, "feedback_sentiment", pa.table(columns)))
+    metadata = dict(store(context, "feedback_sentiment", pa.table(columns), started))
     labels = Counter(r.label for r in results)
     usage = provider.usage
     metadata.update({f"label_{label}": labels.get(label, 0) for label in ("negative", "neutral", "positive")})

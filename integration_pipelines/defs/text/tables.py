@@ -1,5 +1,6 @@
 """Reading a window of one feedback table and storing a derived one (lake file + DuckDB upsert)."""
 
+import time
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -35,8 +36,19 @@ def read_window(
         ).to_arrow_table()
 
 
-def store(context: dg.AssetExecutionContext, name: str, data: pa.Table) -> Mapping[str, object]:
-    """One lake file per day of updated_at, then an upsert by (source, message_id); returns metadata."""
+def column_schema(schema: pa.Schema) -> dg.TableSchema:
+    """The Arrow schema as written, in the form the UI shows under "Columns"."""
+    return dg.TableSchema(columns=[dg.TableColumn(name=f.name, type=str(f.type), description=None) for f in schema])
+
+
+def store(
+    context: dg.AssetExecutionContext, name: str, data: pa.Table, started: float | None = None
+) -> Mapping[str, object]:
+    """One lake file per day of updated_at, then an upsert by (source, message_id); returns metadata.
+
+    ``started`` is the asset's ``time.monotonic()`` at its start, so ``seconds`` and ``rows_per_second``
+    cover reading and computing as well as writing (they measure this call alone when it is None)."""
+    started = time.monotonic() if started is None else started
     key, spec = feedback_key(name), feedback_table(name)
     writer = context.resources.lake.lake().writer(key.path, data.schema, context.run.run_id, "updated_at")
     try:
@@ -47,4 +59,15 @@ def store(context: dg.AssetExecutionContext, name: str, data: pa.Table) -> Mappi
         writer.abort()
         raise
     result = DuckDBExporter(context.resources.duckdb.get_connection).upsert(spec, data)
-    return {"rows": data.num_rows, "files": len(files), "table": spec.qualified, "table_rows": result.table_rows}
+    seconds = time.monotonic() - started
+    return {
+        "dagster/row_count": data.num_rows,  # rows written for the run's window, like "rows"
+        "dagster/table_name": spec.qualified,
+        "dagster/column_schema": column_schema(data.schema),
+        "rows": data.num_rows,
+        "files": len(files),
+        "table": spec.qualified,
+        "table_rows": result.table_rows,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(data.num_rows / seconds, 1) if seconds > 0 else 0.0,
+    }

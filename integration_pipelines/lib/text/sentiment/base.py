@@ -39,7 +39,7 @@ class SentimentResult:
 class ProviderUsage:
     """What scoring cost: reported as materialization metadata."""
 
-    requests: int = 0
+    requests: int = 0  # LLM API calls (retries included); the offline model makes none
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0

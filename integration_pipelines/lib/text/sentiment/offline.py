@@ -75,7 +75,9 @@ class OfflineSentimentProvider:
             results.append(SentimentResult(request.id, label, score, confidence, self.name, model))
         for path in set(routes):
             self.usage.extra[f"rows_{path}"] = self.usage.extra.get(f"rows_{path}", 0.0) + routes.count(path)
-        self.usage.requests += 1 if batch else 0
+        # ``requests`` counts paid LLM calls (the asset's ``llm_requests``); a local call is not one.
+        if batch:
+            self.usage.extra["score_calls"] = self.usage.extra.get("score_calls", 0.0) + 1
         return results
 
 

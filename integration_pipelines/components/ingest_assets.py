@@ -7,16 +7,20 @@ current row per key. Split in two so a failed load never re-pulls, and a re-pull
 Records that break the contract go to the quarantine instead of failing either (``quarantine.py``).
 """
 
+import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
-import pyarrow.compute as pc
+import pyarrow as pa
 
+from integration_pipelines.components.freshness import build_freshness_checks, freshness_policy
 from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert
+from integration_pipelines.components.reconciliation import build_reconciliation_checks
 from integration_pipelines.components.step_retry import retried_when_transient
 from integration_pipelines.lib.http.metrics import RequestMetrics
-from integration_pipelines.lib.lake import Lake
+from integration_pipelines.lib.lake import Lake, count_by_day, utc_days
+from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
 from integration_pipelines.lib.records import arrow_schema, to_record_batch
 from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
@@ -25,6 +29,9 @@ from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.lib.webhooks.inbox import StoredEvent
 from integration_pipelines.lib.webhooks.planning import tombstones
 from integration_pipelines.sources.base import Connector, Source, SourceObject
+
+DEFAULT_FRESHNESS = timedelta(hours=3)
+PROGRESS_SECONDS = 10.0
 
 
 def raw_key(system: str, obj: SourceObject) -> dg.AssetKey:
@@ -40,17 +47,25 @@ def table_spec(system: str, obj: SourceObject) -> TableSpec:
 
 
 def build_ingest_assets(
-    source: Source, objects: Sequence[SourceObject] | None = None, *, pool: str | None = None
+    source: Source,
+    objects: Sequence[SourceObject] | None = None,
+    *,
+    pool: str | None = None,
+    freshness: timedelta = DEFAULT_FRESHNESS,
 ) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
-    """Both multi-assets and the key checks for one vendor (all its objects unless ``objects`` is given).
+    """Both multi-assets and their checks for one vendor (all its objects unless ``objects`` is given).
 
     The vendor's connector resource is keyed by the vendor's name; ``pool`` (default ``{vendor}_api``)
-    is shared by every step that calls the vendor, so concurrent runs share one rate budget."""
+    is shared by every step that calls the vendor, so concurrent runs share one rate budget.
+    Descriptions start with the system and layer: Dagster's lineage view labels a node with the last
+    key segment only (``tickets`` for Zendesk raw, Zendesk warehouse and HubSpot alike) and shows the
+    description's first line under it, so that line is what tells the nodes apart."""
     system, title, resource_key = source.name, source.title, source.name
     objects = list(source.objects.values()) if objects is None else list(objects)
     partitions = daily_partitions()
     by_raw_key = {raw_key(system, o): o for o in objects}
     by_wh_key = {warehouse_key(system, o): o for o in objects}
+    owners = asset_owners()
 
     @dg.multi_asset(
         name=f"raw_{system}",
@@ -59,9 +74,18 @@ def build_ingest_assets(
                 key,
                 group_name=system,
                 kinds={"python", "parquet"},
-                description=f"Every {obj.name} record {title} changed in the partition's UTC day, as pulled "
-                "(one Parquet file per pull in the lake; deletes flagged in is_deleted).",
-                metadata={"primary_key": obj.primary_key, "version_column": obj.version_column},
+                owners=owners,
+                description=f"{title} {_plural(obj)}, raw pull (lake).\n\n"
+                f"Every {_singular(obj)} record that {title} created, changed or deleted in the partition's "
+                "UTC day, as the API returned it: one Parquet file per pull and day in the lake, deletes "
+                "flagged in is_deleted. Each day's materialization counts that day's own rows; numbers "
+                "named window_* cover the whole run.",
+                metadata={
+                    "primary_key": obj.primary_key,
+                    "version_column": obj.version_column,
+                    **standard_metadata(lake_table_name(key), arrow_schema(obj.columns)),
+                },
+                freshness_policy=freshness_policy(freshness),
             )
             for key, obj in by_raw_key.items()
         ],
@@ -98,10 +122,16 @@ def build_ingest_assets(
                 key,
                 group_name=system,
                 kinds={"duckdb"},
+                owners=owners,
                 deps=[raw_key(system, obj)],
-                description=f"Current {title} {obj.name}: one row per {obj.primary_key}, latest "
-                f"{obj.version_column} wins, deleted rows kept with is_deleted = true.",
-                metadata={"table": table_spec(system, obj).qualified},
+                description=f"{title} {_plural(obj)}, warehouse table {table_spec(system, obj).qualified}.\n\n"
+                f"One current row per {obj.primary_key}: the latest {obj.version_column} wins, deleted "
+                "records stay with is_deleted = true. Each day's materialization counts the table's "
+                f"rows whose {obj.version_column} falls on that day.",
+                metadata={
+                    "table": table_spec(system, obj).qualified,
+                    **standard_metadata(table_spec(system, obj).qualified, arrow_schema(obj.columns)),
+                },
             )
             for key, obj in by_wh_key.items()
         ],
@@ -119,44 +149,38 @@ def build_ingest_assets(
             if key in context.selected_asset_keys:
                 yield _load(context, lake, exporter, system, obj, key, window.start, window.end)
 
-    @dg.multi_asset_check(
-        name=f"warehouse_{system}_keys",
-        specs=[
-            dg.AssetCheckSpec(
-                "primary_key_unique_not_null",
-                asset=key,
-                description=f"{obj.primary_key} is never NULL and never repeated",
-            )
-            for key, obj in by_wh_key.items()
-        ],
-        can_subset=True,
-        required_resource_keys={"duckdb"},
-        pool=WAREHOUSE_POOL,  # opens the file read-write too, so it waits its turn like a load
-    )
-    def warehouse_key_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        with context.resources.duckdb.get_connection() as con:
-            for key, obj in by_wh_key.items():
-                check_key = dg.AssetCheckKey(key, "primary_key_unique_not_null")
-                if check_key in context.selected_asset_check_keys:
-                    yield _check_keys(con, table_spec(system, obj), key)
-
-    return [raw_assets, warehouse_assets, warehouse_key_checks, build_quarantine_checks(system, by_wh_key)]
+    raw_paths = {warehouse_key(system, o): raw_key(system, o).path for o in objects}
+    return [
+        raw_assets,
+        warehouse_assets,
+        build_reconciliation_checks(system, by_wh_key, {k: tuple(v) for k, v in raw_paths.items()}),
+        build_quarantine_checks(system, by_wh_key),
+        build_freshness_checks(system, list(by_raw_key), freshness),
+    ]
 
 
-def _check_keys(con, spec: TableSpec, key: dg.AssetKey) -> dg.AssetCheckResult:
-    """One SQL pass over the whole table: the invariant every load must keep, whatever the partition."""
-    column = quote_ident(spec.primary_key[0])
-    target = f"{quote_ident(spec.schema)}.{quote_ident(spec.name)}"
-    rows, nulls, distinct = con.execute(
-        f"SELECT count(*), count(*) - count({column}), count(DISTINCT {column}) FROM {target}"
-    ).fetchone()
-    duplicates = rows - nulls - distinct
-    return dg.AssetCheckResult(
-        asset_key=key,
-        check_name="primary_key_unique_not_null",
-        passed=nulls == 0 and duplicates == 0,
-        metadata={"rows": rows, "null_keys": nulls, "duplicate_keys": duplicates},
-    )
+def _plural(obj: SourceObject) -> str:
+    return obj.name.replace("_", " ")
+
+
+def _singular(obj: SourceObject) -> str:
+    name = _plural(obj)
+    return name[:-1] if name.endswith("s") else name
+
+
+def lake_table_name(key: dg.AssetKey) -> str:
+    """The lake dataset's name as the UI shows it: its path under the lake root."""
+    return "lake/" + "/".join(key.path)
+
+
+def standard_metadata(table_name: str, schema: pa.Schema) -> dict[str, object]:
+    """Dagster's table metadata: the name and the columns, as the UI's catalog and column lineage read them."""
+    return {
+        "dagster/table_name": table_name,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(field.name, str(field.type)) for field in schema]
+        ),
+    }
 
 
 def _webhook_deletions(
@@ -180,32 +204,40 @@ def _pull(
     deleted: list[dict],
 ) -> dg.MaterializeResult:
     """Stream one object's pages for [start, end) into the lake, then the deletions only webhooks
-    announced (as rows with is_deleted = true); metadata counts this object only. Records the
-    connector set aside go to the lake's quarantine, published with the pull's files."""
+    announced (as rows with is_deleted = true). Records the connector set aside go to the lake's
+    quarantine, published with the pull's files.
+
+    Each day of the window gets its own rows, deletes, files and bytes (the lake splits by day);
+    requests, pages and time are only known for the whole pull, so they carry the ``window_`` prefix."""
     client.api.metrics = RequestMetrics()
     connector_stats = getattr(client, "stats", None)  # e.g. HubSpot's window splits; counts per object
     if connector_stats is not None:
         connector_stats.clear()
     # connectors whose fields are discovered per run (Salesforce describe) say so through columns()
     columns = client.columns(obj) if hasattr(client, "columns") else obj.columns
-    writer = lake.writer(key.path, arrow_schema(columns), context.run.run_id, obj.version_column)
+    schema = arrow_schema(columns)
+    writer = lake.writer(key.path, schema, context.run.run_id, obj.version_column)
     held = PullQuarantine(lake, system, obj.name, context.run.run_id, start, end)
-    rows = deletes = pages = repaired = 0
+    progress = PullProgress(context.log, f"{system}/{obj.name}")
+    deletes_by_day: dict[date, int] = {}
+    repaired = 0
+
+    def write(batch: pa.RecordBatch) -> None:
+        writer.write(batch)
+        if batch.num_rows:
+            days = utc_days(batch, obj.version_column)
+            for day, n in count_by_day(days, batch.column("is_deleted")).items():
+                deletes_by_day[day] = deletes_by_day.get(day, 0) + n
+
     try:
         for page in client.pages(obj, start, end):
-            writer.write(page.batch)
+            write(page.batch)
             held.add(page.rejects)
             repaired += page.repaired
-            pages += 1
-            rows += page.batch.num_rows
-            if page.batch.num_rows:
-                deletes += int(pc.sum(page.batch.column("is_deleted")).as_py() or 0)
-            context.log.info(f"{system}/{obj.name}: page {pages}, {rows} rows so far")
+            progress.page(page.batch.num_rows)
         if deleted:
             batch = to_record_batch(deleted, columns, datetime.now(UTC))
-            writer.write(batch)
-            rows += batch.num_rows
-            deletes += int(pc.sum(batch.column("is_deleted")).as_py() or 0)
+            write(batch)
             context.log.info(f"{system}/{obj.name}: {batch.num_rows} deletion(s) from webhooks")
         files = writer.commit()
         held.commit()
@@ -213,30 +245,51 @@ def _pull(
         writer.abort()
         held.abort()
         raise
+    progress.done()
     if held.count or repaired:
         context.log.warning(
             f"{system}/{obj.name}: {held.count} record(s) quarantined {held.reasons}, "
             f"{repaired} with text repaired to U+FFFD"
         )
+    days = days_in_window(start, end)
+    rows = sum(writer.rows_by_day.values())
+    for day in days:
+        day_rows = writer.rows_by_day.get(day, 0)
+        per_day: dict[str, object] = {
+            "dagster/row_count": day_rows,
+            "rows": day_rows,
+            "deletes": deletes_by_day.get(day, 0),
+            "quarantined": held.writer.rows_by_day.get(day, 0),
+            "files": int(day in writer.bytes_by_day),
+            "bytes_written": writer.bytes_by_day.get(day, 0),
+        }
+        if len(days) == 1:
+            per_day.update(progress.rates(day_rows))
+        context.add_asset_metadata(per_day, asset_key=key, partition_key=day.isoformat())
     quota = client.api.quota_remaining()
-    metadata = {
-        "rows": rows,
-        "deletes": deletes,
-        "webhook_deletions": len(deleted),
-        "quarantined": held.count,
-        **{f"quarantined_{reason}": n for reason, n in sorted(held.reasons.items())},
-        "repaired_text": repaired,
-        "pages": pages,
-        "files": len(files),
-        "bytes_written": writer.bytes_written,
+    window = {
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),
-        **client.api.metrics.as_dict(),
-        **dict(connector_stats or {}),
+        "window_days": len(days),
+        "window_rows": rows,
+        # a first window pulled with no lower bound lands older records on days before it
+        "window_rows_before_start": sum(n for day, n in writer.rows_by_day.items() if day < days[0]),
+        "window_deletes": sum(deletes_by_day.values()),
+        "window_webhook_deletions": len(deleted),
+        "window_quarantined": held.count,
+        **{f"window_quarantined_{reason}": n for reason, n in sorted(held.reasons.items())},
+        "window_repaired_text": repaired,
+        "window_pages": progress.pages,
+        "window_files": len(files),
+        "window_bytes_written": writer.bytes_written,
+        **{f"window_{name}": value for name, value in progress.rates(rows).items()},
+        **{f"window_{name}": value for name, value in client.api.metrics.as_dict().items()},
+        **{f"window_{name}": value for name, value in dict(connector_stats or {}).items()},
+        **standard_metadata(lake_table_name(key), schema),
     }
     if quota is not None:
-        metadata["quota_remaining"] = quota
-    return dg.MaterializeResult(asset_key=key, metadata=metadata)
+        window["quota_remaining"] = quota  # a reading at the end of the pull, not a sum
+    return dg.MaterializeResult(asset_key=key, metadata=window)
 
 
 def _load(
@@ -253,33 +306,88 @@ def _load(
 
     Rows the table refuses (null key or version) and the pull's rejects of the day go to
     ``quarantine.records`` instead: a lake file is never rewritten, so one bad row must not fail
-    every later load of its day."""
+    every later load of its day. Each day's materialization gets that day's own numbers."""
     spec = table_spec(system, obj)
     schema = arrow_schema(obj.columns)  # the static core; files may carry more (discovered) columns
-    rows_in = inserted = matched = files_read = quarantined = 0
+    began = time.monotonic()
+    days = days_in_window(start, end)
+    totals = dict.fromkeys(("rows_in", "inserted", "matched", "files_read", "quarantined"), 0)
+    per_day: dict[date, dict[str, int]] = {}
     result = None
-    for day in days_in_window(start, end):
+    for day in days:
         files = lake.files(raw_key(system, obj).path, [day])
         data, diverted = divert(lake, exporter.connect, spec, system, obj, day, lake.read(files), context.run.run_id)
-        quarantined += diverted
-        if not files:
-            continue
-        files_read += len(files)
-        result = exporter.upsert(spec, data)
-        rows_in += result.rows_in
-        inserted += result.inserted
-        matched += result.matched
+        numbers = {"rows_in": 0, "inserted": 0, "matched": 0, "files_read": len(files), "quarantined": diverted}
+        if files:
+            result = exporter.upsert(spec, data)
+            numbers.update(rows_in=result.rows_in, inserted=result.inserted, matched=result.matched)
+        per_day[day] = numbers
+        for name, value in numbers.items():
+            totals[name] += value
     if result is None:  # nothing changed in the window: still leave the table in place, empty or not
         result = exporter.upsert(spec, schema.empty_table())
-    context.log.info(f"{spec.qualified}: {rows_in} rows from {files_read} files, {inserted} new keys")
+    current = _rows_by_version_day(exporter, spec, start, end)
+    seconds = time.monotonic() - began
+    for day, numbers in per_day.items():
+        metadata: dict[str, object] = {"dagster/row_count": current.get(day, 0), **numbers}
+        if len(days) == 1:
+            metadata.update(_rates(numbers["rows_in"], seconds))
+        context.add_asset_metadata(metadata, asset_key=key, partition_key=day.isoformat())
+    context.log.info(
+        f"{spec.qualified}: {totals['rows_in']} rows from {totals['files_read']} files, {totals['inserted']} new keys"
+    )
     metadata = {
-        "rows_in": rows_in,
-        "inserted": inserted,
-        "matched": matched,
-        "files_read": files_read,
-        "quarantined": quarantined,
+        **{f"window_{name}": value for name, value in totals.items()},
+        **{f"window_{name}": value for name, value in _rates(totals["rows_in"], seconds).items()},
         "table": spec.qualified,
         "table_rows": result.table_rows,
-        "deleted_rows": result.deleted_rows,
+        "table_deleted_rows": result.deleted_rows,
+        **standard_metadata(spec.qualified, schema),
     }
     return dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def _rows_by_version_day(exporter: DuckDBExporter, spec: TableSpec, start: datetime, end: datetime) -> dict[date, int]:
+    """The table's current rows per UTC day of their version, for the window: one indexed range scan."""
+    version = quote_ident(spec.version_column)
+    with exporter.connect() as con:
+        rows = con.execute(
+            f"SELECT CAST(timezone('UTC', {version}) AS DATE), count(*) FROM {quote_ident(spec.schema)}."
+            f"{quote_ident(spec.name)} WHERE {version} >= ? AND {version} < ? GROUP BY 1",
+            [start, end],
+        ).fetchall()
+    return dict(rows)
+
+
+def _rates(rows: int, seconds: float) -> dict[str, float]:
+    return {"seconds": round(seconds, 3), "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0}
+
+
+class PullProgress:
+    """Counts a pull's pages; logs each page at debug level and a progress line at most every
+    ``PROGRESS_SECONDS``, so a long pull shows it is moving without a log event per page."""
+
+    def __init__(self, log, label: str) -> None:
+        self.log, self.label = log, label
+        self.pages = self.rows = 0
+        self.started = self._last_line = time.monotonic()
+
+    def page(self, rows: int) -> None:
+        self.pages += 1
+        self.rows += rows
+        self.log.debug(f"{self.label}: page {self.pages}, {rows} rows")
+        now = time.monotonic()
+        if now - self._last_line >= PROGRESS_SECONDS:
+            self._last_line = now
+            self.log.info(f"{self.label}: {self.pages} pages, {self.rows} rows so far ({self._rate(now)} rows/s)")
+
+    def done(self) -> None:
+        rate = self._rate(time.monotonic())
+        self.log.info(f"{self.label}: pulled {self.rows} rows in {self.pages} pages ({rate} rows/s)")
+
+    def rates(self, rows: int) -> dict[str, float]:
+        return _rates(rows, time.monotonic() - self.started)
+
+    def _rate(self, now: float) -> int:
+        elapsed = now - self.started
+        return round(self.rows / elapsed) if elapsed > 0 else 0

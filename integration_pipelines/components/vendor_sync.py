@@ -1,22 +1,26 @@
 """VendorSync: one vendor's whole sync as a Dagster component, instantiated once per ``defs/{vendor}/defs.yaml``.
 
 Given a vendor (a folder under ``sources/``) and its settings, it yields the raw and warehouse
-assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule``, ``{vendor}_webhook_sensor``
-(when the vendor sends webhooks) and the vendor's connector resource. Settings that operators
-change per deployment (cron, rate limits, deadlines) are named environment variables with defaults in the
-YAML, read when the definitions load, and a malformed value fails the load with the variable's name.
+assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule``, ``{vendor}_freshness_schedule``,
+``{vendor}_webhook_sensor`` (when the vendor sends webhooks) and the vendor's connector resource.
+Settings that operators change per deployment (cron, rate limits, deadlines, freshness) are named
+environment variables with defaults in the YAML, read when the definitions load, and a malformed
+value fails the load with the variable's name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
 import yaml
 
-from integration_pipelines.components.ingest_assets import build_ingest_assets
+from integration_pipelines.components.freshness import CHECK_NAME as FRESHNESS_CHECK
+from integration_pipelines.components.freshness import build_freshness_schedule
+from integration_pipelines.components.ingest_assets import DEFAULT_FRESHNESS, build_ingest_assets, raw_key
 from integration_pipelines.components.sync_schedule import build_sync_schedule, run_limit_tags
 from integration_pipelines.components.webhook_sensor import build_webhook_sensor
 from integration_pipelines.lib import settings
@@ -61,6 +65,7 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
     pool: str | None = None
     rate_limits: dict[str, EnvSetting] = {}
     deadlines: dict[str, EnvSetting] = {}
+    freshness_fail_minutes: EnvSetting | None = None
     webhook_sensor_interval_seconds: int = 30
 
     @property
@@ -85,14 +90,26 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
         per step), all positive numbers."""
         return {**self.pacing(), **{field: setting.number() for field, setting in self.deadlines.items()}}
 
+    def freshness(self) -> timedelta:
+        """How long the vendor may go without a successful sync before ``synced_recently`` fails
+        (default three hourly syncs: one late run is not an incident, three missed are)."""
+        if self.freshness_fail_minutes is None:
+            return DEFAULT_FRESHNESS
+        return timedelta(minutes=max(self.freshness_fail_minutes.number(), 1.0))
+
+    def freshness_check_keys(self) -> list[dg.AssetCheckKey]:
+        """The ``synced_recently`` checks: run by the freshness schedule, left out of the sync jobs (a
+        sync that just succeeded is fresh by definition; the step would only cost time)."""
+        return [dg.AssetCheckKey(raw_key(self.vendor, obj), FRESHNESS_CHECK) for obj in self.selected_objects()]
+
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         from integration_pipelines.defs.resources import source_resource
 
         source = self.source
-        assets = build_ingest_assets(source, self.selected_objects(), pool=self.pool)
+        assets = build_ingest_assets(source, self.selected_objects(), pool=self.pool, freshness=self.freshness())
         job = dg.define_asset_job(
             f"{source.name}_sync_job",
-            selection=dg.AssetSelection.groups(source.name),
+            selection=dg.AssetSelection.groups(source.name) - dg.AssetSelection.checks(*self.freshness_check_keys()),
             description=f"Pull {source.title} changes for the selected days into the lake, then upsert the "
             "warehouse tables.",
             tags=run_limit_tags(),
@@ -103,11 +120,15 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
             if source.webhooks is None
             else [build_webhook_sensor(source, self.selected_objects(), job, self.webhook_sensor_interval_seconds)]
         )
+        checks = [a for a in assets if isinstance(a, dg.AssetChecksDefinition)]
+        freshness_job, freshness_schedule = build_freshness_schedule(
+            source.name, next(c for c in checks if c.node_def.name == f"raw_{source.name}_freshness")
+        )
         return dg.Definitions(
             assets=[a for a in assets if not isinstance(a, dg.AssetChecksDefinition)],
-            asset_checks=[a for a in assets if isinstance(a, dg.AssetChecksDefinition)],
-            jobs=[job],
-            schedules=[schedule],
+            asset_checks=checks,
+            jobs=[job, freshness_job],
+            schedules=[schedule, freshness_schedule],
             sensors=sensors,
             resources={source.name: source_resource(source, self.connector_settings())},
         )
@@ -129,3 +150,8 @@ def vendor_components(defs_folder: Path = DEFS_FOLDER) -> Mapping[str, VendorSyn
         if component is not None:
             found[component.vendor] = component
     return found
+
+
+def freshness_check_keys() -> list[dg.AssetCheckKey]:
+    """Every vendor's ``synced_recently`` checks, for jobs across vendors to leave out."""
+    return [key for component in vendor_components().values() for key in component.freshness_check_keys()]

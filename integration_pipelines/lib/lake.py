@@ -48,10 +48,21 @@ class Lake:
                 )
         return found
 
-    def read(self, paths: Sequence[str], schema: pa.Schema | None = None) -> pa.Table:
+    def days(self, asset_path: Sequence[str]) -> list[date]:
+        """Every UTC day the asset has a folder for, oldest first."""
+        directory = "/".join([self._root_path, *asset_path])
+        if not self.fs.exists(directory):
+            return []
+        names = (p.rsplit("/", 1)[-1] for p in self.fs.ls(directory, detail=False))
+        return sorted(date.fromisoformat(n[4:]) for n in names if n.startswith("day="))
+
+    def read(
+        self, paths: Sequence[str], schema: pa.Schema | None = None, columns: Sequence[str] | None = None
+    ) -> pa.Table:
         if not paths:
-            return (schema or pa.schema([])).empty_table()
-        tables = [pq.read_table(p, filesystem=self.fs, schema=schema) for p in paths]
+            empty = (schema or pa.schema([])).empty_table()
+            return empty.select(list(columns)) if columns and schema else empty
+        tables = [pq.read_table(p, filesystem=self.fs, schema=schema, columns=columns) for p in paths]
         return pa.concat_tables(tables, promote_options="permissive")
 
     def writer(
@@ -72,17 +83,13 @@ class DayPartitionedWriter:
         self.day_column = day_column
         self._writers: dict[date, tuple[pq.ParquetWriter, object, str]] = {}
         self.rows_by_day: dict[date, int] = {}
+        self.bytes_by_day: dict[date, int] = {}
         self.bytes_written = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
             return
-        column = batch.column(self.day_column)
-        if column.null_count:
-            raise ValueError(f"{'/'.join(self.asset_path)}: {column.null_count} row(s) have no {self.day_column}")
-        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
-            column = column.cast(pa.timestamp(column.type.unit, tz="UTC"))  # relabel: days are UTC days
-        days = pc.cast(column, pa.date32())
+        days = utc_days(batch, self.day_column, "/".join(self.asset_path))
         for day in pc.unique(days).to_pylist():
             part = batch.filter(pc.equal(days, pa.scalar(day, pa.date32())))
             self._writer_for(day).write_batch(part)
@@ -119,7 +126,9 @@ class DayPartitionedWriter:
             handle.close()
             final = f"{self.lake.day_dir(self.asset_path, day)}/{self.file_name}"
             self.lake.fs.mv(tmp_path, final)
-            self.bytes_written += self.lake.fs.size(final)
+            size = self.lake.fs.size(final)
+            self.bytes_by_day[day] = self.bytes_by_day.get(day, 0) + size
+            self.bytes_written += size
             published.append(final)
         self._writers.clear()
         return published
@@ -133,6 +142,26 @@ class DayPartitionedWriter:
                 if self.lake.fs.exists(tmp_path):
                     self.lake.fs.rm(tmp_path)
         self._writers.clear()
+
+
+def utc_days(batch: pa.RecordBatch | pa.Table, column_name: str, what: str = "") -> pa.Array:
+    """The UTC day of each row's ``column_name``: the day folder, and the partition, the row belongs to."""
+    column = batch.column(column_name)
+    if column.null_count:
+        raise ValueError(f"{what or 'batch'}: {column.null_count} row(s) have no {column_name}")
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        column = column.cast(pa.timestamp(column.type.unit, tz="UTC"))  # relabel: days are UTC days
+    return pc.cast(column, pa.date32())
+
+
+def count_by_day(days: pa.Array, where: pa.Array | None = None) -> dict[date, int]:
+    """Rows per day, optionally only where ``where`` is true (e.g. the is_deleted flags)."""
+    if where is not None:
+        days = days.filter(pc.fill_null(where, False))
+    counts = pc.value_counts(days)
+    return {v.as_py(): c.as_py() for v, c in zip(counts.field("values"), counts.field("counts"), strict=True)}
 
 
 class LakeResource(dg.ConfigurableResource):

@@ -172,3 +172,16 @@ def counts(con: duckdb.DuckDBPyConnection, source: str, obj: str, days: Sequence
         sql += " AND day BETWEEN ? AND ?"
         params += [min(days), max(days)]
     return dict(con.execute(sql + " GROUP BY reason ORDER BY reason", params).fetchall())
+
+
+def keys(con: duckdb.DuckDBPyConnection, source: str, obj: str, days: Sequence[date] | None = None) -> set[str]:
+    """The keys of the records set aside for one object over ``days`` (every day if None)."""
+    _create(con)
+    sql = f"SELECT DISTINCT key FROM {TABLE} WHERE source = ? AND object = ? AND key IS NOT NULL"
+    params: list[Any] = [source, obj]
+    if days is not None:
+        if not days:
+            return set()
+        sql += " AND day BETWEEN ? AND ?"
+        params += [min(days), max(days)]
+    return {row[0] for row in con.execute(sql, params).fetchall()}

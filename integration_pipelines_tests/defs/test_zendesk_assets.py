@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from integration_pipelines.components.ingest_assets import _check_keys
+from integration_pipelines.components.reconciliation import reconcile
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.lib.warehouses.base import TableSpec
@@ -80,26 +80,36 @@ def test_one_partition_gives_exact_tables_and_operator_metadata(
         for e in result.get_asset_materialization_events()
     }
     raw = meta["raw/zendesk/tickets"]
-    assert raw["rows"] == len(expected_ids(world, "tickets", start, end))
-    assert raw["deletes"] == len(deleted)
+    assert (
+        raw["rows"] == raw["dagster/row_count"] == raw["window_rows"] == len(expected_ids(world, "tickets", start, end))
+    )
+    assert raw["deletes"] == raw["window_deletes"] == len(deleted)
     for metric in (
-        "requests",
-        "retries",
-        "http_429s",
-        "latency_p50_ms",
-        "latency_p95_ms",
-        "bytes_received",
-        "pages",
+        "window_requests",
+        "window_retries",
+        "window_http_429s",
+        "window_latency_p50_ms",
+        "window_latency_p95_ms",
+        "window_bytes_received",
+        "window_pages",
         "bytes_written",
+        "seconds",
+        "rows_per_second",
     ):
         assert isinstance(raw[metric], int | float), metric
-    assert raw["requests"] >= 1 and raw["bytes_written"] > 0
-    assert meta["warehouse/zendesk/tickets"]["table_rows"] == raw["rows"]
+    assert raw["window_requests"] >= 1 and raw["bytes_written"] > 0 and raw["rows_per_second"] > 0
+    assert raw["dagster/table_name"] == "lake/raw/zendesk/tickets"
+    assert "subject" in {c.name for c in raw["dagster/column_schema"].columns}
+    warehouse = meta["warehouse/zendesk/tickets"]
+    assert warehouse["table_rows"] == warehouse["dagster/row_count"] == raw["rows"]
+    assert warehouse["dagster/table_name"] == "zendesk.tickets" and warehouse["seconds"] > 0
     checks = {(c.asset_key.to_user_string(), c.check_name): c for c in result.get_asset_check_evaluations()}
-    assert len(checks) == 2 * len(TABLES)  # keys, and quarantine_empty: a clean source quarantines nothing
+    # reconciliation and quarantine_empty per table; synced_recently runs on its own schedule
+    assert len(checks) == 2 * len(TABLES)
     assert all(checks[(f"warehouse/zendesk/{t}", "quarantine_empty")].passed for t in TABLES)
-    tickets_check = checks[("warehouse/zendesk/tickets", "primary_key_unique_not_null")]
-    assert tickets_check.passed and tickets_check.metadata["rows"].value == raw["rows"]
+    tickets_check = checks[("warehouse/zendesk/tickets", "pulled_keys_loaded")]
+    assert tickets_check.passed and tickets_check.metadata["keys_pulled"].value == raw["rows"]
+    assert tickets_check.metadata["missing_keys"].value == tickets_check.metadata["stale_keys"].value == 0
 
 
 def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess, world: World, tmp_path: Path) -> None:
@@ -117,6 +127,37 @@ def test_five_day_backfill_is_one_run_with_exact_tables(sandbox: SandboxProcess,
     lake = Lake(str(tmp_path / "lake"))
     for offset in range(5):  # the lake keeps the pull split by day
         assert len(lake.files(["raw", "zendesk", "tickets"], [date(2026, 10, 27) + timedelta(days=offset)])) == 1
+
+
+def test_each_day_of_a_backfill_carries_its_own_numbers(sandbox: SandboxProcess, world: World, tmp_path: Path) -> None:
+    """A five-day single run: each day's materialization counts that day's rows, deletes and bytes (as
+    the lake and the world hold them), not the window's totals; window-wide numbers say so in their name."""
+    result = run_sync(pipeline_definitions(sandbox, tmp_path), FIRST, LAST)
+    assert result.success
+    lake = Lake(str(tmp_path / "lake"))
+    by_day: dict[str, dict[str, dict]] = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        by_day.setdefault(mat.asset_key.to_user_string(), {})[mat.partition] = {
+            k: v.value for k, v in mat.metadata.items()
+        }
+    raw, warehouse = by_day["raw/zendesk/tickets"], by_day["warehouse/zendesk/tickets"]
+    assert len(raw) == len(warehouse) == 5
+    tickets = zendesk_tickets(world)
+    counts = set()
+    for partition, meta in raw.items():
+        day = date.fromisoformat(partition)
+        start, end = day_window(partition, partition)
+        in_lake = lake.read(lake.files(["raw", "zendesk", "tickets"], [day])).num_rows
+        assert meta["dagster/row_count"] == meta["rows"] == in_lake == len(expected_ids(world, "tickets", start, end))
+        assert meta["deletes"] == sum(1 for c in tickets if c.deleted_at and start <= c.updated_at < end)
+        assert meta["bytes_written"] == sum(lake.fs.size(f) for f in lake.files(["raw", "zendesk", "tickets"], [day]))
+        assert meta["window_rows"] == sum(m["rows"] for m in raw.values())
+        assert meta["window_days"] == 5 and "seconds" not in meta and meta["window_seconds"] > 0
+        assert warehouse[partition]["dagster/row_count"] == meta["rows"]  # one row per ticket, newest day
+        assert warehouse[partition]["rows_in"] == in_lake
+        counts.add(meta["rows"])
+    assert len(counts) > 1, "the world's days differ in size, so equal counts would mean window totals"
 
 
 def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, world: World, tmp_path: Path) -> None:
@@ -216,16 +257,29 @@ def test_credentials_never_reach_metadata_or_logs(
         assert zendesk_sandbox.API_TOKEN not in text
 
 
-def test_key_check_fails_on_duplicates_and_nulls(tmp_path: Path) -> None:
-    """DuckDB enforces the primary key, but Snowflake and BigQuery do not: the check must catch
-    what a broken load would leave there. Tried on a hand-made table without a key constraint."""
-    spec = TableSpec("zendesk", "tickets", ("id",))
+def test_reconciliation_fails_when_a_pulled_key_is_missing_or_older_in_the_table(
+    sandbox: SandboxProcess, world: World, tmp_path: Path
+) -> None:
+    """DuckDB's primary key cannot see a lost row or a row set back to an older version; the
+    reconciliation against the lake can. Tried: one ticket deleted from the table by hand, another's
+    version moved back a day; the check must name exactly those two, and pass again after a re-run."""
+    defs = pipeline_definitions(sandbox, tmp_path)
+    assert run_sync(defs, DAY, DAY).success
+    spec = TableSpec("zendesk", "tickets", ("id",), "updated_at")
     key = dg.AssetKey(["warehouse", "zendesk", "tickets"])
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        con.execute("CREATE SCHEMA zendesk; CREATE TABLE zendesk.tickets (id BIGINT)")
-        con.execute("INSERT INTO zendesk.tickets VALUES (1), (2), (3)")
-        assert _check_keys(con, spec, key).passed
-        con.execute("INSERT INTO zendesk.tickets VALUES (2), (NULL)")
-        result = _check_keys(con, spec, key)
+    lake = Lake(str(tmp_path / "lake"))
+    days = [date.fromisoformat(DAY)]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        assert reconcile(con, lake, ("raw", "zendesk", "tickets"), spec, key, days).passed
+        lost, aged = con.execute("SELECT id FROM zendesk.tickets ORDER BY id LIMIT 2").fetchall()
+        con.execute("DELETE FROM zendesk.tickets WHERE id = ?", [lost[0]])
+        con.execute("UPDATE zendesk.tickets SET updated_at = updated_at - INTERVAL 1 DAY WHERE id = ?", [aged[0]])
+        result = reconcile(con, lake, ("raw", "zendesk", "tickets"), spec, key, days)
     assert not result.passed
-    assert result.metadata["duplicate_keys"].value == 1 and result.metadata["null_keys"].value == 1
+    meta = {k: v.value for k, v in result.metadata.items()}
+    assert meta["missing_keys"] == 1 and meta["stale_keys"] == 1
+    assert meta["missing_sample"] == str(lost[0]) and meta["stale_sample"] == str(aged[0])
+    assert "re-run the warehouse step" in result.description
+    assert run_sync(defs, DAY, DAY).success  # the lake still has the rows: a re-run repairs the table
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        assert reconcile(con, lake, ("raw", "zendesk", "tickets"), spec, key, days).passed

@@ -1,4 +1,4 @@
-"""``integration-pipelines``: the demo, the webhook receiver and the sandbox."""
+"""``integration-pipelines``: the demo, the status of every integration, the webhook receiver and the sandbox."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from integration_pipelines import webhooks_server
+from integration_pipelines.status import command as status_command
 
 
 def build_parser(with_sandbox: bool = True) -> argparse.ArgumentParser:
@@ -19,9 +20,10 @@ def build_parser(with_sandbox: bool = True) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
-        help="sync the last days of the sandbox's four vendors into the lake and DuckDB, no credentials",
-        description="Start the sandbox on a free loopback port, run sync_all_job for the last DAYS "
-        "complete UTC days into the local lake and DuckDB, and print a summary.",
+        help="the whole pipeline on the sandbox's four vendors for the last days, no credentials",
+        description="Start the sandbox on a free loopback port and run main_job for the last DAYS complete UTC "
+        "days as one run: every source into the local lake and DuckDB, the feedback tables with sentiment, "
+        "the export to the local warehouse file export.duckdb and the dbt marts on it; then print a summary.",
     )
     demo.add_argument("--days", type=int, default=7, help="complete UTC days to sync, ending yesterday")
     demo.add_argument(
@@ -48,6 +50,7 @@ def build_parser(with_sandbox: bool = True) -> argparse.ArgumentParser:
         metavar="vendor|off|SCALE",
         help="sandbox rate limits: Zendesk's published ones, off, or scaled",
     )
+    status_command.add_command(commands)
     webhooks_server.add_commands(commands)
     if not with_sandbox:
         return parser
@@ -72,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "webhooks":
         return webhooks_server.run(args)
+    if args.command == "status":
+        return status_command.run(args)
     if args.command == "demo" and args.live:
         from integration_pipelines.demo_live import run_live_demo
 

@@ -85,8 +85,13 @@ def run(args: argparse.Namespace) -> int:
     from integration_pipelines.status import render
 
     # the connectors log each failed request; the report states the failure once, in its row
-    logging.getLogger("integration_pipelines").setLevel(logging.CRITICAL)
-    report = gather(health=not args.no_health, timeout=args.timeout)
+    logger = logging.getLogger("integration_pipelines")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        report = gather(health=not args.no_health, timeout=args.timeout)
+    finally:
+        logger.setLevel(level)
     if args.json:
         print(render.to_json(report))
     else:

@@ -25,7 +25,13 @@ from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines.stale_runs import fail_orphaned_runs
 from vendor_sandbox.process import SandboxProcess
 
-SUMMED_METRICS = ("requests", "retries", "http_429s", "bytes_received", "rate_limit_wait_s")
+SUMMED_METRICS = (
+    "window_requests",
+    "window_retries",
+    "window_http_429s",
+    "window_bytes_received",
+    "window_rate_limit_wait_s",
+)
 UNPACED = 1_000_000_000.0
 
 
@@ -193,7 +199,8 @@ def _print_summary(
 ) -> None:
     totals = dict.fromkeys(SUMMED_METRICS, 0.0)
     lines = []
-    # a multi-day run reports the same run-wide metadata on each day's materialization: one per asset
+    # each day's materialization carries that day's numbers and the run-wide window_* ones: take the
+    # window_* numbers from any one of them
     latest = {
         event.materialization.asset_key: event.materialization for event in result.get_asset_materialization_events()
     }
@@ -219,21 +226,22 @@ def _print_summary(
             for metric in SUMMED_METRICS:
                 totals[metric] += float(meta.get(metric, 0))
             lines.append(
-                f"  {name:<38} {meta['rows']:>8} rows pulled  {meta['deletes']:>6} deletes  "
-                f"{meta['requests']:>5} requests  p95 {meta['latency_p95_ms']:.0f} ms"
+                f"  {name:<38} {meta['window_rows']:>8} rows pulled  {meta['window_deletes']:>6} deletes  "
+                f"{meta['window_requests']:>5} requests  p95 {meta['window_latency_p95_ms']:.0f} ms"
             )
         else:
             lines.append(
                 f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB "
-                f"{meta.get('deleted_rows', 0):>6} deleted  ({meta['table']})"
+                f"{meta.get('table_deleted_rows', 0):>6} deleted  ({meta['table']})"
             )
     status = "succeeded" if result.success else "FAILED"
     print(f"\nmain_job {status} in {elapsed:.1f}s (run {result.run_id})")
     print("\n".join(lines))
     served_total = sum(counts.get("requests", 0) for counts in served.values())
     print(
-        f"  requests {totals['requests']:.0f}, retries {totals['retries']:.0f}, 429s {totals['http_429s']:.0f}, "
-        f"{totals['bytes_received'] / 1e6:.1f} MB received, {totals['rate_limit_wait_s']:.0f}s spent pacing to "
+        f"  requests {totals['window_requests']:.0f}, retries {totals['window_retries']:.0f}, "
+        f"429s {totals['window_http_429s']:.0f}, {totals['window_bytes_received'] / 1e6:.1f} MB received, "
+        f"{totals['window_rate_limit_wait_s']:.0f}s spent pacing to "
         f"the vendors' rate limits; the sandbox served {served_total} requests"
     )
     for target, (tables, rows, seconds) in exports.items():

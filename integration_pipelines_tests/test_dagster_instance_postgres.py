@@ -89,7 +89,7 @@ def test_materialization_lands_in_postgres(
     assert latest.run_id == result.run_id
     assert latest.asset_materialization is not None
     assert latest.asset_materialization.partition == PARTITION_KEY
-    assert latest.asset_materialization.metadata["requests"].value >= 1
+    assert latest.asset_materialization.metadata["window_requests"].value >= 1
 
 
 def test_pools_allow_one_step_at_a_time_and_ten_runs(instance: dg.DagsterInstance) -> None:

@@ -34,11 +34,15 @@ def test_backfill_of_several_days_across_all_sources_in_one_run(sandbox: Sandbox
         )
         assert result.success
         assert len(instance.get_run_records()) == 1
-    rows_pulled = {}
+    rows_pulled: dict[str, int] = {}  # the days' own counts, summed: each day reports only its rows
+    window_rows: dict[str, int] = {}
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         if mat.asset_key.path[0] == "raw":
-            rows_pulled["/".join(mat.asset_key.path[1:])] = mat.metadata["rows"].value
+            name = "/".join(mat.asset_key.path[1:])
+            rows_pulled[name] = rows_pulled.get(name, 0) + mat.metadata["rows"].value
+            window_rows[name] = mat.metadata["window_rows"].value - mat.metadata["window_rows_before_start"].value
+    assert rows_pulled == window_rows
     assert len(rows_pulled) == sum(len(objects) for objects in OBJECTS.values())
 
     lake = Lake(str(tmp_path / "lake"))

@@ -42,7 +42,11 @@ def test_contacts_without_a_usable_updated_at_are_quarantined_and_the_rest_land(
     assert result.success  # used to fail: "a record has no 'updated_at'"
     assert contact_ids(tmp_path / "poisoned") == contact_ids(tmp_path / "clean")  # nothing else lost
     raw = metadata(result, "raw/intercom/contacts")
-    assert (raw["quarantined"], raw["quarantined_null_version"], raw["quarantined_malformed_version"]) == (2, 1, 1)
+    assert (
+        raw["quarantined"],
+        raw["window_quarantined_null_version"],
+        raw["window_quarantined_malformed_version"],
+    ) == (2, 1, 1)
     rows = quarantine_rows(tmp_path / "poisoned")
     assert sorted((row[0], row[2], row[3]) for row in rows) == sorted(
         [("contacts", "malformed_version", made[1]), ("contacts", "null_version", made[0])]

@@ -101,11 +101,13 @@ def test_broken_tickets_are_quarantined_the_rest_land_and_the_check_warns(
 
     raw = metadata(result, "raw/zendesk/tickets")
     assert raw["rows"] == len(good) + len(REPAIRED)
-    assert raw["quarantined"] == len(BROKEN) and raw["repaired_text"] == len(REPAIRED)
-    assert {k: v for k, v in raw.items() if k.startswith("quarantined_")} == {
-        f"quarantined_{reason}": 1 for reason in BROKEN.values()
+    assert raw["quarantined"] == len(BROKEN) and raw["window_repaired_text"] == len(REPAIRED)
+    assert {k: v for k, v in raw.items() if k.startswith("window_quarantined_")} == {
+        f"window_quarantined_{reason}": 1 for reason in BROKEN.values()
     }
-    assert raw["malformed_bodies"] == 0 and raw["retries"] == 0  # bad bytes are data, not a truncated transfer
+    assert (
+        raw["window_malformed_bodies"] == 0 and raw["window_retries"] == 0
+    )  # bad bytes are data, not a truncated transfer
 
     rows = quarantine_rows(tmp_path)
     assert sorted(r[2] for r in rows) == sorted(BROKEN.values())

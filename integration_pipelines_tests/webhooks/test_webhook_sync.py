@@ -85,7 +85,7 @@ def test_intercom_delete_by_webhook_reaches_duckdb(sandbox: SandboxProcess, tmp_
         materialization = instance.get_latest_materialization_event(
             dg.AssetKey(["raw", "intercom", "conversations"])
         ).asset_materialization
-        assert materialization.metadata["webhook_deletions"].value == 1
+        assert materialization.metadata["window_webhook_deletions"].value == 1
         assert Inbox(inbox_url).depth() == {}  # the sensor marked what it read as processed
         assert state_before is not None
 

@@ -218,8 +218,8 @@ def _print_summary(
         elif key.path[0] == "export":
             totals_for_target = exports.setdefault(meta["target"], [0, 0, 0.0])
             totals_for_target[0] += 1
-            totals_for_target[1] += meta["rows_exported"]
-            totals_for_target[2] += meta["seconds"]
+            totals_for_target[1] += meta["window_rows_exported"]
+            totals_for_target[2] += meta["window_seconds"]
         elif key.path[0] == "feedback":
             lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB  ({meta['table']})")
         elif key.path[0] == "raw":

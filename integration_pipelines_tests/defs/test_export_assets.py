@@ -214,8 +214,8 @@ def test_every_table_reaches_every_target_with_exact_keys(pipeline, read_back, t
         got = read_back(target, home, table, key_columns(table))
         assert got == expected, f"{target} {table.source.qualified}"
         meta = materialized(result, table.key(target))
-        assert meta["rows_exported"] == len(expected) and meta["table_rows"] == len(expected)
-        assert meta["deleted_rows"] == sum(1 for row in expected if row[-1])
+        assert meta["window_rows_exported"] == len(expected) and meta["table_rows"] == len(expected)
+        assert meta["table_deleted_rows"] == sum(1 for row in expected if row[-1])
     assert sum(len(working_rows(home, t, key_columns(t))) for t in TABLES) > 5000  # the check has data
     checks = {e.asset_key: e for e in result.get_asset_check_evaluations() if e.asset_key.path[1] == target}
     assert len(checks) == 19 and all(c.passed for c in checks.values())
@@ -295,7 +295,7 @@ def test_rerunning_the_export_changes_nothing(pipeline, read_back) -> None:
         table = next(t for t in TABLES if t.source.qualified == name)
         assert read_back(target, home, table, key_columns(table)) == rows
         meta = materialized(again, table.key(target))
-        assert meta["inserted"] == 0 and meta["matched"] == meta["rows_exported"] == len(rows)
+        assert meta["window_inserted"] == 0 and meta["window_matched"] == meta["window_rows_exported"] == len(rows)
 
 
 def test_exports_run_in_bounded_chunks(pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,8 +321,16 @@ def test_exports_run_in_bounded_chunks(pipeline, monkeypatch: pytest.MonkeyPatch
         )
         for day in (FIRST, LAST)
     ]
-    assert meta["loads"] == sum(-(-n // 50) for n in per_day) and meta["loads"] > 2
-    assert meta["rows_exported"] == len(before) and meta["inserted"] == 0
+    assert meta["window_loads"] == sum(-(-n // 50) for n in per_day) and meta["window_loads"] > 2
+    assert meta["window_rows_exported"] == len(before) and meta["window_inserted"] == 0
+    days = {  # each day's materialization counts that day's own rows and loads
+        e.materialization.partition: {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in run.get_asset_materialization_events()
+        if e.materialization.asset_key == key
+    }
+    for day, n in zip((FIRST, LAST), per_day, strict=True):
+        assert days[day]["dagster/row_count"] == days[day]["rows_exported"] == n
+        assert days[day]["loads"] == -(-n // 50)
     assert target_rows("duckdb", home, None, table, key_columns(table)) == before
 
 

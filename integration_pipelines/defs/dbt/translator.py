@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
+from integration_pipelines.lib.owners import asset_owners
 
 STAGING_NAME = re.compile(r"stg_(?P<system>[a-z0-9_]+?)__(?P<object>[a-z0-9_]+)")
 
@@ -40,6 +41,11 @@ class ExportedWarehouseTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return None
         return AFTER_FAILED_RUN
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str] | None:
+        """The deployment's owners (``INTEGRATION_PIPELINES_ASSET_OWNERS``), like every other asset;
+        a model's own ``meta.dagster.owners`` in dbt still wins."""
+        return super().get_owners(dbt_resource_props) or asset_owners()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":

@@ -18,6 +18,7 @@ from integration_pipelines.defs.exports.tables import ExportTable, export_tables
 from integration_pipelines.defs.exports.targets import TARGETS
 from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
 from integration_pipelines.deployment_settings import EXPORT_CHUNK_ROWS
+from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
 from integration_pipelines.lib.text.feedback import existing_tables
 from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, Exporter, TableSpec, quote_ident
@@ -46,7 +47,9 @@ def build_export_assets(target: str) -> dg.AssetsDefinition:
                 deps=[table.upstream],
                 skippable=True,
                 automation_condition=AFTER_FAILED_RUN,
-                description=f"{table.source.qualified} in {target}: one current row per "
+                owners=asset_owners(),
+                description=f"{table.source.qualified}, export to {target}.\n\n"
+                f"{table.source.qualified} in {target}: one current row per "
                 f"{', '.join(table.source.primary_key)}, deleted rows kept with is_deleted = true. "
                 f"A partition carries the rows whose {table.source.version_column} falls in that day.",
                 metadata={"target": target, "source_table": table.source.qualified},
@@ -117,40 +120,56 @@ def export_window(
     end: datetime,
     target: str,
 ) -> dict[str, object]:
-    """Export [start, end) one day and one chunk at a time; returns metadata summing the loads."""
+    """Export [start, end) one day and one chunk at a time. Each day's materialization gets that day's
+    own counts (``dagster/row_count`` = rows exported for the day); the sums are ``window_*``."""
     destination = table.target(schema_prefix())
     began = time.monotonic()
-    rows = inserted = matched = chunks = 0
+    days = days_in_window(start, end)
+    totals = dict.fromkeys(("rows_exported", "inserted", "matched", "loads"), 0)
     result = None
-    for day in days_in_window(start, end):
+    schema = None
+    for day in days:
+        numbers = dict.fromkeys(totals, 0)
         for chunk in read_chunks(context, table.source, day_start(day), day_start(day) + timedelta(days=1)):
+            schema = schema or chunk.schema
             if chunk.num_rows == 0 and result is not None:
                 continue  # an empty day only matters when it is all there is (it creates the table)
             result = exporter.upsert(destination, chunk)
-            chunks += 1
-            rows += result.rows_in
-            inserted += result.inserted
-            matched += result.matched
+            numbers["loads"] += 1
+            numbers["rows_exported"] += result.rows_in
+            numbers["inserted"] += result.inserted
+            numbers["matched"] += result.matched
+        per_day: dict[str, object] = {"dagster/row_count": numbers["rows_exported"], **numbers}
+        if len(days) == 1:
+            per_day.update(_rates(numbers["rows_exported"], time.monotonic() - began))
+        context.add_asset_metadata(per_day, asset_key=table.key(target), partition_key=day.isoformat())
+        for name, value in numbers.items():
+            totals[name] += value
     seconds = time.monotonic() - began
     context.log.info(
-        f"{table.source.qualified} -> {target} {destination.qualified}: {rows} rows in {chunks} "
-        f"load(s), {inserted} new keys, {seconds:.1f}s"
+        f"{table.source.qualified} -> {target} {destination.qualified}: {totals['rows_exported']} rows in "
+        f"{totals['loads']} load(s), {totals['inserted']} new keys, {seconds:.1f}s"
     )
     metadata: dict[str, object] = {
         "target": target,
         "table": destination.qualified,
-        "rows_exported": rows,
-        "inserted": inserted,
-        "matched": matched,
-        "loads": chunks,
-        "seconds": round(seconds, 3),
-        "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0,
+        "dagster/table_name": destination.qualified,
+        **{f"window_{name}": value for name, value in totals.items()},
+        **{f"window_{name}": value for name, value in _rates(totals["rows_exported"], seconds).items()},
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),
     }
+    if schema is not None:
+        metadata["dagster/column_schema"] = dg.TableSchema(
+            columns=[dg.TableColumn(field.name, str(field.type)) for field in schema]
+        )
     if result is not None:
-        metadata.update(table_rows=result.table_rows, deleted_rows=result.deleted_rows)
+        metadata.update(table_rows=result.table_rows, table_deleted_rows=result.deleted_rows)
     return metadata
+
+
+def _rates(rows: int, seconds: float) -> dict[str, float]:
+    return {"seconds": round(seconds, 3), "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0}
 
 
 def read_chunks(

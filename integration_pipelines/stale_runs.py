@@ -24,18 +24,26 @@ UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 def run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     """The pid of the process that executes the run: the first engine event carrying one."""
+    found = _pid_event(instance, run_id)
+    return None if found is None else found[0]
+
+
+def _pid_event(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float] | None:
+    """The run's pid and when it was logged (the process existed then)."""
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         data = entry.dagster_event.engine_event_data if entry.dagster_event else None
         pid = data.metadata.get("pid") if data else None
         if pid is not None:
-            return int(pid.value)
+            return int(pid.value), entry.timestamp
     return None
 
 
-def _alive(pid: int, since: float) -> bool:
-    """The pid exists and its process is at least as old as the run (not a reused pid)."""
+def _alive(pid: int, logged_at: float) -> bool:
+    """The pid exists and its process is no younger than the event that logged it (not a reused pid).
+
+    Not compared with the run's creation: a queued run's worker starts long after the run was created."""
     try:
-        return psutil.Process(pid).create_time() <= since + 1.0
+        return psutil.Process(pid).create_time() <= logged_at + 1.0
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return False
     except psutil.AccessDenied:
@@ -49,12 +57,12 @@ def fail_orphaned_runs(instance: dg.DagsterInstance, now: float | None = None) -
     orphaned = []
     for record in instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED)):
         run = record.dagster_run
-        began = (record.start_time or record.create_timestamp.timestamp()) if record.create_timestamp else now
-        pid = run_pid(instance, run.run_id)
-        if pid is None:
+        found = _pid_event(instance, run.run_id)
+        pid = None if found is None else found[0]
+        if found is None:
             if now - record.create_timestamp.timestamp() < START_GRACE_SECONDS:
                 continue
-        elif _alive(pid, began):
+        elif _alive(*found):
             continue
         reason = f"its process (pid {pid}) is gone" if pid else "it never started a process"
         instance.report_run_failed(run, message=f"Marked failed: {reason} (killed or crashed).")

@@ -109,3 +109,34 @@ def test_the_orphaned_run_sensor_fails_a_killed_run_within_one_tick(tmp_path: Pa
     [record] = instance.get_run_records()
     assert record.dagster_run.status == dg.DagsterRunStatus.FAILURE
     assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots == []
+
+
+def test_a_queued_run_whose_worker_started_later_is_left_alone(tmp_path: Path) -> None:
+    """A run launched from the UI waits in the queue, then its worker starts: the worker is younger
+    than the run record, and that is not a reused pid. Tried: a STARTING run created two seconds
+    before its (live) worker logged its pid; the sensor's check must leave it running."""
+    from dagster._core.events import EngineEventData  # how Dagster's own run worker logs its pid
+
+    home = tmp_path / "dagster_home"
+    ensure_local_instance(home)
+    instance = dg.DagsterInstance.from_config(str(home))
+
+    @dg.asset
+    def anything() -> None: ...
+
+    job = dg.Definitions(assets=[anything], jobs=[dg.define_asset_job("j", [anything])]).resolve_job_def("j")
+    run = instance.create_run_for_job(job, status=dg.DagsterRunStatus.STARTING)
+    time.sleep(2.5)
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        time.sleep(0.5)
+        instance.report_engine_event("Started process for run", run, EngineEventData.in_process(worker.pid))
+        assert run_pid(instance, run.run_id) == worker.pid
+        assert fail_orphaned_runs(instance) == []
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTING
+        worker.kill()
+        worker.wait()
+        assert fail_orphaned_runs(instance) == [run.run_id]  # and once it is gone, it is judged
+    finally:
+        if worker.poll() is None:
+            worker.kill()

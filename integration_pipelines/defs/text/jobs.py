@@ -5,7 +5,8 @@ import dagster as dg
 feedback_job = dg.define_asset_job(
     "feedback_job",
     selection=dg.AssetSelection.groups("feedback"),
-    description="Rebuild customer_feedback, feedback_preprocessed and feedback_sentiment for the selected days.",
+    description="Rebuild customer_feedback, feedback_preprocessed, feedback_sentiment and the sentiment report "
+    "for the selected days.",
 )
 
 

@@ -38,6 +38,13 @@ run_monitoring:
   cancel_timeout_seconds: 180
   poll_interval_seconds: 30
   free_slots_after_run_end_seconds: 60
+
+# Lines written for the operator while a step is busy but quiet, e.g. "zendesk: waiting 58.0 s for the
+# incremental budget (10 requests/min)" while a sync paces itself to a vendor's quota: Dagster copies
+# this logger's records into the step's log in the UI, so a waiting step does not look hung.
+python_logs:
+  managed_python_loggers:
+    - integration_pipelines.progress
 """
 
 
@@ -52,7 +59,13 @@ def local_instance_yaml(poll_interval_seconds: int = 30, free_slots_after_run_en
 
 _PREVIOUS_DEFAULT = "telemetry:\n  enabled: false\n"
 # SHA-256 of configs this module wrote before (replaced like the default; an edited file is kept)
-_PREVIOUS_GENERATED = frozenset({"663874bfd681d4dcfcf7f0307c84c550ecad6024aa39f928341470b8bd053167"})
+_PREVIOUS_GENERATED = frozenset(
+    {
+        "663874bfd681d4dcfcf7f0307c84c550ecad6024aa39f928341470b8bd053167",
+        "328206f0380c5aba20daf7e27f80e10b25a0279b97835f6d3b4c7698f8cc6d30",
+        "4bcb2d086f911d5070d552cc3bfc8d5ad13055bd55d5cc9c98860203b93a16d4",
+    }
+)
 
 
 def ensure_local_instance(dagster_home: Path) -> Path:

@@ -32,6 +32,7 @@ from integration_pipelines.lib.http.errors import (
     StepDeadlineExceededError,
 )
 from integration_pipelines.lib.http.metrics import RequestMetrics
+from integration_pipelines.lib.http.progress import WaitReporter
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders, TokenBucket
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import (
@@ -82,10 +83,13 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         request_deadline: float = REQUEST_DEADLINE_SECONDS,
         step_deadline: float | None = None,
+        progress_logger: logging.Logger | None = None,
     ) -> None:
         """``timeout`` bounds each network operation; ``request_deadline`` a whole attempt (connect and
         every read of the body: a trickling server is cut there and retried); ``step_deadline`` the
-        client's life from now, i.e. the run step that opened it (past it a request fails the step)."""
+        client's life from now, i.e. the run step that opened it (past it a request fails the step).
+        Long waits (rate limits, backoff) are reported to ``progress_logger`` (default: the
+        ``integration_pipelines.progress`` logger Dagster copies into the step's log)."""
         if request_deadline <= 0 or (step_deadline is not None and step_deadline <= 0):
             raise ValueError("deadlines must be positive")
         self.integration = integration
@@ -95,10 +99,12 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self.metrics = RequestMetrics()
         self.redactor = redactor or Redactor()
+        self.progress = WaitReporter(integration, progress_logger)
         self.buckets = {
-            group: TokenBucket(limit, sleep=sleep) for group, limit in (rate_limits or {"default": None}).items()
+            group: TokenBucket(limit, sleep=sleep, name=group, on_wait=self.progress)
+            for group, limit in (rate_limits or {"default": None}).items()
         }
-        self.buckets.setdefault("default", TokenBucket(None, sleep=sleep))
+        self.buckets.setdefault("default", TokenBucket(None, sleep=sleep, on_wait=self.progress))
         self._rate_limit_headers = rate_limit_headers or RateLimitHeaders()
         self._classify_error = classify_error
         self._on_unauthorized = on_unauthorized
@@ -215,8 +221,9 @@ class ApiClient:
         if status == 429:
             self.metrics.record_failure("throttled")
             wait = parse_retry_after(response.headers.get("Retry-After"))
+            reason = "HTTP 429 with Retry-After"
             if wait is None:
-                wait = self._rate_limit_headers.read(response.headers).reset_after
+                wait, reason = self._rate_limit_headers.read(response.headers).reset_after, "HTTP 429 until the reset"
             if wait is not None and wait > self.retry.max_retry_after:
                 raise QuotaExhaustedError(
                     self.integration,
@@ -224,7 +231,7 @@ class ApiClient:
                     f"{self.retry.max_retry_after:.0f}s a run will wait; run again later",
                 )
             if wait is not None:
-                bucket.pause(wait)
+                bucket.pause(wait, reason)
             raise _Retry("HTTP 429 Too Many Requests", 0.0 if wait is not None else None)
         if is_retryable_status(status):
             self.metrics.record_failure("server_errors")
@@ -286,6 +293,7 @@ class ApiClient:
         self.metrics.record_retry()
         delay = self.retry.backoff(attempt) if wait is None else wait
         if delay > 0:
+            self.progress(delay, f"retry {attempt} of {self.retry.max_attempts - 1} ({reason})")
             self._sleep(delay)
 
     def _describe_exception(self, exc: Exception) -> str:

@@ -24,6 +24,11 @@ class RateLimit:
     def rate(self) -> float:
         return self.requests / self.per_seconds
 
+    def __str__(self) -> str:
+        """As an operator reads it: ``10 requests/min``, ``5 requests/s``, ``100 requests per 10 s``."""
+        unit = {1.0: "/s", 60.0: "/min", 3600.0: "/h"}.get(float(self.per_seconds))
+        return f"{self.requests:g} requests{unit or f' per {self.per_seconds:g} s'}"
+
 
 @dataclass(frozen=True)
 class RateLimitState:
@@ -43,8 +48,14 @@ class TokenBucket:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        name: str = "default",
+        on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
+        """``on_wait(seconds, what)`` is told before each sleep what it waits for (see ``progress.py``)."""
         self.limit = limit
+        self.name = name
+        self._on_wait = on_wait
+        self._blocked_by = ""
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -68,8 +79,11 @@ class TokenBucket:
                         self._tokens -= 1.0
                     self.waited_seconds += waited
                     return waited
+                reason = self._blocked_by if delay > 0.0 else ""
                 if delay == 0.0 and self.limit is not None:
                     delay = (1.0 - self._tokens) / self.limit.rate
+            if self._on_wait is not None:
+                self._on_wait(delay, self.describe(reason))
             self._sleep(delay)
             waited += delay
 
@@ -84,14 +98,23 @@ class TokenBucket:
             if state.remaining is not None and self.limit is not None:
                 self._tokens = min(self._tokens, max(0.0, state.remaining))
             if state.remaining is not None and state.remaining <= 0 and state.reset_after:
-                self._blocked_until = max(self._blocked_until, now + state.reset_after)
+                self._block(now + state.reset_after, "the vendor reports none left until its window resets")
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float, reason: str = "HTTP 429 with Retry-After") -> None:
         """Hold every request on this bucket for ``seconds`` (a 429's Retry-After)."""
         with self._lock:
             now = self._clock()
-            self._blocked_until = max(self._blocked_until, now + seconds)
+            self._block(now + seconds, f"{reason}: {seconds:g} s")
             self._tokens = 0.0
+
+    def describe(self, reason: str = "") -> str:
+        """What a wait on this bucket is for: ``the incremental budget (10 requests/min; why)``."""
+        details = "; ".join(part for part in (str(self.limit) if self.limit else "", reason) if part)
+        return f"the {self.name} budget" + (f" ({details})" if details else "")
+
+    def _block(self, until: float, reason: str) -> None:
+        if until > self._blocked_until:
+            self._blocked_until, self._blocked_by = until, reason
 
     def _refill(self, now: float) -> None:
         if self.limit is not None:

@@ -14,6 +14,7 @@ not used. Screenshots and the ``dagster dev`` log go to ``UI_TEST_ARTIFACTS`` (d
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -29,7 +31,16 @@ import pytest
 
 from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines_tests.fixtures.net import free_port, http_ok
+from integration_pipelines_tests.fixtures.sandbox import TEST_LEADS, TEST_WORLD, sandbox_args
+from vendor_sandbox.crm import build_crm
 from vendor_sandbox.process import SandboxProcess
+from vendor_sandbox.world import World, build_world
+
+# The test world, anchored at today's midnight (UTC): the backfill dialog lists the last 90 days of
+# partitions, so days fixed in the calendar would fall out of it as time passes.
+UI_WORLD = dataclasses.replace(
+    TEST_WORLD, anchor=datetime.combine(datetime.now(UTC).date(), datetime.min.time(), tzinfo=UTC)
+)
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -47,6 +58,37 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_TIMEOUT_SECONDS = 240  # dagster dev loads the definitions twice (webserver, daemon): slow on 2 cores
 UI_TIMEOUT_MS = 90_000
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return build_world(UI_WORLD)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxProcess]:
+    """A sandbox of the module's own, serving the today-anchored world."""
+    with SandboxProcess(sandbox_args(UI_WORLD)) as server:
+        yield server
+
+
+def zendesk_ticket_ids(world: World, day: date) -> set[int]:
+    """The Zendesk tickets the sandbox serves as last updated on ``day`` (UTC)."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    tickets = build_crm(world, leads=TEST_LEADS).conversations(world, "zendesk")
+    return {c.id for c in tickets if start <= c.updated_at < start + timedelta(days=1)}
+
+
+@pytest.fixture(scope="module")
+def days(world: World) -> tuple[str, str]:
+    """Two adjacent complete days before the anchor whose ticket counts differ, so a two-day total on
+    both days cannot pass for either day's own count."""
+    anchor = UI_WORLD.anchor.date()
+    for back in range(2, UI_WORLD.days):
+        first, second = anchor - timedelta(days=back), anchor - timedelta(days=back - 1)
+        if len(zendesk_ticket_ids(world, first)) != len(zendesk_ticket_ids(world, second)):
+            return first.isoformat(), second.isoformat()
+    raise AssertionError("every day of the world has as many tickets as the next")
 
 
 @dataclass

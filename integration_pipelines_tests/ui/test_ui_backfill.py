@@ -20,13 +20,9 @@ from playwright.sync_api import Page, expect
 
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import RANGE_END_TAG, RANGE_START_TAG
-from integration_pipelines_tests.defs.test_zendesk_assets import day_window, expected_ids
-from integration_pipelines_tests.ui.conftest import DagsterDev
+from integration_pipelines_tests.ui.conftest import DagsterDev, zendesk_ticket_ids
 from vendor_sandbox.world import World
 
-# Two complete UTC days of the test world (anchored 2026-11-01); their ticket counts differ, so a
-# window total on both days cannot pass for either day's own count.
-DAYS = ("2026-10-30", "2026-10-31")
 ASSET = dg.AssetKey(["raw", "zendesk", "tickets"])
 BACKFILL_TIMEOUT_SECONDS = 240
 
@@ -82,7 +78,7 @@ def lake_day(dev: DagsterDev, day: str) -> tuple[int, set[int]]:
 
 @pytest.mark.slow
 def test_a_two_day_backfill_launched_in_the_ui_records_each_days_own_row_count(
-    dagster_dev: DagsterDev, page: Page, ui_artifacts: Path, world: World
+    dagster_dev: DagsterDev, page: Page, ui_artifacts: Path, world: World, days: tuple[str, str]
 ) -> None:
     try:
         # the Zendesk group's lineage: raw and warehouse nodes of every object
@@ -104,7 +100,7 @@ def test_a_two_day_backfill_launched_in_the_ui_records_each_days_own_row_count(
         dialog = page.get_by_role("dialog")
         expect(dialog.get_by_text("Launch runs to materialize raw / zendesk / tickets")).to_be_visible()
         partitions = dialog.get_by_role("textbox").first  # the partition selection, typed as a range
-        partitions.fill(f"[{DAYS[0]}...{DAYS[1]}]")
+        partitions.fill(f"[{days[0]}...{days[1]}]")
         partitions.press("Enter")
         expect(dialog.get_by_text("2 partitions", exact=True)).to_be_visible()
         expect(dialog.get_by_text("Backfills all partitions in a single run.")).to_be_visible()
@@ -118,21 +114,21 @@ def test_a_two_day_backfill_launched_in_the_ui_records_each_days_own_row_count(
             # one run over both days: the case where a per-run count would be written on every day
             assert len(runs) == 1, [r.run_id for r in runs]
             (run,) = runs
-            assert (run.tags.get(RANGE_START_TAG), run.tags.get(RANGE_END_TAG)) == DAYS, run.tags
+            assert (run.tags.get(RANGE_START_TAG), run.tags.get(RANGE_END_TAG)) == days, run.tags
 
             page.goto(f"{dagster_dev.url}/runs/b/{backfill_id}")
-            expect(page.get_by_text(f"{DAYS[0]}...{DAYS[1]}").first).to_be_visible()
+            expect(page.get_by_text(f"{days[0]}...{days[1]}").first).to_be_visible()
             shoot(page, ui_artifacts, "05-backfill-page")
 
             counts = {}
-            for day in DAYS:
+            for day in days:
                 (record,) = instance.fetch_materializations(
                     dg.AssetRecordsFilter(asset_key=ASSET, asset_partitions=[day]), limit=1
                 ).records
                 assert record.run_id == run.run_id
                 metadata = {k: v.value for k, v in record.asset_materialization.metadata.items()}
                 lake_rows, lake_ids = lake_day(dagster_dev, day)
-                assert lake_ids == expected_ids(world, "tickets", *day_window(day, day)), day  # the lake is right
+                assert lake_ids == zendesk_ticket_ids(world, date.fromisoformat(day)), day  # the lake is right
                 assert metadata.get("dagster/row_count") == lake_rows, (
                     f"{day}: dagster/row_count {metadata.get('dagster/row_count')!r} but the lake holds {lake_rows} "
                     f"rows for the day (metadata: {metadata})"
@@ -140,12 +136,12 @@ def test_a_two_day_backfill_launched_in_the_ui_records_each_days_own_row_count(
                 counts[day] = lake_rows
             assert len(set(counts.values())) == 2, f"the two days must differ to tell a day from the window: {counts}"
 
-        page.goto(f"{dagster_dev.url}/assets/{'/'.join(ASSET.path)}?view=partitions&partition={DAYS[1]}")
+        page.goto(f"{dagster_dev.url}/assets/{'/'.join(ASSET.path)}?view=partitions&partition={days[1]}")
         expect(page.get_by_text("Materialized (2)")).to_be_visible()
         shoot(page, ui_artifacts, "06-raw-tickets-partitions")
         row_count = page.get_by_role("row").filter(has_text="dagster/row_count").first
         row_count.scroll_into_view_if_needed()
-        expect(row_count).to_contain_text(str(counts[DAYS[1]]))  # the day's own count, as the operator sees it
+        expect(row_count).to_contain_text(str(counts[days[1]]))  # the day's own count, as the operator sees it
         shoot(page, ui_artifacts, "07-raw-tickets-day-row-count")
     except BaseException:
         try:

@@ -7,6 +7,7 @@ import pyarrow as pa
 
 from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, store
+from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.feedback import feedback_rows
 from integration_pipelines.lib.text.preprocess import preprocess_many
@@ -26,6 +27,7 @@ UPSTREAM = [dg.AssetKey(["warehouse", *table.split(".")]) for source in SOURCES 
     deps=UPSTREAM,
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
+    owners=asset_owners(),
     automation_condition=FOLLOWS_SYNCS,
     pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
 from integration_pipelines.defs.text.tables import feedback_key, read_window, store
+from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions
 from integration_pipelines.lib.text.preprocess import preprocess_many
 from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
@@ -34,6 +35,7 @@ CARRIED = (
     deps=[feedback_key("customer_feedback")],
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
+    owners=asset_owners(),
     automation_condition=FOLLOWS_SYNCS,
     pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )

@@ -2,7 +2,7 @@
 
 import runpy
 
-BENCHMARKS = ("benchmarks.text_preprocessing", "benchmarks.exports", "benchmarks.webhooks")
+BENCHMARKS = ("benchmarks.text_preprocessing", "benchmarks.exports", "benchmarks.webhooks", "benchmarks.executors")
 
 for name in BENCHMARKS:
     print(f"\n=== {name}")

@@ -12,17 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
+import dagster as dg
+
 from integration_pipelines.defs.exports.targets import TARGETS
 from integration_pipelines.lib import settings
 from integration_pipelines.lib.dbt.project import EXPORT_TARGETS as DBT_TARGET_NAMES
 from integration_pipelines.lib.environment import ENVIRONMENT as ENVIRONMENT
 from integration_pipelines.lib.environment import HOME as HOME
 from integration_pipelines.lib.environment import SANDBOX_URL as SANDBOX_URL
+from integration_pipelines.lib.environment import get_environment
 from integration_pipelines.lib.partitions import PARTITIONS_START as PARTITIONS_START
 from integration_pipelines.lib.text.sentiment.resource import Provider
 from integration_pipelines.lib.warehouses.targets import RedshiftTarget
 
 DEFS_FOLDER = Path(__file__).resolve().parent / "defs"
+
+# How a run executes its steps (unset: in_process locally, multiprocess in prod; see run_executor)
+EXECUTOR = settings.choice("INTEGRATION_PIPELINES_EXECUTOR", ("in_process", "multiprocess"))
 
 # The lake and the working DuckDB file (locally under INTEGRATION_PIPELINES_HOME; in prod required EnvVars)
 LAKE_URL = settings.text("INTEGRATION_PIPELINES_LAKE_URL")
@@ -68,6 +74,20 @@ SENTIMENT_CACHE_PATH = settings.text("SENTIMENT_CACHE_PATH")
 
 # every Setting named in this module, the imported lib ones included
 SETTINGS: tuple[settings.Setting, ...] = tuple(v for v in list(globals().values()) if isinstance(v, settings.Setting))
+
+
+def run_executor() -> dg.ExecutorDefinition:
+    """The executor of every job (``INTEGRATION_PIPELINES_EXECUTOR``).
+
+    Locally ``in_process``: steps run one after another inside the run's process, so main_job does not
+    start a Python process per step (each costs 10-20 s of imports on a small machine; see
+    benchmarks/README.md). In prod ``multiprocess``: steps of different vendors run in parallel, and a
+    step that crashes its process (out of memory, a native extension) fails alone. What both keep: a
+    step that raises fails alone (independent steps still run, downstream ones are skipped), pools
+    and step retries work the same. What in_process gives up: a crash of the process (not an
+    exception) ends the whole run, and steps never overlap."""
+    choice = EXECUTOR.read() or ("in_process" if get_environment() == "local" else "multiprocess")
+    return dg.in_process_executor if choice == "in_process" else dg.multiprocess_executor
 
 
 def check_environment() -> None:

@@ -8,14 +8,16 @@ user, password, database, sslmode) keep working and only what the exporters need
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal
 
 from dagster_aws.redshift import RedshiftClientResource
 from dagster_gcp import BigQueryResource
-from dagster_gcp.bigquery.utils import setup_gcp_creds
 from google.cloud import bigquery
+from google.oauth2 import service_account
 from pydantic import Field
 
 from integration_pipelines.lib.warehouses.redshift import RedshiftExporter
@@ -48,8 +50,8 @@ class BigQueryTarget(BigQueryResource):
             options["credentials"] = AnonymousCredentials()
             client = bigquery.Client(project=self.project, location=self.location, **options)
         elif self.gcp_credentials:
-            with setup_gcp_creds(self.gcp_credentials):
-                client = bigquery.Client(project=self.project, location=self.location, **options)
+            options["credentials"] = service_account_credentials(self.gcp_credentials)
+            client = bigquery.Client(project=self.project, location=self.location, **options)
         else:
             client = bigquery.Client(project=self.project, location=self.location, **options)
         try:
@@ -61,6 +63,15 @@ class BigQueryTarget(BigQueryResource):
         """The resource itself (BigQueryResource would hand ops an open client): the exporter opens
         one client per load through ``get_client``."""
         return self
+
+
+def service_account_credentials(encoded_key: str) -> service_account.Credentials:
+    """BigQueryResource's ``gcp_credentials`` (a base64 service-account JSON key) as google-auth credentials.
+
+    Built with google-auth's public API rather than dagster-gcp's ``setup_gcp_creds`` (not public: it
+    writes the key to a temporary file and points GOOGLE_APPLICATION_CREDENTIALS at it, for the whole
+    process, while the client is created)."""
+    return service_account.Credentials.from_service_account_info(json.loads(base64.b64decode(encoded_key)))
 
 
 class RedshiftTarget(RedshiftClientResource):

@@ -34,10 +34,10 @@ def test_a_component_yields_the_vendors_assets_checks_job_schedule_and_resource(
     objects = ("tickets", "users", "organizations", "ticket_comments")
     assert keys == {f"{layer}/zendesk/{o}" for layer in ("raw", "warehouse") for o in objects}
     assert {check.asset_key.to_user_string() for c in defs.asset_checks or [] for check in c.check_keys} == {
-        f"warehouse/zendesk/{o}" for o in objects
+        f"{layer}/zendesk/{o}" for o in objects for layer in ("raw", "warehouse")
     }
-    assert [job.name for job in defs.jobs or []] == ["zendesk_sync_job"]
-    assert [s.name for s in defs.schedules or []] == ["zendesk_sync_schedule"]
+    assert [job.name for job in defs.jobs or []] == ["zendesk_sync_job", "zendesk_freshness_job"]
+    assert [s.name for s in defs.schedules or []] == ["zendesk_sync_schedule", "zendesk_freshness_schedule"]
     assert type(defs.resources["zendesk"]).__name__ == "ZendeskResource"
     raw = next(a for a in defs.assets or [] if a.node_def.name == "raw_zendesk")
     assert raw.op.pool == "zendesk_api"

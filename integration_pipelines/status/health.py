@@ -170,33 +170,7 @@ def _llm_provider(resource: Any, timeout: float) -> Any:
         "cache": None,
         "fallback": None,
     }
-    if resource.provider in ("openai", "azure_openai"):
-        from integration_pipelines.lib.text.sentiment.llm_openai import OpenAICompatibleProvider
-
-        return OpenAICompatibleProvider(
-            resource.model,
-            api_key=resource.api_key,
-            base_url=resource.base_url,
-            azure_endpoint=resource.azure_endpoint,
-            api_version=resource.api_version,
-            **options,
-        )
-    from integration_pipelines.lib.text.sentiment.llm_anthropic import AnthropicProvider
-
-    platform = {"bedrock": {"aws_region": resource.region}}.get(
-        resource.provider,
-        {"vertex_region": resource.region, "vertex_project_id": resource.project_id}
-        if resource.provider == "vertex"
-        else {},
-    )
-    return AnthropicProvider(
-        resource.model,
-        api_key=resource.api_key,
-        base_url=resource.base_url,
-        platform="anthropic" if resource.provider == "anthropic" else resource.provider,
-        **platform,
-        **options,
-    )
+    return resource.build_llm(**options)
 
 
 def _duckdb(integration: Integration, timeout: float, timer: Timer) -> tuple[str, float | None]:

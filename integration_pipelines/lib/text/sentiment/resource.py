@@ -7,7 +7,7 @@ them, and a cache so unchanged text is never paid for twice.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field
@@ -54,13 +54,17 @@ class SentimentResource(dg.ConfigurableResource):
             return offline
         if not self.model:
             raise dg.Failure(f"SENTIMENT_MODEL is required for the {self.provider} provider")
-        options = {
-            "batch_size": self.batch_size,
-            "max_workers": self.max_workers,
-            "requests_per_minute": self.requests_per_minute,
-            "fallback": offline,
-            "cache": SentimentCache(self.cache_path) if self.cache_path else None,
-        }
+        return self.build_llm(
+            batch_size=self.batch_size,
+            max_workers=self.max_workers,
+            requests_per_minute=self.requests_per_minute,
+            fallback=offline,
+            cache=SentimentCache(self.cache_path) if self.cache_path else None,
+        )
+
+    def build_llm(self, **options: Any) -> SentimentProvider:
+        """The configured LLM provider with the given client options (batching, retry, fallback,
+        cache); ``build`` passes the sync's, a health probe its own."""
         if self.provider in ("openai", "azure_openai"):
             from integration_pipelines.lib.text.sentiment.llm_openai import OpenAICompatibleProvider
 

@@ -14,22 +14,12 @@ import pytest
 from integration_pipelines.lib.http.progress import PROGRESS_LOGGER, WaitReporter
 from integration_pipelines.lib.http.ratelimit import RateLimit, TokenBucket
 from integration_pipelines_tests.fixtures.sandbox import zendesk_resource
+from integration_pipelines_tests.lib.http.test_ratelimit import FakeClock
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World
 
 WAITING = re.compile(r"^zendesk: waiting (\d+\.\d) s for (.+)$")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def waiting_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[float, str]]:

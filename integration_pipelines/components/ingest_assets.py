@@ -18,6 +18,7 @@ from integration_pipelines.components.freshness import build_freshness_checks, f
 from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert
 from integration_pipelines.components.reconciliation import build_reconciliation_checks
 from integration_pipelines.components.step_retry import retried_when_transient
+from integration_pipelines.lib.asset_metadata import rates, table_metadata
 from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake, count_by_day, utc_days
 from integration_pipelines.lib.owners import asset_owners
@@ -83,7 +84,7 @@ def build_ingest_assets(
                 metadata={
                     "primary_key": obj.primary_key,
                     "version_column": obj.version_column,
-                    **standard_metadata(lake_table_name(key), arrow_schema(obj.columns)),
+                    **table_metadata(lake_table_name(key), arrow_schema(obj.columns)),
                 },
                 freshness_policy=freshness_policy(freshness),
             )
@@ -130,7 +131,7 @@ def build_ingest_assets(
                 f"rows whose {obj.version_column} falls on that day.",
                 metadata={
                     "table": table_spec(system, obj).qualified,
-                    **standard_metadata(table_spec(system, obj).qualified, arrow_schema(obj.columns)),
+                    **table_metadata(table_spec(system, obj).qualified, arrow_schema(obj.columns)),
                 },
             )
             for key, obj in by_wh_key.items()
@@ -171,16 +172,6 @@ def _singular(obj: SourceObject) -> str:
 def lake_table_name(key: dg.AssetKey) -> str:
     """The lake dataset's name as the UI shows it: its path under the lake root."""
     return "lake/" + "/".join(key.path)
-
-
-def standard_metadata(table_name: str, schema: pa.Schema) -> dict[str, object]:
-    """Dagster's table metadata: the name and the columns, as the UI's catalog and column lineage read them."""
-    return {
-        "dagster/table_name": table_name,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(field.name, str(field.type)) for field in schema]
-        ),
-    }
 
 
 def _webhook_deletions(
@@ -285,7 +276,7 @@ def _pull(
         **{f"window_{name}": value for name, value in progress.rates(rows).items()},
         **{f"window_{name}": value for name, value in client.api.metrics.as_dict().items()},
         **{f"window_{name}": value for name, value in dict(connector_stats or {}).items()},
-        **standard_metadata(lake_table_name(key), schema),
+        **table_metadata(lake_table_name(key), schema),
     }
     if quota is not None:
         window["quota_remaining"] = quota  # a reading at the end of the pull, not a sum
@@ -331,18 +322,18 @@ def _load(
     for day, numbers in per_day.items():
         metadata: dict[str, object] = {"dagster/row_count": current.get(day, 0), **numbers}
         if len(days) == 1:
-            metadata.update(_rates(numbers["rows_in"], seconds))
+            metadata.update(rates(numbers["rows_in"], seconds))
         context.add_asset_metadata(metadata, asset_key=key, partition_key=day.isoformat())
     context.log.info(
         f"{spec.qualified}: {totals['rows_in']} rows from {totals['files_read']} files, {totals['inserted']} new keys"
     )
     metadata = {
         **{f"window_{name}": value for name, value in totals.items()},
-        **{f"window_{name}": value for name, value in _rates(totals["rows_in"], seconds).items()},
+        **{f"window_{name}": value for name, value in rates(totals["rows_in"], seconds).items()},
         "table": spec.qualified,
         "table_rows": result.table_rows,
         "table_deleted_rows": result.deleted_rows,
-        **standard_metadata(spec.qualified, schema),
+        **table_metadata(spec.qualified, schema),
     }
     return dg.MaterializeResult(asset_key=key, metadata=metadata)
 
@@ -357,10 +348,6 @@ def _rows_by_version_day(exporter: DuckDBExporter, spec: TableSpec, start: datet
             [start, end],
         ).fetchall()
     return dict(rows)
-
-
-def _rates(rows: int, seconds: float) -> dict[str, float]:
-    return {"seconds": round(seconds, 3), "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0}
 
 
 class PullProgress:
@@ -386,7 +373,7 @@ class PullProgress:
         self.log.info(f"{self.label}: pulled {self.rows} rows in {self.pages} pages ({rate} rows/s)")
 
     def rates(self, rows: int) -> dict[str, float]:
-        return _rates(rows, time.monotonic() - self.started)
+        return rates(rows, time.monotonic() - self.started)
 
     def _rate(self, now: float) -> int:
         elapsed = now - self.started

@@ -18,6 +18,7 @@ from integration_pipelines.defs.exports.tables import ExportTable, export_tables
 from integration_pipelines.defs.exports.targets import TARGETS
 from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
 from integration_pipelines.deployment_settings import EXPORT_CHUNK_ROWS
+from integration_pipelines.lib.asset_metadata import column_schema, rates
 from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
 from integration_pipelines.lib.text.feedback import existing_tables
@@ -141,7 +142,7 @@ def export_window(
             numbers["matched"] += result.matched
         per_day: dict[str, object] = {"dagster/row_count": numbers["rows_exported"], **numbers}
         if len(days) == 1:
-            per_day.update(_rates(numbers["rows_exported"], time.monotonic() - began))
+            per_day.update(rates(numbers["rows_exported"], time.monotonic() - began))
         context.add_asset_metadata(per_day, asset_key=table.key(target), partition_key=day.isoformat())
         for name, value in numbers.items():
             totals[name] += value
@@ -155,21 +156,15 @@ def export_window(
         "table": destination.qualified,
         "dagster/table_name": destination.qualified,
         **{f"window_{name}": value for name, value in totals.items()},
-        **{f"window_{name}": value for name, value in _rates(totals["rows_exported"], seconds).items()},
+        **{f"window_{name}": value for name, value in rates(totals["rows_exported"], seconds).items()},
         "window_start": start.isoformat(),
         "window_end": end.isoformat(),
     }
     if schema is not None:
-        metadata["dagster/column_schema"] = dg.TableSchema(
-            columns=[dg.TableColumn(field.name, str(field.type)) for field in schema]
-        )
+        metadata["dagster/column_schema"] = column_schema(schema)
     if result is not None:
         metadata.update(table_rows=result.table_rows, table_deleted_rows=result.deleted_rows)
     return metadata
-
-
-def _rates(rows: int, seconds: float) -> dict[str, float]:
-    return {"seconds": round(seconds, 3), "rows_per_second": round(rows / seconds, 1) if seconds > 0 else 0.0}
 
 
 def read_chunks(

@@ -7,6 +7,7 @@ from datetime import datetime
 import dagster as dg
 import pyarrow as pa
 
+from integration_pipelines.lib.asset_metadata import rates, table_metadata
 from integration_pipelines.lib.text.feedback import existing_tables
 from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
@@ -36,11 +37,6 @@ def read_window(
         ).to_arrow_table()
 
 
-def column_schema(schema: pa.Schema) -> dg.TableSchema:
-    """The Arrow schema as written, in the form the UI shows under "Columns"."""
-    return dg.TableSchema(columns=[dg.TableColumn(name=f.name, type=str(f.type), description=None) for f in schema])
-
-
 def store(
     context: dg.AssetExecutionContext, name: str, data: pa.Table, started: float | None = None
 ) -> Mapping[str, object]:
@@ -62,12 +58,10 @@ def store(
     seconds = time.monotonic() - started
     return {
         "dagster/row_count": data.num_rows,  # rows written for the run's window, like "rows"
-        "dagster/table_name": spec.qualified,
-        "dagster/column_schema": column_schema(data.schema),
+        **table_metadata(spec.qualified, data.schema),
         "rows": data.num_rows,
         "files": len(files),
         "table": spec.qualified,
         "table_rows": result.table_rows,
-        "seconds": round(seconds, 3),
-        "rows_per_second": round(data.num_rows / seconds, 1) if seconds > 0 else 0.0,
+        **rates(data.num_rows, seconds),
     }

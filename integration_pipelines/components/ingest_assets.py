@@ -20,7 +20,7 @@ from integration_pipelines.components.reconciliation import build_reconciliation
 from integration_pipelines.components.step_retry import retried_when_transient
 from integration_pipelines.lib.asset_metadata import rates, table_metadata
 from integration_pipelines.lib.http.metrics import RequestMetrics
-from integration_pipelines.lib.lake import Lake, count_by_day, utc_days
+from integration_pipelines.lib.lake import Lake, count_by_day
 from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
 from integration_pipelines.lib.records import arrow_schema, to_record_batch
@@ -214,9 +214,8 @@ def _pull(
     repaired = 0
 
     def write(batch: pa.RecordBatch) -> None:
-        writer.write(batch)
-        if batch.num_rows:
-            days = utc_days(batch, obj.version_column)
+        days = writer.write(batch)
+        if days is not None:
             for day, n in count_by_day(days, batch.column("is_deleted")).items():
                 deletes_by_day[day] = deletes_by_day.get(day, 0) + n
 

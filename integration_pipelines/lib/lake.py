@@ -86,14 +86,17 @@ class DayPartitionedWriter:
         self.bytes_by_day: dict[date, int] = {}
         self.bytes_written = 0
 
-    def write(self, batch: pa.RecordBatch) -> None:
+    def write(self, batch: pa.RecordBatch) -> pa.Array | None:
+        """Write the batch into its days' files; returns each row's day (None for an empty batch), so
+        callers count per day without parsing the column again."""
         if batch.num_rows == 0:
-            return
+            return None
         days = utc_days(batch, self.day_column, "/".join(self.asset_path))
         for day in pc.unique(days).to_pylist():
             part = batch.filter(pc.equal(days, pa.scalar(day, pa.date32())))
             self._writer_for(day).write_batch(part)
             self.rows_by_day[day] = self.rows_by_day.get(day, 0) + part.num_rows
+        return days
 
     def _writer_for(self, day: date) -> pq.ParquetWriter:
         if day not in self._writers:

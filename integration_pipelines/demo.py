@@ -220,6 +220,11 @@ def _print_summary(
             totals_for_target[0] += 1
             totals_for_target[1] += meta["window_rows_exported"]
             totals_for_target[2] += meta["window_seconds"]
+        elif key.path[0] == "feedback" and "report" in meta:  # the sentiment report: charts, not a table
+            charts = sum(1 for k in meta if k.startswith("chart_"))
+            lines.append(
+                f"  {name:<38} {meta['rows_considered']:>8} messages charted, {charts} chart(s) for {meta['day']}"
+            )
         elif key.path[0] == "feedback":
             lines.append(f"  {name:<38} {meta.get('table_rows', 0):>8} rows in DuckDB  ({meta['table']})")
         elif key.path[0] == "raw":

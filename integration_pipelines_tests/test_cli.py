@@ -66,6 +66,7 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
             assert line and int(line.group(1)) == count, table
     assert re.search(r"requests \d+, retries 0, 429s 0", out)
     assert "Sentiment of customer messages" in out
+    assert re.search(r"feedback/sentiment_report\s+\d+ messages charted, 2 chart\(s\) for \d{4}-\d{2}-\d{2}", out)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         scored = con.execute("SELECT count(*) FROM feedback.feedback_sentiment WHERE NOT is_deleted").fetchone()[0]
     printed = [int(m) for m in re.findall(r"^  (?:zendesk|salesforce|hubspot|intercom)\s+\S+\s+(\d+)\s", out, re.M)]

@@ -39,13 +39,18 @@ def query(home: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def metadata(result: dg.ExecuteInProcessResult, name: str) -> dict:
-    events = [
-        e.materialization
+def metadata_by_day(result: dg.ExecuteInProcessResult, name: str) -> dict[str, dict]:
+    """Each materialized day's metadata, by partition key."""
+    return {
+        e.materialization.partition: {k: v.value for k, v in e.materialization.metadata.items()}
         for e in result.get_asset_materialization_events()
         if e.materialization.asset_key == dg.AssetKey(["feedback", name])
-    ]
-    return {k: v.value for k, v in events[-1].metadata.items()}
+    }
+
+
+def metadata(result: dg.ExecuteInProcessResult, name: str) -> dict:
+    """The last day's metadata, which carries the run-wide ``window_*`` numbers like every day's."""
+    return metadata_by_day(result, name)[LAST]
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +114,7 @@ def test_feedback_tables_report_standard_metadata(
     home, result = offline_run
     got = metadata(result, name)
     written = query(home, f"SELECT count(*) FROM feedback.{name}")[0][0]  # one run: the window is the table
-    assert got["dagster/row_count"] == got["rows"] == written > 0
+    assert got["window_rows"] == got["table_rows"] == written > 0
     assert got["dagster/table_name"] == got["table"] == f"feedback.{name}"
     columns = [
         r[0]
@@ -122,13 +127,52 @@ def test_feedback_tables_report_standard_metadata(
     schema = got["dagster/column_schema"]
     assert isinstance(schema, dg.TableSchema) and [c.name for c in schema.columns] == columns
     assert all(c.type for c in schema.columns)
-    assert got["seconds"] > 0 and got["rows_per_second"] == pytest.approx(written / got["seconds"], rel=0.01)
+    assert got["window_seconds"] > 0
+    assert got["window_rows_per_second"] == pytest.approx(written / got["window_seconds"], rel=0.01)
+
+
+BREAKDOWNS = {  # the per-day numbers each table adds, and the SQL that counts them independently
+    "customer_feedback": {f"rows_{s}": f"source = '{s}'" for s in ("hubspot", "intercom", "salesforce", "zendesk")},
+    "feedback_preprocessed": {
+        **{f"language_{lang}": f"language = '{lang}'" for lang in ("ar", "en", "arabizi", "mixed", "unknown")},
+        **{f"redacted_{kind}": f"pii_{kind}" for kind in ("email", "phone", "card", "iban")},
+    },
+    "feedback_sentiment": {f"label_{label}": f"label = '{label}'" for label in ("negative", "neutral", "positive")},
+}
+
+
+@pytest.mark.parametrize("name", list(BREAKDOWNS))
+def test_each_day_of_a_two_day_run_reports_its_own_rows(
+    offline_run: tuple[Path, dg.ExecuteInProcessResult], name: str
+) -> None:
+    """main_job ran FIRST and LAST as one run. Each day's materialization must count that day's rows
+    (by updated_at) and that day's breakdown, not the window's totals; the window sums them."""
+    home, result = offline_run
+    by_day = metadata_by_day(result, name)
+    assert sorted(by_day) == [FIRST, LAST]
+    for day, got in by_day.items():
+        start = f"TIMESTAMPTZ '{day} 00:00:00+00'"
+        day_filter = f"updated_at >= {start} AND updated_at < {start} + INTERVAL 1 DAY"
+        assert (
+            got["dagster/row_count"]
+            == got["rows"]
+            == query(home, f"SELECT count(*) FROM feedback.{name} WHERE {day_filter}")[0][0]
+        )
+        for key, condition in BREAKDOWNS[name].items():
+            aggregate = f"sum({condition})" if key.startswith("redacted_") else f"count(*) FILTER (WHERE {condition})"
+            expected = query(home, f"SELECT coalesce({aggregate}, 0) FROM feedback.{name} WHERE {day_filter}")[0][0]
+            assert got[key] == expected, (day, key)
+            assert got[f"window_{key}"] == sum(d[key] for d in by_day.values())
+        assert "seconds" not in got  # only the whole run's time is known
+    assert by_day[FIRST]["rows"] > 0 and by_day[LAST]["rows"] > 0  # so a window total could not pass as a day's
+    assert by_day[LAST]["window_rows"] == by_day[FIRST]["rows"] + by_day[LAST]["rows"]
 
 
 def test_offline_sentiment_reports_no_llm_requests(offline_run: tuple[Path, dg.ExecuteInProcessResult]) -> None:
     got = metadata(offline_run[1], "feedback_sentiment")
-    assert got["provider"] == "offline" and got["rows"] > 0
-    assert got["llm_requests"] == 0 and got["input_tokens"] == got["output_tokens"] == 0 and got["cost_usd"] == 0
+    assert got["provider"] == "offline" and got["window_rows"] > 0
+    assert got["window_llm_requests"] == 0 and got["window_cost_usd"] == 0
+    assert got["window_input_tokens"] == got["window_output_tokens"] == 0
 
 
 def test_rerun_gives_identical_feedback_tables(sandbox: SandboxProcess, offline_home: Path, tmp_path: Path) -> None:
@@ -153,13 +197,14 @@ def test_llm_sentiment_through_the_openai_endpoint_with_cache_and_cost(
     )
     first = metadata(run_main(sandbox, tmp_path, sentiment), "feedback_sentiment")
     rows = query(tmp_path, "SELECT provider, model, count(*) FROM feedback.feedback_sentiment GROUP BY 1, 2")
-    assert rows == [("openai", "gpt-4o-mini", first["rows"])]
-    assert first["llm_requests"] == -(-first["rows"] // 25) and first["cost_usd"] > 0
-    assert first["input_tokens"] > 0 and first["fallback_rows"] == 0
+    assert rows == [("openai", "gpt-4o-mini", first["window_rows"])]
+    assert first["window_llm_requests"] == -(-first["window_rows"] // 25) and first["window_cost_usd"] > 0
+    assert first["window_input_tokens"] > 0 and first["window_fallback_rows"] == 0
     sent = sandbox.admin("openai", "last_requests", limit=50)
     emails = {p.email for p in world.people}
     assert sent and not [e for e in emails if any(e in str(body) for body in sent)]
     texts_seen = sandbox.admin("openai", "seen")
     second = metadata(run_main(sandbox, tmp_path, sentiment), "feedback_sentiment")
-    assert second["cache_hits"] == second["rows"] == first["rows"] and second["llm_requests"] == 0
+    assert second["window_cache_hits"] == second["window_rows"] == first["window_rows"]
+    assert second["window_llm_requests"] == 0
     assert sandbox.admin("openai", "seen") == texts_seen  # nothing was sent twice

@@ -29,14 +29,15 @@ CHARTS = ("negative_share", "top_negative_phrases")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def report_metadata(result: dg.ExecuteInProcessResult) -> dict:
-    events = [
-        e.materialization
+def report_metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    """Each materialized day's metadata, by partition key."""
+    by_day = {
+        e.materialization.partition: {k: v.value for k, v in e.materialization.metadata.items()}
         for e in result.get_asset_materialization_events()
         if e.materialization.asset_key == sentiment_report.key
-    ]
-    assert events, "the report did not materialize"
-    return {k: v.value for k, v in events[-1].metadata.items()}
+    }
+    assert by_day, "the report did not materialize"
+    return by_day
 
 
 def query(home: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -45,7 +46,9 @@ def query(home: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def report_run(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def report_run_by_day(
+    sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, dict]]:
     home = tmp_path_factory.mktemp("report")
     defs = dg.Definitions.merge(pipeline_definitions(sandbox_server, home), dg.Definitions(assets=[sentiment_report]))
     result = defs.resolve_job_def("main_job").execute_in_process(
@@ -53,6 +56,12 @@ def report_run(sandbox_server: SandboxProcess, tmp_path_factory: pytest.TempPath
     )
     assert result.success
     return home, report_metadata(result)
+
+
+@pytest.fixture(scope="module")
+def report_run(report_run_by_day: tuple[Path, dict[str, dict]]) -> tuple[Path, dict]:
+    """The run's last day: its report covers LAST and the 13 days before it."""
+    return report_run_by_day[0], report_run_by_day[1][LAST]
 
 
 def materialize_report(home: Path, day: str) -> dict:
@@ -66,12 +75,12 @@ def materialize_report(home: Path, day: str) -> dict:
         },
     )
     assert result.success
-    return report_metadata(result)
+    return report_metadata(result)[day]
 
 
 def test_charts_are_pngs_in_the_lake_and_embedded_in_the_markdown(report_run: tuple[Path, dict]) -> None:
     home, metadata = report_run
-    assert metadata["day"] == LAST and metadata["window_start"] == WINDOW_START and metadata["days_rendered"] == 2
+    assert metadata["day"] == LAST and metadata["report_start"] == WINDOW_START and metadata["window_days"] == 2
     for day in (FIRST, LAST):  # a run over two days renders both
         directory = home / "lake" / "reports" / "sentiment" / f"day={day}"
         assert sorted(p.name for p in directory.iterdir()) == sorted(f"{c}.png" for c in CHARTS)  # no .tmp left
@@ -85,6 +94,30 @@ def test_charts_are_pngs_in_the_lake_and_embedded_in_the_markdown(report_run: tu
             image.verify()
             assert image.format == "PNG" and min(image.size) > 300
         assert f"(data:image/png;base64,{base64.b64encode(png).decode('ascii')})" in markdown
+
+
+def test_each_day_of_a_run_gets_its_own_report(report_run_by_day: tuple[Path, dict[str, dict]]) -> None:
+    """A two-day run: each day's partition describes its own 14 days and links its own charts, not the
+    last day's (the counts differ because only LAST's window holds the rows updated on LAST)."""
+    home, by_day = report_run_by_day
+    assert sorted(by_day) == [FIRST, LAST]
+    considered = {}
+    for day, report_start in ((FIRST, "2026-10-17"), (LAST, WINDOW_START)):
+        metadata = by_day[day]
+        assert (metadata["day"], metadata["report_start"]) == (day, report_start)
+        assert f"## Sentiment {day}" in metadata["report"]
+        for chart in CHARTS:
+            assert Path(str(metadata[f"chart_{chart}"])).parent.name == f"day={day}"
+        considered[day] = query(
+            home,
+            "SELECT count(*) FROM feedback.feedback_sentiment WHERE NOT is_deleted "
+            f"AND updated_at >= TIMESTAMPTZ '{report_start} 00:00:00+00' "
+            f"AND updated_at < TIMESTAMPTZ '{day} 00:00:00+00' + INTERVAL 1 DAY",
+        )[0][0]
+        assert metadata["rows_considered"] == considered[day] > 0
+        assert metadata["window_start"] == f"{FIRST}T00:00:00+00:00" and metadata["window_days"] == 2
+        assert "seconds" not in metadata and metadata["window_seconds"] > 0  # a two-day run has no per-day time
+    assert considered[FIRST] < considered[LAST]
 
 
 def test_negative_share_per_source_matches_the_table(report_run: tuple[Path, dict]) -> None:

@@ -5,13 +5,10 @@ import time
 import dagster as dg
 import pyarrow as pa
 
-from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
-from integration_pipelines.defs.text.tables import feedback_key, store
-from integration_pipelines.lib.owners import asset_owners
-from integration_pipelines.lib.partitions import daily_partitions
+from integration_pipelines.defs.text.declare import feedback_asset
+from integration_pipelines.defs.text.tables import store, value_counts
 from integration_pipelines.lib.text.feedback import feedback_rows
 from integration_pipelines.lib.text.preprocess import preprocess_many
-from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.sources import registry
 
 SOURCES = [query for source in registry.sources().values() for query in source.feedback]
@@ -19,18 +16,7 @@ SOURCES = [query for source in registry.sources().values() for query in source.f
 UPSTREAM = [dg.AssetKey(["warehouse", *table.split(".")]) for source in SOURCES for table in source.tables]
 
 
-@dg.asset(
-    key=feedback_key("customer_feedback"),
-    group_name="feedback",
-    partitions_def=daily_partitions(),
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=UPSTREAM,
-    required_resource_keys={"duckdb", "lake"},
-    kinds={"duckdb"},
-    owners=asset_owners(),
-    automation_condition=FOLLOWS_SYNCS,
-    pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
-)
+@feedback_asset("customer_feedback", deps=UPSTREAM, required_resource_keys={"duckdb", "lake"}, kinds={"duckdb"})
 def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """One row per customer-visible message (public comments, conversation parts, case comments,
     HubSpot tickets) from every source present in the warehouse, keyed by (source, message_id), with
@@ -42,8 +28,7 @@ def customer_feedback(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         rows, sources = feedback_rows(con, SOURCES, window.start, window.end)
     languages = [p.language for p in preprocess_many(rows.column("text").to_pylist())]
     rows = rows.append_column("language", pa.array(languages, pa.string()))
-    metadata = dict(store(context, "customer_feedback", rows, started))
-    for source in SOURCES:
-        metadata[f"rows_{source.source}"] = sum(1 for s in rows.column("source").to_pylist() if s == source.source)
+    names = sorted({query.source for query in SOURCES})
+    metadata = store(context, "customer_feedback", rows, started, lambda t: value_counts(t, "source", "rows", names))
     metadata["sources"] = ", ".join(sources) or "none"
     return dg.MaterializeResult(metadata=metadata)

@@ -5,15 +5,14 @@ import time
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
-from integration_pipelines.defs.text.tables import feedback_key, read_window, store
-from integration_pipelines.lib.owners import asset_owners
-from integration_pipelines.lib.partitions import daily_partitions
+from integration_pipelines.defs.text.declare import feedback_asset
+from integration_pipelines.defs.text.tables import feedback_key, read_window, store, value_counts
 from integration_pipelines.lib.text.preprocess import preprocess_many
-from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 
 PII_TYPES = ("email", "phone", "card", "iban")
+LANGUAGES = ("ar", "en", "arabizi", "mixed", "unknown")
 CARRIED = (
     "source",
     "source_object",
@@ -27,17 +26,17 @@ CARRIED = (
 )
 
 
-@dg.asset(
-    key=feedback_key("feedback_preprocessed"),
-    group_name="feedback",
-    partitions_def=daily_partitions(),
-    backfill_policy=dg.BackfillPolicy.single_run(),
+def _counts(table: pa.Table) -> dict[str, int]:
+    """Redactions per PII type and rows per detected language."""
+    redacted = {f"redacted_{kind}": pc.sum(table.column(f"pii_{kind}")).as_py() or 0 for kind in PII_TYPES}
+    return redacted | value_counts(table, "language", "language", LANGUAGES)
+
+
+@feedback_asset(
+    "feedback_preprocessed",
     deps=[feedback_key("customer_feedback")],
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb"},
-    owners=asset_owners(),
-    automation_condition=FOLLOWS_SYNCS,
-    pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )
 def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Arabic/English normalisation (diacritics, tatweel, letter variants, digits, elongation), language,
@@ -63,9 +62,5 @@ def feedback_preprocessed(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     for kind in PII_TYPES:
         columns[f"pii_{kind}"] = pa.array([p.pii_counts.get(kind, 0) for p in processed], pa.int64())
     table = pa.table(columns)
-    metadata = dict(store(context, "feedback_preprocessed", table, started))
-    for kind in PII_TYPES:
-        metadata[f"redacted_{kind}"] = sum(p.pii_counts.get(kind, 0) for p in processed)
-    for language in ("ar", "en", "arabizi", "mixed", "unknown"):
-        metadata[f"language_{language}"] = sum(1 for p in processed if p.language == language)
+    metadata = store(context, "feedback_preprocessed", table, started, _counts)
     return dg.MaterializeResult(metadata=metadata)

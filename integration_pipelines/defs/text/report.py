@@ -3,8 +3,8 @@
 Each day's report covers that day and the 13 before it (``REPORT_DAYS``), by day of ``updated_at`` like
 every feedback partition, over the current (not deleted) rows of feedback_sentiment. It renders two
 PNGs into the lake under ``reports/sentiment/day=YYYY-MM-DD/`` and embeds them in the materialization's
-markdown, so the UI shows them without access to the lake. A run over several days renders each day;
-its metadata describes the last one.
+markdown, so the UI shows them without access to the lake. A run over several days renders each day
+and gives each day's partition that day's own report and numbers.
 """
 
 import base64
@@ -18,13 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import duckdb
 
-from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
+from integration_pipelines.defs.text.declare import feedback_asset
 from integration_pipelines.defs.text.tables import SCHEMA, feedback_key
 from integration_pipelines.lib.lake import Lake
-from integration_pipelines.lib.owners import asset_owners
-from integration_pipelines.lib.partitions import daily_partitions, day_start, days_in_window
+from integration_pipelines.lib.partitions import day_start, days_in_window
 from integration_pipelines.lib.text.feedback import existing_tables
-from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 
 REPORT_DAYS = 14
 LAKE_PATH = ("reports", "sentiment")
@@ -97,7 +95,7 @@ def report_day(con: duckdb.DuckDBPyConnection, lake: Lake, day: date) -> dict[st
     span = f"{first.isoformat()} to {day.isoformat()}"
     metadata: dict[str, object] = {
         "day": day.isoformat(),
-        "window_start": first.isoformat(),
+        "report_start": first.isoformat(),
         "rows_considered": len(rows),
     }
     if not rows:
@@ -130,20 +128,14 @@ def report_day(con: duckdb.DuckDBPyConnection, lake: Lake, day: date) -> dict[st
     return metadata
 
 
-@dg.asset(
-    key=feedback_key("sentiment_report"),
-    group_name="feedback",
-    partitions_def=daily_partitions(),
-    backfill_policy=dg.BackfillPolicy.single_run(),
+@feedback_asset(
+    "sentiment_report",
     deps=[
         dg.AssetDep(feedback_key("feedback_sentiment"), partition_mapping=_TRAILING),
         dg.AssetDep(feedback_key("feedback_preprocessed"), partition_mapping=_TRAILING),
     ],
     required_resource_keys={"duckdb", "lake"},
     kinds={"duckdb", "matplotlib"},
-    owners=asset_owners(),
-    automation_condition=FOLLOWS_SYNCS,
-    pool=WAREHOUSE_POOL,  # opens the working DuckDB file
 )
 def sentiment_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Daily negative share by source and language over the day and the 13 before it, and the phrases
@@ -156,7 +148,17 @@ def sentiment_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     days = days_in_window(window.start, window.end)
     with context.resources.duckdb.get_connection() as con:
         reports = [report_day(con, lake, day) for day in days]
-    metadata = dict(reports[-1])
-    metadata.update(days_rendered=len(days), seconds=round(time.monotonic() - started, 3))
+    seconds = round(time.monotonic() - started, 3)
+    for day, report in zip(days, reports, strict=True):
+        if len(days) == 1:
+            report["seconds"] = seconds
+        context.add_asset_metadata(report, partition_key=day.isoformat())
     context.log.info("rows per report day: %s", {r["day"]: r["rows_considered"] for r in reports})
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata={
+            "window_start": window.start.isoformat(),
+            "window_end": window.end.isoformat(),
+            "window_days": len(days),
+            "window_seconds": seconds,
+        }
+    )

@@ -1,17 +1,13 @@
 """feedback_sentiment: a label and score per customer message, from the offline model or an LLM."""
 
 import time
-from collections import Counter
 
 import dagster as dg
 import pyarrow as pa
 
-from integration_pipelines.defs.text.automation import FOLLOWS_SYNCS
-from integration_pipelines.defs.text.tables import feedback_key, read_window, store
-from integration_pipelines.lib.owners import asset_owners
-from integration_pipelines.lib.partitions import daily_partitions
-from integration_pipelines.lib.text.sentiment.base import SentimentRequest
-from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
+from integration_pipelines.defs.text.declare import feedback_asset
+from integration_pipelines.defs.text.tables import feedback_key, read_window, store, value_counts
+from integration_pipelines.lib.text.sentiment.base import LABELS, SentimentRequest
 
 CARRIED = (
     "source",
@@ -27,17 +23,11 @@ CARRIED = (
 )
 
 
-@dg.asset(
-    key=feedback_key("feedback_sentiment"),
-    group_name="feedback",
-    partitions_def=daily_partitions(),
-    backfill_policy=dg.BackfillPolicy.single_run(),
+@feedback_asset(
+    "feedback_sentiment",
     deps=[feedback_key("feedback_preprocessed")],
     required_resource_keys={"duckdb", "lake", "sentiment"},
     kinds={"duckdb"},
-    owners=asset_owners(),
-    automation_condition=FOLLOWS_SYNCS,
-    pool=WAREHOUSE_POOL,  # writes the working DuckDB file: one writer at a time
 )
 def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """negative / neutral / positive with a score in [-1, 1] and a confidence, per customer message,
@@ -69,20 +59,21 @@ def feedback_sentiment(context: dg.AssetExecutionContext) -> dg.MaterializeResul
             "model": pa.array([r.model for r in results], pa.string()),
         }
     )
-    metadata = dict(store(context, "feedback_sentiment", pa.table(columns), started))
-    labels = Counter(r.label for r in results)
+    metadata = store(
+        context, "feedback_sentiment", pa.table(columns), started, lambda t: value_counts(t, "label", "label", LABELS)
+    )
     usage = provider.usage
-    metadata.update({f"label_{label}": labels.get(label, 0) for label in ("negative", "neutral", "positive")})
     metadata.update(
         {
             "provider": provider.name,
             "model": provider.model,
-            "llm_requests": usage.requests,
-            "input_tokens": usage.input_tokens,
-            "output_tokens": usage.output_tokens,
-            "cost_usd": round(usage.cost_usd, 6),
-            "cache_hits": usage.cache_hits,
-            "fallback_rows": usage.fallbacks,
+            # the provider is called once for the whole window: its usage is the run's, not a day's
+            "window_llm_requests": usage.requests,
+            "window_input_tokens": usage.input_tokens,
+            "window_output_tokens": usage.output_tokens,
+            "window_cost_usd": round(usage.cost_usd, 6),
+            "window_cache_hits": usage.cache_hits,
+            "window_fallback_rows": usage.fallbacks,
         }
     )
     return dg.MaterializeResult(metadata=metadata)

@@ -15,7 +15,7 @@ import dagster as dg
 import pyarrow as pa
 
 from integration_pipelines.components.freshness import build_freshness_checks, freshness_policy
-from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert
+from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert_window
 from integration_pipelines.components.reconciliation import build_reconciliation_checks
 from integration_pipelines.components.step_retry import retried_when_transient
 from integration_pipelines.lib.asset_metadata import rates, table_metadata
@@ -26,6 +26,7 @@ from integration_pipelines.lib.partitions import daily_partitions, days_in_windo
 from integration_pipelines.lib.records import arrow_schema, to_record_batch
 from integration_pipelines.lib.warehouses.base import TableSpec, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
+from integration_pipelines.lib.warehouses.duckdb_window import DayCounts, load_window
 from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.lib.webhooks.inbox import StoredEvent
 from integration_pipelines.lib.webhooks.planning import tombstones
@@ -292,30 +293,40 @@ def _load(
     start: datetime,
     end: datetime,
 ) -> dg.MaterializeResult:
-    """Upsert the window's lake files one day at a time, so memory holds one day of one object.
+    """Upsert the window's lake files in one set-based DuckDB load (``duckdb_window``): DuckDB reads
+    the Parquet files itself, so memory does not grow with the window, and the table ends as the
+    day-by-day upserts left it.
 
-    Rows the table refuses (null key or version) and the pull's rejects of the day go to
+    Rows the table refuses (null key or version) and the pull's rejects go to
     ``quarantine.records`` instead: a lake file is never rewritten, so one bad row must not fail
     every later load of its day. Each day's materialization gets that day's own numbers."""
     spec = table_spec(system, obj)
     schema = arrow_schema(obj.columns)  # the static core; files may carry more (discovered) columns
     began = time.monotonic()
     days = days_in_window(start, end)
+    files_by_day = {day: lake.files(raw_key(system, obj).path, [day]) for day in days}
+    loaded = load_window(exporter.connect, spec, files_by_day, lake.fs)
+    counted = loaded.days if loaded is not None else {}
+    refused = {day: files_by_day[day] for day, numbers in counted.items() if numbers.refused}
+    diverted = divert_window(lake, exporter.connect, spec, system, obj, days, refused, context.run.run_id)
     totals = dict.fromkeys(("rows_in", "inserted", "matched", "files_read", "quarantined"), 0)
     per_day: dict[date, dict[str, int]] = {}
-    result = None
     for day in days:
-        files = lake.files(raw_key(system, obj).path, [day])
-        data, diverted = divert(lake, exporter.connect, spec, system, obj, day, lake.read(files), context.run.run_id)
-        numbers = {"rows_in": 0, "inserted": 0, "matched": 0, "files_read": len(files), "quarantined": diverted}
-        if files:
-            result = exporter.upsert(spec, data)
-            numbers.update(rows_in=result.rows_in, inserted=result.inserted, matched=result.matched)
-        per_day[day] = numbers
-        for name, value in numbers.items():
+        counts = counted.get(day, DayCounts())
+        per_day[day] = {
+            "rows_in": counts.rows_in,
+            "inserted": counts.inserted,
+            "matched": counts.matched,
+            "files_read": len(files_by_day[day]),
+            "quarantined": diverted.get(day, 0),
+        }
+        for name, value in per_day[day].items():
             totals[name] += value
-    if result is None:  # nothing changed in the window: still leave the table in place, empty or not
-        result = exporter.upsert(spec, schema.empty_table())
+    if loaded is None:  # nothing changed in the window: still leave the table in place, empty or not
+        empty = exporter.upsert(spec, schema.empty_table())
+        table_rows, deleted_rows = empty.table_rows, empty.deleted_rows
+    else:
+        table_rows, deleted_rows = loaded.table_rows, loaded.deleted_rows
     current = _rows_by_version_day(exporter, spec, start, end)
     seconds = time.monotonic() - began
     for day, numbers in per_day.items():
@@ -330,8 +341,8 @@ def _load(
         **{f"window_{name}": value for name, value in totals.items()},
         **{f"window_{name}": value for name, value in rates(totals["rows_in"], seconds).items()},
         "table": spec.qualified,
-        "table_rows": result.table_rows,
-        "table_deleted_rows": result.deleted_rows,
+        "table_rows": table_rows,
+        "table_deleted_rows": deleted_rows,
         **table_metadata(spec.qualified, schema),
     }
     return dg.MaterializeResult(asset_key=key, metadata=metadata)

@@ -8,13 +8,17 @@ aside. It warns rather than errs: every good record of the partition was loaded,
 missing is the vendor's to fix (or ours to map), not a broken table.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+import functools
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 
 import dagster as dg
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from integration_pipelines.lib import quarantine
 from integration_pipelines.lib.lake import DayPartitionedWriter, Lake
@@ -73,34 +77,59 @@ class PullQuarantine:
         self.writer.abort()
 
 
-def divert(
+def divert_window(
     lake: Lake,
     connect: Connect,
     spec: TableSpec,
     system: str,
     obj: SourceObject,
-    day: date,
-    data: pa.Table,
+    days: Sequence[date],
+    refused_files: Mapping[date, Sequence[str]],
     run_id: str,
-) -> tuple[pa.Table, int]:
-    """Split one day's raw rows into (rows the table accepts, rows diverted to the quarantine), and
-    store the diverted rows plus the pull's quarantine files of that day in ``quarantine.records``.
+) -> dict[date, int]:
+    """Store in ``quarantine.records``, in one upsert, the rows of ``refused_files`` the table refuses
+    (null key or version) and the pull's quarantine files of every day in ``days``; returns the
+    refused rows per day.
 
     Why here: files already in the lake are never rewritten, so a row the table refuses (written
-    before the pull checked, or by hand) would otherwise fail this day's load on every run."""
-    good, rejects = quarantine.split_table(data, spec.primary_key, spec.version_column)
-    diverted = quarantine.to_batch(
-        rejects,
-        source=system,
-        obj=obj.name,
-        day_of=lambda _: day,
-        stage="load",
-        run_id=run_id,
-        seen_at=datetime.now(UTC),
-    )
-    pulled = lake.read(lake.files(quarantine.lake_path(system, obj.name), [day]), quarantine.SCHEMA)
-    quarantine.store(connect, pa.concat_tables([pa.Table.from_batches([diverted]), pulled]))
-    return good, len(rejects)
+    before the pull checked, or by hand) would otherwise fail its day's load on every run. Only the
+    days the load found refused rows in are read again, and of their files only the refused rows:
+    read with the day's other files, as the quarantine rows' ids and payloads depend on the columns
+    the day's files have together."""
+    seen_at = datetime.now(UTC)
+    diverted: list[pa.Table] = []
+    counts: dict[date, int] = {}
+    for day, files in sorted(refused_files.items()):
+        _, rejects = quarantine.split_table(_refused_rows(lake, files, spec), spec.primary_key, spec.version_column)
+        counts[day] = len(rejects)
+        batch = quarantine.to_batch(
+            rejects,
+            source=system,
+            obj=obj.name,
+            day_of=lambda _, day=day: day,
+            stage="load",
+            run_id=run_id,
+            seen_at=seen_at,
+        )
+        diverted.append(pa.Table.from_batches([batch]))
+    pulled = lake.read(lake.files(quarantine.lake_path(system, obj.name), days), quarantine.SCHEMA)
+    quarantine.store(connect, pa.concat_tables([*diverted, pulled]))
+    return counts
+
+
+def _refused_rows(lake: Lake, files: Sequence[str], spec: TableSpec) -> pa.Table:
+    """The rows with a null key or version of one day's files, with the columns of all of them: a
+    file lacking a checked column has it null in every row once read with the others."""
+    checked = (*spec.primary_key, spec.version_column)
+    tables = []
+    for path in files:
+        names = pq.read_schema(path, filesystem=lake.fs).names
+        if all(c in names for c in checked):
+            condition = functools.reduce(operator.or_, (pc.field(c).is_null() for c in checked))
+            tables.append(pq.read_table(path, filesystem=lake.fs, filters=condition))
+        else:
+            tables.append(pq.read_table(path, filesystem=lake.fs))
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def window_days(context: dg.AssetCheckExecutionContext) -> list[date] | None:

@@ -1,0 +1,208 @@
+"""One DuckDB load for a whole window of lake files: Parquet in, newest row per key upserted.
+
+Why: loading day by day through Arrow cost a connection, a transaction and five count queries (two
+of them full-table scans) per day, and held each day in Python memory. Here DuckDB reads the
+window's Parquet files itself (``read_parquet(..., union_by_name=true)``: files may carry extra
+discovered columns), ranks the rows per key in SQL and runs one ``INSERT ... ON CONFLICT DO UPDATE
+... WHERE newer`` in one transaction, so the data never passes through Python.
+
+The table ends exactly as the day-by-day upserts left it (``DuckDBExporter.upsert`` per day, oldest
+day first):
+
+* the schema evolves day by day, from each day's file footers, through ``DuckDBExporter._plan`` /
+  ``_evolve``, so new columns, widenings and refusals are the same (and a refusal raises before
+  anything is written);
+* the newest row per key wins with the same ordering (version, then tie-breakers, ``DESC NULLS
+  LAST``) and, on a full tie, the later day, as the later day's upsert would have replaced it;
+* an upsert only sets the columns its data has, so a row of a day whose files lack a column keeps
+  the stored value. Consecutive days with the same column names are therefore loaded by one
+  statement each (normally the whole window is one group);
+* per-day numbers are counted by ``GROUP BY`` over each row's day (the day folder of its file):
+  rows, distinct keys, and keys new to the table, counted on the day a key first appears.
+Rows with a null key or version are counted per day (``refused``) and left out; the caller diverts
+them to the quarantine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, TableSpec, newer_or_equal, quote_ident
+from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
+
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One day's load: good rows read, distinct keys among them, keys new to the table (counted on the
+    first day of the window a key appears), keys already present, rows refused (null key/version)."""
+
+    rows_in: int = 0
+    keys_in: int = 0
+    inserted: int = 0
+    matched: int = 0
+    refused: int = 0
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    days: dict[date, DayCounts] = field(default_factory=dict)
+    table_rows: int = 0
+    deleted_rows: int = 0
+
+
+def day_schemas(files_by_day: Mapping[date, Sequence[str]], fs: fsspec.AbstractFileSystem) -> dict[date, pa.Schema]:
+    """Each day's schema as reading its files together gives it (footers only)."""
+    return {
+        day: pa.unify_schemas([pq.read_schema(p, filesystem=fs) for p in files], promote_options="permissive")
+        for day, files in sorted(files_by_day.items())
+        if files
+    }
+
+
+def column_groups(schemas: Mapping[date, pa.Schema]) -> list[list[date]]:
+    """Runs of consecutive days whose files have the same column names: one upsert statement each."""
+    groups: list[list[date]] = []
+    for day, schema in sorted(schemas.items()):
+        if groups and set(schemas[groups[-1][0]].names) == set(schema.names):
+            groups[-1].append(day)
+        else:
+            groups.append([day])
+    return groups
+
+
+def load_window(
+    connect: Connect,
+    table: TableSpec,
+    files_by_day: Mapping[date, Sequence[str]],
+    fs: fsspec.AbstractFileSystem | None = None,
+) -> WindowResult | None:
+    """Upsert every row of ``files_by_day`` into ``table`` in one transaction; None if there are no files."""
+    fs = fs or LocalFileSystem()
+    files_by_day = {day: list(files) for day, files in sorted(files_by_day.items()) if files}
+    if not files_by_day:
+        return None
+    schemas = day_schemas(files_by_day, fs)
+    for schema in schemas.values():
+        _require_columns(table, schema)
+    with connect() as con:
+        paths = _duckdb_paths(con, fs, files_by_day)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for schema in schemas.values():  # the same DDL, in the same order, as the day-by-day upserts
+                stored = DuckDBExporter._stored_columns(con, table)
+                new_columns, widenings = DuckDBExporter._plan(table, stored, schema)
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
+                DuckDBExporter._evolve(con, table, _target(table), schema, stored, new_columns, widenings)
+            days = _count_days(con, table, paths)
+            for group in column_groups(schemas):
+                _upsert_group(con, table, [p for day in group for p in paths[day]], _union_names(schemas, group))
+            deleted = "count_if(is_deleted)" if "is_deleted" in schemas[max(schemas)].names else "0"
+            table_rows, deleted_rows = con.execute(f"SELECT count(*), {deleted} FROM {_target(table)}").fetchone()
+            con.execute("DROP TABLE IF EXISTS window_keys")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return WindowResult(days=days, table_rows=table_rows, deleted_rows=deleted_rows)
+
+
+def _target(table: TableSpec) -> str:
+    return f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+
+
+def _require_columns(table: TableSpec, schema: pa.Schema) -> None:
+    missing = [c for c in (*table.primary_key, table.version_column) if c not in schema.names]
+    if missing:
+        raise ValueError(f"{table.qualified}: incoming data lacks key column(s) {missing}")
+
+
+def _union_names(schemas: Mapping[date, pa.Schema], group: Sequence[date]) -> list[str]:
+    return list(dict.fromkeys(name for day in group for name in schemas[day].names))
+
+
+def _duckdb_paths(
+    con: duckdb.DuckDBPyConnection, fs: fsspec.AbstractFileSystem, files_by_day: Mapping[date, list[str]]
+) -> dict[date, list[str]]:
+    """Local paths as they are; any other filesystem is registered with DuckDB under its protocol."""
+    if isinstance(fs, LocalFileSystem):
+        return dict(files_by_day)
+    con.register_filesystem(fs)
+    return {day: [fs.unstrip_protocol(p) for p in files] for day, files in files_by_day.items()}
+
+
+def _parquet(paths: Sequence[str]) -> str:
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return f"read_parquet([{listed}], union_by_name = true)"
+
+
+def _refused(table: TableSpec) -> str:
+    return " OR ".join(f"{quote_ident(c)} IS NULL" for c in (*table.primary_key, table.version_column))
+
+
+def _count_days(
+    con: duckdb.DuckDBPyConnection, table: TableSpec, paths: Mapping[date, list[str]]
+) -> dict[date, DayCounts]:
+    """Per day: rows, distinct keys, refused rows, and keys not in the table before this load, counted
+    on their first day (a later day of the window finds them present, as its own upsert would)."""
+    keys = ", ".join(quote_ident(k) for k in table.primary_key)
+    ordered = [day for day in sorted(paths) for _ in paths[day]]
+    day_of_file = "[" + ", ".join(f"DATE '{day.isoformat()}'" for day in ordered) + "]"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE window_keys AS SELECT {keys}, "
+        f"{day_of_file}[CAST(file_index AS BIGINT) + 1] AS _day, ({_refused(table)}) AS _refused, count(*) AS _rows "
+        f"FROM {_parquet([p for day in sorted(paths) for p in paths[day]])} GROUP BY ALL"
+    )
+    per_day = con.execute(
+        "SELECT _day, sum(_rows) FILTER (WHERE NOT _refused), count(*) FILTER (WHERE NOT _refused), "
+        "sum(_rows) FILTER (WHERE _refused) FROM window_keys GROUP BY _day"
+    ).fetchall()
+    new_keys = dict(
+        con.execute(
+            f"SELECT first_day, count(*) FROM (SELECT {keys}, min(_day) AS first_day FROM window_keys "
+            f"WHERE NOT _refused GROUP BY {keys}) AS f ANTI JOIN {_target(table)} AS t USING ({keys}) "
+            "GROUP BY first_day"
+        ).fetchall()
+    )
+    days = {}
+    for day, rows, distinct, refused in per_day:
+        inserted = new_keys.get(day, 0)
+        days[day] = DayCounts(
+            rows_in=int(rows or 0),
+            keys_in=distinct,
+            inserted=inserted,
+            matched=distinct - inserted,
+            refused=int(refused or 0),
+        )
+    return days
+
+
+def _upsert_group(con: duckdb.DuckDBPyConnection, table: TableSpec, paths: Sequence[str], names: list[str]) -> None:
+    """Newest row per key of these files, upserted: replaces a stored row only when it ranks at or
+    above it (``newer_or_equal``), as ``DuckDBExporter.upsert`` does."""
+    target = _target(table)
+    keys = ", ".join(quote_ident(k) for k in table.primary_key)
+    ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
+    rank = ", ".join(f"{quote_ident(c)} DESC NULLS LAST" for c in ordering)
+    columns = [quote_ident(c) for c in names]
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c, name in zip(columns, names, strict=True) if name not in table.primary_key
+    )
+    loaded = quote_ident(LOADED_AT_COLUMN)
+    con.execute(
+        f"INSERT INTO {target} ({', '.join(columns)}, {loaded}) "
+        f"SELECT {', '.join(columns)}, now() FROM {_parquet(paths)} WHERE NOT ({_refused(table)}) "
+        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {rank}, file_index DESC) = 1 "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates}, {loaded} = excluded.{loaded} "
+        f"WHERE {newer_or_equal(ordering, 'excluded', target)}"
+    )

@@ -16,7 +16,12 @@ BQ_REQUIREMENTS := bqemulator==1.4.0 duckdb==1.5.5 duckdb-extension-spatial==1.5
 	pyarrow==26.0.1 numpy==2.4.6
 BQ_STAMP := $(BQ_VENV)/.installed-$(shell echo '$(BQ_REQUIREMENTS)' | sha256sum | cut -c1-16)
 
-.PHONY: demo test install bqemulator sandbox webhooks dev lint format lock bench soak
+# dlt, the baseline `make bench` compares against, lives in its own virtualenv, never in the project's deps.
+DLT_VENV ?= .venv-dlt
+DLT_REQUIREMENTS := dlt[duckdb]==1.31.0 duckdb==2.0.1
+DLT_STAMP := $(DLT_VENV)/.installed-$(shell echo '$(DLT_REQUIREMENTS)' | sha256sum | cut -c1-16)
+
+.PHONY: demo test install bqemulator dlt-venv sandbox webhooks dev lint format lock bench soak
 
 install: $(STAMP)
 
@@ -43,6 +48,15 @@ $(BQ_STAMP):
 	@rm -f $(BQ_VENV)/.installed-*
 	@touch $@
 
+dlt-venv: $(DLT_STAMP)
+
+$(DLT_STAMP):
+	@test -x $(DLT_VENV)/bin/python || $(PYTHON) -m venv $(DLT_VENV)
+	$(DLT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DLT_VENV)/bin/python -m pip install --quiet $(DLT_REQUIREMENTS)
+	@rm -f $(DLT_VENV)/.installed-*
+	@touch $@
+
 demo: $(STAMP)
 	$(BIN)/integration-pipelines demo
 
@@ -60,8 +74,8 @@ dev: $(STAMP)
 	DAGSTER_HOME=$(CURDIR)/.local/dagster_home INTEGRATION_PIPELINES_HOME=$(CURDIR)/.local \
 		$(BIN)/dagster dev -w workspace.yaml
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+bench: $(STAMP) $(DLT_STAMP)
+	DLT_PYTHON=$(abspath $(DLT_VENV))/bin/python $(BIN)/python -m benchmarks
 
 # Fault storms, kill -9, overlapping runs and hostile servers against real jobs (docs/reliability.md).
 soak: $(STAMP)

@@ -25,8 +25,8 @@ them to the quarantine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,6 +39,9 @@ from fsspec.implementations.local import LocalFileSystem
 from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, TableSpec, newer_or_equal, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
 
+# Measured (benchmarks/warehouse_load.py, 1M tickets over 31 days): unlimited, the load peaked at
+# 1.3 GB over the process's start; at 256 MB it spills and peaks near 0.3 GB, about 30% slower.
+MEMORY_LIMIT = "256MB"
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
@@ -86,8 +89,13 @@ def load_window(
     table: TableSpec,
     files_by_day: Mapping[date, Sequence[str]],
     fs: fsspec.AbstractFileSystem | None = None,
+    memory_limit: str | None = MEMORY_LIMIT,
 ) -> WindowResult | None:
-    """Upsert every row of ``files_by_day`` into ``table`` in one transaction; None if there are no files."""
+    """Upsert every row of ``files_by_day`` into ``table`` in one transaction; None if there are no files.
+
+    ``memory_limit`` caps DuckDB's memory during the load (it spills the ranking to its temporary
+    directory beyond it); should the load still not fit, it is run again under the database's own
+    limit rather than fail. None keeps the database's limit throughout."""
     fs = fs or LocalFileSystem()
     files_by_day = {day: list(files) for day, files in sorted(files_by_day.items()) if files}
     if not files_by_day:
@@ -97,23 +105,49 @@ def load_window(
         _require_columns(table, schema)
     with connect() as con:
         paths = _duckdb_paths(con, fs, files_by_day)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for schema in schemas.values():  # the same DDL, in the same order, as the day-by-day upserts
-                stored = DuckDBExporter._stored_columns(con, table)
-                new_columns, widenings = DuckDBExporter._plan(table, stored, schema)
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
-                DuckDBExporter._evolve(con, table, _target(table), schema, stored, new_columns, widenings)
-            days = _count_days(con, table, paths)
-            for group in column_groups(schemas):
-                _upsert_group(con, table, [p for day in group for p in paths[day]], _union_names(schemas, group))
-            deleted = "count_if(is_deleted)" if "is_deleted" in schemas[max(schemas)].names else "0"
-            table_rows, deleted_rows = con.execute(f"SELECT count(*), {deleted} FROM {_target(table)}").fetchone()
-            con.execute("DROP TABLE IF EXISTS window_keys")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        if memory_limit is not None:
+            try:
+                with _memory_limit(con, memory_limit):
+                    return _load(con, table, schemas, paths)
+            except duckdb.OutOfMemoryException:
+                pass  # rolled back; the table is as it was
+        return _load(con, table, schemas, paths)
+
+
+@contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit is the database's, not the connection's: set for the load, then restored."""
+    previous = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{previous}'")
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    table: TableSpec,
+    schemas: Mapping[date, pa.Schema],
+    paths: Mapping[date, list[str]],
+) -> WindowResult:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for schema in schemas.values():  # the same DDL, in the same order, as the day-by-day upserts
+            stored = DuckDBExporter._stored_columns(con, table)
+            new_columns, widenings = DuckDBExporter._plan(table, stored, schema)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")
+            DuckDBExporter._evolve(con, table, _target(table), schema, stored, new_columns, widenings)
+        days = _count_days(con, table, paths)
+        for group in column_groups(schemas):
+            _upsert_group(con, table, [p for day in group for p in paths[day]], _union_names(schemas, group))
+        deleted = "count(*) FILTER (WHERE is_deleted)" if "is_deleted" in schemas[max(schemas)].names else "0"
+        table_rows, deleted_rows = con.execute(f"SELECT count(*), {deleted} FROM {_target(table)}").fetchone()
+        con.execute("DROP TABLE IF EXISTS window_keys")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return WindowResult(days=days, table_rows=table_rows, deleted_rows=deleted_rows)
 
 

@@ -150,3 +150,21 @@ def test_a_refused_type_change_on_a_later_day_raises_before_anything_is_written(
 
 def test_no_files_is_no_load(tmp_path: Path) -> None:
     assert load_window(connector(tmp_path / "w.duckdb"), TICKETS, {DAY1: []}) is None
+
+
+def test_a_load_that_outgrows_its_memory_limit_runs_again_under_the_databases_own(
+    tmp_path: Path, stored_before: pa.Table
+) -> None:
+    """1 MB is too little for DuckDB to rank even these rows: the load is rolled back and run again
+    under the database's limit, leaving the same table as a load within its limit, and the
+    database's limit as it was."""
+    files = window_files(tmp_path / "lake")
+    tight, roomy = connector(tmp_path / "tight.duckdb"), connector(tmp_path / "roomy.duckdb")
+    for connect in (tight, roomy):
+        DuckDBExporter(connect).upsert(TICKETS, stored_before)
+    with tight() as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert load_window(tight, TICKETS, files, memory_limit="1MB") == load_window(roomy, TICKETS, files)
+    assert snapshot(tmp_path / "tight.duckdb") == snapshot(tmp_path / "roomy.duckdb")
+    with tight() as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == limit

@@ -39,8 +39,10 @@ from fsspec.implementations.local import LocalFileSystem
 from integration_pipelines.lib.warehouses.base import LOADED_AT_COLUMN, TableSpec, newer_or_equal, quote_ident
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
 
-# Measured (benchmarks/warehouse_load.py, 1M tickets over 31 days): unlimited, the load peaked at
-# 1.3 GB over the process's start; at 256 MB it spills and peaks near 0.3 GB, about 30% slower.
+# Measured (benchmarks/warehouse_load.py, 31 days, 2 cores): unlimited, the load's peak RSS grows
+# with the window (+0.3 GB at 100k tickets, +1.3 GB at 1M); at 256 MB DuckDB spills the ranking and
+# the peak stays near +0.3 GB at both sizes, at 1.5-2.5x the time of the unlimited load at 1M (still
+# faster than the day-by-day load). 128 MB was too little for the upsert of 1M keys.
 MEMORY_LIMIT = "256MB"
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 

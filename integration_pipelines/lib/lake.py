@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 from pydantic import Field
 
+from integration_pipelines.lib.day_buffers import MAX_BUFFERED_BYTES, ROW_GROUP_BYTES, ROW_GROUP_ROWS, DayBuffers
+
 PART_PREFIX = "part-"
 TMP_SUFFIX = ".tmp"
 STALE_TMP_SECONDS = 3600
@@ -66,37 +68,71 @@ class Lake:
         return pa.concat_tables(tables, promote_options="permissive")
 
     def writer(
-        self, asset_path: Sequence[str], schema: pa.Schema, run_id: str, day_column: str
+        self, asset_path: Sequence[str], schema: pa.Schema, run_id: str, day_column: str, **buffering: int
     ) -> DayPartitionedWriter:
-        return DayPartitionedWriter(self, asset_path, schema, run_id, day_column)
+        """``buffering``: ``DayPartitionedWriter``'s row-group and memory limits (defaults suit pulls)."""
+        return DayPartitionedWriter(self, asset_path, schema, run_id, day_column, **buffering)
 
 
 class DayPartitionedWriter:
     """Streams record batches into one Parquet file per UTC day of ``day_column``.
 
-    Memory holds one batch at a time plus each open file's current row group.
+    Rows are held per day (``lib/day_buffers``) and written in large row groups rather than one row
+    group per page and day; ``buffered_bytes`` is what is held, never more than
+    ``max_buffered_bytes`` once ``write`` returns. ``commit`` writes the rest and publishes.
     """
 
-    def __init__(self, lake: Lake, asset_path: Sequence[str], schema: pa.Schema, run_id: str, day_column: str) -> None:
+    def __init__(
+        self,
+        lake: Lake,
+        asset_path: Sequence[str],
+        schema: pa.Schema,
+        run_id: str,
+        day_column: str,
+        *,
+        row_group_rows: int = ROW_GROUP_ROWS,
+        row_group_bytes: int = ROW_GROUP_BYTES,
+        max_buffered_bytes: int = MAX_BUFFERED_BYTES,
+    ) -> None:
         self.lake, self.asset_path, self.schema = lake, tuple(asset_path), schema
         self.file_name = f"{PART_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{run_id}.parquet"
         self.day_column = day_column
+        self.row_group_rows = row_group_rows
+        self._buffers = DayBuffers(
+            self._write_row_group,
+            row_group_rows=row_group_rows,
+            row_group_bytes=row_group_bytes,
+            max_buffered_bytes=max_buffered_bytes,
+        )
         self._writers: dict[date, tuple[pq.ParquetWriter, object, str]] = {}
         self.rows_by_day: dict[date, int] = {}
         self.bytes_by_day: dict[date, int] = {}
         self.bytes_written = 0
 
+    @property
+    def buffered_bytes(self) -> int:
+        """Arrow bytes of rows written to no file yet."""
+        return self._buffers.nbytes
+
     def write(self, batch: pa.RecordBatch) -> pa.Array | None:
-        """Write the batch into its days' files; returns each row's day (None for an empty batch), so
+        """Add the batch to its days' files; returns each row's day (None for an empty batch), so
         callers count per day without parsing the column again."""
         if batch.num_rows == 0:
             return None
+        if not batch.schema.equals(self.schema, check_metadata=False):
+            raise ValueError(
+                f"{'/'.join(self.asset_path)}: batch schema does not match the file's:\n"
+                f"batch:\n{batch.schema!s}\nfile:\n{self.schema!s}"
+            )
         days = utc_days(batch, self.day_column, "/".join(self.asset_path))
-        for day in pc.unique(days).to_pylist():
-            part = batch.filter(pc.equal(days, pa.scalar(day, pa.date32())))
-            self._writer_for(day).write_batch(part)
-            self.rows_by_day[day] = self.rows_by_day.get(day, 0) + part.num_rows
+        for day, rows in count_by_day(days).items():
+            self._writer_for(day)  # the day's temporary file exists from its first row on
+            self.rows_by_day[day] = self.rows_by_day.get(day, 0) + rows
+        self._buffers.add(batch, days)
         return days
+
+    def _write_row_group(self, day: date, table: pa.Table) -> None:
+        self._writers[day][0].write_table(table, row_group_size=self.row_group_rows)
 
     def _writer_for(self, day: date) -> pq.ParquetWriter:
         if day not in self._writers:
@@ -122,9 +158,11 @@ class DayPartitionedWriter:
                     self.lake.fs.rm(name)
 
     def commit(self) -> list[str]:
-        """Close every file and publish it under its final name; returns the published paths."""
+        """Write the rows still held, close every file and publish it under its final name; returns
+        the published paths."""
         published = []
         for day, (writer, handle, tmp_path) in sorted(self._writers.items()):
+            self._buffers.flush(day)
             writer.close()
             handle.close()
             final = f"{self.lake.day_dir(self.asset_path, day)}/{self.file_name}"
@@ -137,6 +175,8 @@ class DayPartitionedWriter:
         return published
 
     def abort(self) -> None:
+        """Drop the rows held and every temporary file: nothing of this writer remains."""
+        self._buffers.clear()
         for writer, handle, tmp_path in self._writers.values():
             try:
                 writer.close()

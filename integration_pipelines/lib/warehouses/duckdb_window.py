@@ -173,7 +173,11 @@ def _duckdb_paths(
     """Local paths as they are; any other filesystem is registered with DuckDB under its protocol."""
     if isinstance(fs, LocalFileSystem):
         return dict(files_by_day)
-    con.register_filesystem(fs)
+    try:
+        con.register_filesystem(fs)
+    except duckdb.InvalidInputException as error:  # once per database, not per connection
+        if "already been registered" not in str(error):
+            raise
     return {day: [fs.unstrip_protocol(p) for p in files] for day, files in files_by_day.items()}
 
 

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from integration_pipelines.lib import quarantine
+from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.warehouses.duckdb import DuckDBExporter
 from integration_pipelines.lib.warehouses.duckdb_window import DayCounts, load_window
 from integration_pipelines.lib.warehouses.schema import SchemaChangeError
@@ -168,3 +169,21 @@ def test_a_load_that_outgrows_its_memory_limit_runs_again_under_the_databases_ow
     assert snapshot(tmp_path / "tight.duckdb") == snapshot(tmp_path / "roomy.duckdb")
     with tight() as con:
         assert con.execute("SELECT current_setting('memory_limit')").fetchone() == limit
+
+
+def test_a_lake_on_another_filesystem_is_read_through_fsspec(tmp_path: Path) -> None:
+    """A lake behind an fsspec URL (here ``memory://``; S3 and GCS go the same way): DuckDB reads the
+    files through the lake's own filesystem, twice in one database without re-registering it."""
+    lake = Lake(f"memory://{tmp_path.name}")
+    directory = lake.day_dir(["raw", "zendesk", "tickets"], DAY1)
+    lake.fs.makedirs(directory, exist_ok=True)
+    with lake.fs.open(f"{directory}/part-a.parquet", "wb") as handle:
+        pq.write_table(table([row(1, 1, "one"), row(2, 2, "two"), row(1, 3, "one again")]), handle)
+    files = {DAY1: lake.files(["raw", "zendesk", "tickets"], [DAY1])}
+    connect = connector(tmp_path / "w.duckdb")
+    with connect():  # keeps the database open across both loads
+        first = load_window(connect, TICKETS, files, lake.fs)
+        again = load_window(connect, TICKETS, files, lake.fs)
+    assert first is not None and first.days[DAY1] == DayCounts(rows_in=3, keys_in=2, inserted=2, matched=0)
+    assert again is not None and again.days[DAY1] == DayCounts(rows_in=3, keys_in=2, inserted=0, matched=2)
+    assert [(r[0], r[3]) for r in snapshot(tmp_path / "w.duckdb")[1]] == [(1, "one again"), (2, "two")]

@@ -2,8 +2,9 @@
 
 raw: pulls the partition window page by page into the lake (one client per run, so one rate-limit
 budget and one connection pool are shared by all objects of the vendor).
-warehouse: upserts the window's lake files, day by day, into the configured warehouse, keeping one
-current row per key. Split in two so a failed load never re-pulls, and a re-pull never half-loads.
+warehouse: upserts the window's lake files in one set-based DuckDB load (``duckdb_window``), keeping
+one current row per key, with each day's own numbers. Split in two so a failed load never re-pulls,
+and a re-pull never half-loads.
 Records that break the contract go to the quarantine instead of failing either (``quarantine.py``).
 """
 
@@ -294,8 +295,8 @@ def _load(
     end: datetime,
 ) -> dg.MaterializeResult:
     """Upsert the window's lake files in one set-based DuckDB load (``duckdb_window``): DuckDB reads
-    the Parquet files itself, so memory does not grow with the window, and the table ends as the
-    day-by-day upserts left it.
+    the Parquet files itself under a memory limit, so no day passes through Python and memory does
+    not grow with the window; the table ends as the day-by-day upserts left it.
 
     Rows the table refuses (null key or version) and the pull's rejects go to
     ``quarantine.records`` instead: a lake file is never rewritten, so one bad row must not fail

@@ -23,7 +23,7 @@ from integration_pipelines.lib.environment import SANDBOX_URL as SANDBOX_URL
 from integration_pipelines.lib.environment import get_environment
 from integration_pipelines.lib.partitions import PARTITIONS_START as PARTITIONS_START
 from integration_pipelines.lib.text.sentiment.resource import Provider
-from integration_pipelines.lib.warehouses.targets import RedshiftTarget
+from integration_pipelines.lib.warehouses.redshift_loading import LoadStatement
 
 DEFS_FOLDER = Path(__file__).resolve().parent / "defs"
 
@@ -55,9 +55,7 @@ REDSHIFT_SSLMODE = settings.choice(
 )
 REDSHIFT_IAM_ROLE = settings.text("REDSHIFT_IAM_ROLE")
 REDSHIFT_S3_PREFIX = settings.text("REDSHIFT_S3_PREFIX", default="integration_pipelines/staging")
-REDSHIFT_LOAD_STATEMENT = settings.choice(
-    "REDSHIFT_LOAD_STATEMENT", get_args(RedshiftTarget.model_fields["load_statement"].annotation), default="copy"
-)
+REDSHIFT_LOAD_STATEMENT = settings.choice("REDSHIFT_LOAD_STATEMENT", get_args(LoadStatement), default="copy")
 AWS_REGION = settings.text("AWS_REGION")
 S3_ENDPOINT_URL = settings.url("S3_ENDPOINT_URL")
 

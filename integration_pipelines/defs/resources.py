@@ -12,15 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 from dagster_duckdb import DuckDBResource
-from dagster_snowflake import SnowflakeResource
 
 from integration_pipelines import deployment_settings as setting
 from integration_pipelines.lib.environment import get_environment, local_home, sandbox_url
 from integration_pipelines.lib.lake import LakeResource
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
-from integration_pipelines.lib.warehouses.targets import BigQueryTarget, RedshiftTarget
 from integration_pipelines.lib.webhooks.resource import INBOX_URL_VAR, WebhookInboxResource, inbox_url
 from integration_pipelines.sources.base import Source
 
@@ -62,7 +59,10 @@ def _optional(name: str) -> dg.EnvVar | None:
 
 
 def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, object]:
-    """Resources for the configured export targets only, so an unused warehouse needs no settings."""
+    """Resources for the configured export targets only, so an unused warehouse needs no settings.
+
+    A warehouse's integration (dagster-snowflake, dagster-gcp or dagster-aws, and the SDKs each
+    imports) is imported only when its target is configured, so loading the definitions stays light."""
     resources: dict[str, object] = {}
     if "duckdb" in targets:
         path = setting.EXPORT_DUCKDB_PATH.read()
@@ -70,6 +70,8 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
             database=path or (str(home / "export.duckdb") if home else dg.EnvVar("EXPORT_DUCKDB_PATH"))
         )
     if "snowflake" in targets:
+        from dagster_snowflake import SnowflakeResource
+
         resources["snowflake"] = SnowflakeResource(
             account=dg.EnvVar("SNOWFLAKE_ACCOUNT"),
             user=dg.EnvVar("SNOWFLAKE_USER"),
@@ -81,6 +83,8 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
             role=setting.SNOWFLAKE_ROLE.read(),
         )
     if "bigquery" in targets:
+        from integration_pipelines.lib.warehouses.bigquery_target import BigQueryTarget
+
         resources["bigquery"] = BigQueryTarget(
             project=dg.EnvVar("BIGQUERY_PROJECT"),
             location=setting.BIGQUERY_LOCATION.read(),
@@ -89,6 +93,10 @@ def _export_resources(targets: tuple[str, ...], home: Path | None) -> dict[str, 
             anonymous=setting.BIGQUERY_ANONYMOUS.value(),
         )
     if "redshift" in targets:
+        from dagster_aws.s3 import S3Resource
+
+        from integration_pipelines.lib.warehouses.redshift_target import RedshiftTarget
+
         resources["redshift"] = RedshiftTarget(
             host=dg.EnvVar("REDSHIFT_HOST"),
             port=setting.REDSHIFT_PORT.value(),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import pyarrow.parquet as pq
 
@@ -28,6 +28,10 @@ class Dialect:
     text_type: str
     now: str
 
+
+# How staged Parquet is loaded: ``copy`` is production, ``insert`` the PostgreSQL stand-in. Here, not on
+# RedshiftTarget, so the settings table can name the choices without importing dagster-aws.
+LoadStatement = Literal["copy", "insert"]
 
 REDSHIFT = Dialect("redshift", "VARCHAR(65535)", "getdate()")
 POSTGRES = Dialect("postgresql", "TEXT", "now()")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from slack_sdk import WebClient
-
 from integration_pipelines.lib.alerts.message import AlertMessage
 
 SLACK_API_URL = "https://slack.com/api"
@@ -27,6 +25,8 @@ class SlackChannel:
     name: str = "slack"
 
     def send(self, message: AlertMessage) -> None:
+        from slack_sdk import WebClient  # imported when an alert is sent, not when the definitions load
+
         # slack_sdk takes whole seconds; its default retry handler retries a dropped connection once
         client = WebClient(
             token=self.token, base_url=self.api_url.rstrip("/") + "/", timeout=max(1, math.ceil(self.timeout_seconds))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
-import jwt
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import ConfigurationError, IntegrationError
@@ -66,6 +65,8 @@ class LoginSettings:
             "aud": self.audience or self.login_url.rstrip("/"),
             "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
         }
+        import jwt  # PyJWT and cryptography: only the JWT bearer flow signs anything
+
         try:
             assertion = jwt.encode(claims, self.private_key or "", algorithm="RS256")
         except (ValueError, TypeError, jwt.PyJWTError) as exc:

@@ -33,3 +33,19 @@ def test_webhook_benchmark_prints_the_receiver_against_a_bare_server() -> None:
     ratios = re.findall(r"([\d.]+)x baseline$", out, re.M)
     assert len(ratios) == 2 and float(ratios[0]) == 1.0 and float(ratios[1]) > 0
     assert re.search(r"acknowledged 200, stored 200, lost 0, errors 0", out), out
+
+
+def test_lake_write_benchmark_compares_buffered_row_groups_with_one_per_page() -> None:
+    out = run("benchmarks.lake_write", "--rows", "3000", "--repeat", "1")
+    groups = re.search(r"^baseline \(1 row group/page\)\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+([\d,]+)", out, re.M)
+    new_groups = re.search(r"^new \(buffered row groups\)\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+([\d,]+)", out, re.M)
+    assert groups and new_groups, out
+    assert int(new_groups.group(1)) == 31 < int(groups.group(1).replace(",", ""))  # one group per day file
+    assert "same rows in the same order, day by day: yes" in out
+
+
+def test_warehouse_load_benchmark_checks_the_window_load_against_the_day_by_day_one() -> None:
+    out = run("benchmarks.warehouse_load", "--tickets", "2000")
+    ratios = re.findall(r"([\d.]+)x rows/s", out)
+    assert len(ratios) == 3 and float(ratios[0]) == 1.0 and all(float(r) > 0 for r in ratios)
+    assert "identical tables: True, identical per-day counts: True" in out

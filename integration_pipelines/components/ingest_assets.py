@@ -8,6 +8,7 @@ and a re-pull never half-loads.
 Records that break the contract go to the quarantine instead of failing either (``quarantine.py``).
 """
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -15,12 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import pyarrow as pa
 
+from integration_pipelines.components.concurrent_pulls import PullCancelled, QueuedLog, pull_client, run_in_order
 from integration_pipelines.components.freshness import build_freshness_checks, freshness_policy
 from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert_window
 from integration_pipelines.components.reconciliation import build_reconciliation_checks
 from integration_pipelines.components.step_retry import retried_when_transient
 from integration_pipelines.lib.asset_metadata import rates, table_metadata
-from integration_pipelines.lib.http.metrics import RequestMetrics
 from integration_pipelines.lib.lake import Lake, count_by_day
 from integration_pipelines.lib.owners import asset_owners
 from integration_pipelines.lib.partitions import daily_partitions, days_in_window
@@ -55,11 +56,13 @@ def build_ingest_assets(
     *,
     pool: str | None = None,
     freshness: timedelta = DEFAULT_FRESHNESS,
+    concurrency: int = 1,
 ) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     """Both multi-assets and their checks for one vendor (all its objects unless ``objects`` is given).
 
     The vendor's connector resource is keyed by the vendor's name; ``pool`` (default ``{vendor}_api``)
     is shared by every step that calls the vendor, so concurrent runs share one rate budget.
+    ``concurrency`` objects are pulled at once inside the raw step, through the same client and budget.
     Descriptions start with the system and layer: Dagster's lineage view labels a node with the last
     key segment only (``tickets`` for Zendesk raw, Zendesk warehouse and HubSpot alike) and shows the
     description's first line under it, so that line is what tells the nodes apart."""
@@ -99,24 +102,27 @@ def build_ingest_assets(
         pool=pool or f"{system}_api",
     )
     def raw_assets(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        """Pulls up to ``concurrency`` selected objects at once (``concurrent_pulls.py``); results, and
+        each day's metadata, reach Dagster from this thread in the objects' order, whatever the timing."""
         window = context.partition_time_window
         connector: Connector = getattr(context.resources, resource_key)
         lake = context.resources.lake.lake()
         deletions = _webhook_deletions(context, source, window.start, window.end)
+        run_id, log = context.run.run_id, QueuedLog()
+        selected = [(key, obj) for key, obj in by_raw_key.items() if key in context.selected_asset_keys]
         with retried_when_transient(context), connector.open_client() as client:
-            for key, obj in by_raw_key.items():
-                if key in context.selected_asset_keys:
-                    yield _pull(
-                        context,
-                        client,
-                        lake,
-                        system,
-                        obj,
-                        key,
-                        window.start,
-                        window.end,
-                        tombstones(source.webhooks, deletions, obj.name) if deletions else [],
-                    )
+
+            def puller(key: dg.AssetKey, obj: SourceObject):
+                deleted = tombstones(source.webhooks, deletions, obj.name) if deletions else []
+                return lambda stop: _pull(
+                    log, run_id, pull_client(client), lake, system, obj, key, window.start, window.end, deleted, stop
+                )
+
+            pulls = [puller(key, obj) for key, obj in selected]
+            for per_day, result in run_in_order(pulls, concurrency, lambda: log.drain(context.log)):
+                for day, metadata in per_day.items():
+                    context.add_asset_metadata(metadata, asset_key=result.asset_key, partition_key=day)
+                yield result
 
     @dg.multi_asset(
         name=f"warehouse_{system}",
@@ -186,7 +192,8 @@ def _webhook_deletions(
 
 
 def _pull(
-    context: dg.AssetExecutionContext,
+    log: QueuedLog,
+    run_id: str,
     client,
     lake: Lake,
     system: str,
@@ -195,23 +202,27 @@ def _pull(
     start: datetime,
     end: datetime,
     deleted: list[dict],
-) -> dg.MaterializeResult:
+    stop: threading.Event,
+) -> tuple[dict[str, dict[str, object]], dg.MaterializeResult]:
     """Stream one object's pages for [start, end) into the lake, then the deletions only webhooks
     announced (as rows with is_deleted = true). Records the connector set aside go to the lake's
     quarantine, published with the pull's files.
 
-    Each day of the window gets its own rows, deletes, files and bytes (the lake splits by day);
-    requests, pages and time are only known for the whole pull, so they carry the ``window_`` prefix."""
-    client.api.metrics = RequestMetrics()
+    Runs in a worker thread beside the vendor's other objects: ``client`` is this pull's view of the
+    run's client (its own metrics, the shared budget), and it stops between pages, publishing nothing,
+    once ``stop`` is set. Each day of the window gets its own rows, deletes, files and bytes (the lake
+    splits by day), returned by day for the step's thread to attach; requests, pages and time are only
+    known for the whole pull, so they carry the ``window_`` prefix."""
+    label = f"{system}/{obj.name}"
+    if stop.is_set():
+        raise PullCancelled(f"{label}: not started, another object's pull failed")
     connector_stats = getattr(client, "stats", None)  # e.g. HubSpot's window splits; counts per object
-    if connector_stats is not None:
-        connector_stats.clear()
     # connectors whose fields are discovered per run (Salesforce describe) say so through columns()
     columns = client.columns(obj) if hasattr(client, "columns") else obj.columns
     schema = arrow_schema(columns)
-    writer = lake.writer(key.path, schema, context.run.run_id, obj.version_column)
-    held = PullQuarantine(lake, system, obj.name, context.run.run_id, start, end)
-    progress = PullProgress(context.log, f"{system}/{obj.name}")
+    writer = lake.writer(key.path, schema, run_id, obj.version_column)
+    held = PullQuarantine(lake, system, obj.name, run_id, start, end)
+    progress = PullProgress(log, label)
     deletes_by_day: dict[date, int] = {}
     repaired = 0
 
@@ -223,6 +234,8 @@ def _pull(
 
     try:
         for page in client.pages(obj, start, end):
+            if stop.is_set():
+                raise PullCancelled(f"{label}: stopped after {progress.pages} page(s), another object's pull failed")
             write(page.batch)
             held.add(page.rejects)
             repaired += page.repaired
@@ -230,7 +243,7 @@ def _pull(
         if deleted:
             batch = to_record_batch(deleted, columns, datetime.now(UTC))
             write(batch)
-            context.log.info(f"{system}/{obj.name}: {batch.num_rows} deletion(s) from webhooks")
+            log.info(f"{label}: {batch.num_rows} deletion(s) from webhooks")
         files = writer.commit()
         held.commit()
     except BaseException:
@@ -239,12 +252,12 @@ def _pull(
         raise
     progress.done()
     if held.count or repaired:
-        context.log.warning(
-            f"{system}/{obj.name}: {held.count} record(s) quarantined {held.reasons}, "
-            f"{repaired} with text repaired to U+FFFD"
+        log.warning(
+            f"{label}: {held.count} record(s) quarantined {held.reasons}, {repaired} with text repaired to U+FFFD"
         )
     days = days_in_window(start, end)
     rows = sum(writer.rows_by_day.values())
+    by_day: dict[str, dict[str, object]] = {}
     for day in days:
         day_rows = writer.rows_by_day.get(day, 0)
         per_day: dict[str, object] = {
@@ -257,7 +270,7 @@ def _pull(
         }
         if len(days) == 1:
             per_day.update(progress.rates(day_rows))
-        context.add_asset_metadata(per_day, asset_key=key, partition_key=day.isoformat())
+        by_day[day.isoformat()] = per_day
     quota = client.api.quota_remaining()
     window = {
         "window_start": start.isoformat(),
@@ -281,7 +294,7 @@ def _pull(
     }
     if quota is not None:
         window["quota_remaining"] = quota  # a reading at the end of the pull, not a sum
-    return dg.MaterializeResult(asset_key=key, metadata=window)
+    return by_day, dg.MaterializeResult(asset_key=key, metadata=window)
 
 
 def _load(

@@ -3,7 +3,7 @@
 Given a vendor (a folder under ``sources/``) and its settings, it yields the raw and warehouse
 assets, their checks, ``{vendor}_sync_job``, ``{vendor}_sync_schedule``, ``{vendor}_freshness_schedule``,
 ``{vendor}_webhook_sensor`` (when the vendor sends webhooks) and the vendor's connector resource.
-Settings that operators change per deployment (cron, rate limits, deadlines, freshness) are named
+Settings that operators change per deployment (cron, rate limits, deadlines, freshness, concurrency) are named
 environment variables with defaults in the YAML, read when the definitions load, and a malformed
 value fails the load with the variable's name.
 """
@@ -50,6 +50,11 @@ class EnvSetting(dg.Model):
     def cron(self) -> str:
         return settings.cron(self.env, default=str(self.default)).value()
 
+    def integer(self, minimum: int) -> int:
+        """A whole number of at least ``minimum``; blank is malformed, as for :meth:`number`."""
+        reader = settings.integer(self.env, default=int(self.default), minimum=minimum)
+        return replace(reader, blank_is_default=False).value()
+
 
 class VendorSync(dg.Component, dg.Resolvable, dg.Model):
     """Pulls one vendor into the lake and the warehouse tables, on a schedule and on demand.
@@ -57,7 +62,8 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
     ``vendor`` names a folder under ``integration_pipelines/sources``; ``objects`` narrows the objects
     synced (all by default); ``pool`` is the concurrency pool every call to the vendor runs in (one
     rate budget per account; default ``{vendor}_api``); ``rate_limits`` and ``deadlines`` map the vendor
-    resource's pacing and deadline fields to the variables that set them."""
+    resource's pacing and deadline fields to the variables that set them; ``concurrency`` names the
+    variable of how many objects the raw step pulls at once (see :meth:`concurrency_degree`)."""
 
     vendor: str
     cron: EnvSetting
@@ -66,6 +72,7 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
     rate_limits: dict[str, EnvSetting] = {}
     deadlines: dict[str, EnvSetting] = {}
     freshness_fail_minutes: EnvSetting | None = None
+    concurrency: EnvSetting | None = None
     webhook_sensor_interval_seconds: int = 30
 
     @property
@@ -97,6 +104,22 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
             return DEFAULT_FRESHNESS
         return timedelta(minutes=max(self.freshness_fail_minutes.number(), 1.0))
 
+    def concurrency_degree(self) -> int:
+        """How many of the vendor's objects the raw step pulls at once, through one client and one budget.
+
+        The shared token bucket is the only throttle, so a degree above what the limit needs costs
+        nothing but idle threads, while one pull at a time leaves the budget unused whenever latency,
+        not the limit, is what holds a pull back: one stream sends at most 1/latency requests a second,
+        and a limit of R requests a second needs about R x latency streams to be reached (Little's law).
+        Hence the defaults in the vendors' ``defs.yaml``: one per object for HubSpot (10-19 requests a
+        second), Intercom (~167) and Salesforce (a daily quota, no rate), whose limits need more streams
+        than they have objects at 200-500 ms a request; 1 for Zendesk, whose 10 (30) export requests a
+        minute, shared by all its objects, need 0.1 stream: one pull at a time already uses them up.
+        Without the variable declared, 1 (objects one after another)."""
+        if self.concurrency is None:
+            return 1
+        return self.concurrency.integer(minimum=1)
+
     def freshness_check_keys(self) -> list[dg.AssetCheckKey]:
         """The ``synced_recently`` checks: run by the freshness schedule, left out of the sync jobs (a
         sync that just succeeded is fresh by definition; the step would only cost time)."""
@@ -106,7 +129,13 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
         from integration_pipelines.defs.resources import source_resource
 
         source = self.source
-        assets = build_ingest_assets(source, self.selected_objects(), pool=self.pool, freshness=self.freshness())
+        assets = build_ingest_assets(
+            source,
+            self.selected_objects(),
+            pool=self.pool,
+            freshness=self.freshness(),
+            concurrency=self.concurrency_degree(),
+        )
         job = dg.define_asset_job(
             f"{source.name}_sync_job",
             selection=dg.AssetSelection.groups(source.name) - dg.AssetSelection.checks(*self.freshness_check_keys()),

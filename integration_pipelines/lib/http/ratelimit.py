@@ -40,7 +40,12 @@ class RateLimitState:
 
 
 class TokenBucket:
-    """Thread-safe token bucket; ``acquire`` blocks until a request may go out."""
+    """Thread-safe token bucket; ``acquire`` blocks until a request may go out.
+
+    Several threads may send through one bucket (a vendor's objects pulled at once). A response's
+    ``remaining`` was counted before the requests still in flight beside it reached the vendor, so
+    ``observe`` subtracts those: each thread holds at most one request in flight (the client is
+    synchronous), counted from its ``acquire`` until its ``observe`` or its next ``acquire``."""
 
     def __init__(
         self,
@@ -65,6 +70,7 @@ class TokenBucket:
         self._blocked_until = 0.0
         self.waited_seconds = 0.0
         self.last_state = RateLimitState()
+        self._in_flight: set[int] = set()  # threads whose request has been sent but not yet answered
 
     def acquire(self) -> float:
         """Take one token, sleeping as needed; returns the seconds waited."""
@@ -77,6 +83,7 @@ class TokenBucket:
                 if delay == 0.0 and (self.limit is None or self._tokens >= 1.0):
                     if self.limit is not None:
                         self._tokens -= 1.0
+                    self._in_flight.add(threading.get_ident())
                     self.waited_seconds += waited
                     return waited
                 reason = self._blocked_by if delay > 0.0 else ""
@@ -88,16 +95,19 @@ class TokenBucket:
             waited += delay
 
     def observe(self, state: RateLimitState) -> None:
-        """Tighten the bucket to what the server reports; never loosen it beyond the published limit."""
-        if state.remaining is None and state.reset_after is None:
-            return
+        """Tighten the bucket to what the server reports, less the requests other threads have in flight;
+        never loosen it beyond the published limit."""
         with self._lock:
+            self._in_flight.discard(threading.get_ident())
+            if state.remaining is None and state.reset_after is None:
+                return
             self.last_state = state
             now = self._clock()
             self._refill(now)
-            if state.remaining is not None and self.limit is not None:
-                self._tokens = min(self._tokens, max(0.0, state.remaining))
-            if state.remaining is not None and state.remaining <= 0 and state.reset_after:
+            left = None if state.remaining is None else state.remaining - len(self._in_flight)
+            if left is not None and self.limit is not None:
+                self._tokens = min(self._tokens, max(0.0, left))
+            if left is not None and left <= 0 and state.reset_after:
                 self._block(now + state.reset_after, "the vendor reports none left until its window resets")
 
     def pause(self, seconds: float, reason: str = "HTTP 429 with Retry-After") -> None:

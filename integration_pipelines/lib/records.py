@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -40,6 +41,9 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 
 def parse_timestamp(value: Any) -> datetime | None:
     """ISO-8601 strings (with ``Z``), Unix seconds or datetimes → aware UTC datetime."""
+    if type(value) is str and value:  # the usual case first: connectors call this once per record
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -71,12 +75,14 @@ def _dig(record: Mapping[str, Any], path: str) -> Any:
 
 @dataclass(frozen=True)
 class Column:
-    """One typed column: ``source`` is a dotted path into the record, or ``derive`` computes it."""
+    """One typed column: ``source`` is a dotted path into the record, or ``derive`` computes it.
+    ``blank_is_null``: "" reads as NULL (HubSpot sends unset properties so; "" must not break an int)."""
 
     name: str
     kind: str  # int | float | string | bool | timestamp | json
     source: str | None = None
     derive: Callable[[Mapping[str, Any]], Any] | None = None
+    blank_is_null: bool = False
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -84,7 +90,7 @@ class Column:
 
     def value(self, record: Mapping[str, Any]) -> Any:
         raw = self.derive(record) if self.derive else _dig(record, self.source or self.name)
-        if raw is None:
+        if raw is None or (self.blank_is_null and raw == ""):
             return None
         if self.kind == "timestamp":
             return parse_timestamp(raw)
@@ -113,7 +119,41 @@ def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
 
 
 def _dumps(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    """The record as compact JSON, byte for byte what ``json.dumps(ensure_ascii=False,
+    separators=(",", ":"))`` writes (so ``_raw`` and the warehouses' ``_raw`` tie-breaker do not change),
+    made by orjson where the two agree (see ``_orjson_text``). One difference is left: a NaN or
+    infinite float (only from a non-standard ``NaN`` literal in a body) is written ``null``."""
+    text = _orjson_text(record, 0)
+    return text if text is not None else json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _orjson_text(value: Any, option: int) -> str | None:
+    """orjson's text, or None where it may differ from ``json.dumps``: orjson refuses lone surrogates,
+    ints over 64 bits, non-string keys and deep nesting, and writes small floats its own way
+    (``1e-7``, ``0.00001`` for repr's ``1e-07``, ``1e-05``). Such text is looked for with substring
+    tests first (C speed); a match inside a string only costs a ``json.dumps``."""
+    try:
+        text = orjson.dumps(value, option=option).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    if "0.0000" in text or ("e-" in text and _SHORT_NEGATIVE_EXPONENT.search(text)):
+        return None
+    return text
+
+
+_SHORT_NEGATIVE_EXPONENT = re.compile(r"[0-9]e-[0-9](?![0-9])")
+
+
+def _raws(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], bool]:
+    """Each record's ``_raw`` and whether any holds a lone surrogate (orjson's text never does)."""
+    raws, suspect = [], False
+    for record in records:
+        text = _orjson_text(record, 0)
+        if text is None:
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            suspect = suspect or _SURROGATE.search(text) is not None
+        raws.append(text)
+    return raws, suspect
 
 
 def to_record_batch(
@@ -124,23 +164,74 @@ def to_record_batch(
     Strict: for records we made ourselves (e.g. webhook tombstones). Vendor pages go through
     ``convert_records``, which sets bad records aside instead."""
     records = list(records)
-    return _batch(records, columns, [_dumps(r) for r in records], extracted_at)
+    return _batch(records, columns, _raws(records)[0], extracted_at)
 
 
 def _batch(
     records: Sequence[Mapping[str, Any]], columns: Sequence[Column], raws: list[str], extracted_at: datetime
 ) -> pa.RecordBatch:
     """Column by column (the fast way); raises ValueError naming the first column that fails."""
-    arrays = []
-    for column in columns:
-        try:
-            values = [column.value(r) for r in records]
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise ValueError(f"column {column.name!r}: cannot convert value ({exc})") from None
-        arrays.append(pa.array(values, type=column.arrow_type))
+    parents: dict[str, list[Any]] = {}
+    arrays = [_column_array(column, records, parents) for column in columns]
     arrays.append(pa.array(raws, type=pa.string()))
-    arrays.append(pa.array([extracted_at] * len(records), type=TIMESTAMP))
+    arrays.append(pa.repeat(pa.scalar(extracted_at, type=TIMESTAMP), len(records)))
     return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema(columns))
+
+
+def _column_array(column: Column, records: Sequence[Mapping[str, Any]], parents: dict[str, list[Any]]) -> pa.Array:
+    """One column of a page in one pass per step (read, convert, to Arrow) instead of ``Column.value``
+    per cell. Any value off the common path (not the plain type, a timestamp not in the usual ISO
+    shape, a record that is not a dict) makes the column go cell by cell through ``Column.value``,
+    so values and errors are exactly the per-cell ones."""
+    try:
+        return _fast_column(column, records, parents)
+    except Exception:  # noqa: BLE001 - whatever it was, the per-cell path decides (and raises as before)
+        pass
+    try:
+        values = [column.value(r) for r in records]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"column {column.name!r}: cannot convert value ({exc})") from None
+    return pa.array(values, type=column.arrow_type)
+
+
+def _fast_column(column: Column, records: Sequence[Mapping[str, Any]], parents: dict[str, list[Any]]) -> pa.Array:
+    """``parents`` keeps each dotted path's parent objects (e.g. every record's ``properties``) for the
+    page's other columns under the same parent."""
+    path = column.source or column.name
+    head, _, leaf = path.rpartition(".")
+    if column.derive is not None:
+        raw = [column.derive(r) for r in records]
+    elif not head:
+        raw = [r.get(path) if type(r) is dict else _dig(r, path) for r in records]
+    else:
+        if head not in parents:
+            parents[head] = [_dig(r, head) for r in records]
+        raw = [p.get(leaf) if type(p) is dict or isinstance(p, Mapping) else None for p in parents[head]]
+    if column.blank_is_null:
+        raw = [None if v == "" else v for v in raw]
+    kind = column.kind
+    if kind == "timestamp":
+        if all(v is None or type(v) is str for v in raw):  # ISO text: the per-cell parse, inlined
+            parse = datetime.fromisoformat  # naive results are UTC, as pa.array reads them for this type
+            return pa.array([parse(v.replace("Z", "+00:00")) if v else None for v in raw], type=TIMESTAMP)
+        values = [parse_timestamp(v) for v in raw]
+    elif kind == "string":
+        values = [v if type(v) is str else None if v is None else str(v) for v in raw]
+    elif kind == "int":  # pa.array refuses what does not fit in 64 bits, and the per-cell path says so
+        values = [v if type(v) is int else None if v is None else int(v) for v in raw]
+    elif kind == "float":
+        values = [v if type(v) is float else None if v is None else float(v) for v in raw]
+    elif kind == "bool":
+        values = [v if type(v) is bool else None if v is None else bool(v) for v in raw]
+    else:
+        values = [None if v is None else _dumps_sorted(v) for v in raw]
+    return pa.array(values, type=column.arrow_type)
+
+
+def _dumps_sorted(value: Any) -> str:
+    """``Column.value``'s JSON text (keys sorted, compact), by orjson where the two agree (see ``_dumps``)."""
+    text = _orjson_text(value, orjson.OPT_SORT_KEYS)
+    return text if text is not None else json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -213,8 +304,8 @@ def convert_records(
     names = [c.name for c in columns]
     key_at = names.index(primary_key) if primary_key in names else None
     version_at = names.index(version_column) if version_column in names else None
-    raws = [_dumps(r) for r in records]
-    if not any(len(raw) * 4 > max_field_bytes or _SURROGATE.search(raw) for raw in raws):
+    raws, suspect = _raws(records)
+    if not suspect and not any(len(raw) * 4 > max_field_bytes for raw in raws):
         try:
             batch = _batch(records, columns, raws, extracted_at)
         except (ValueError, pa.ArrowException):

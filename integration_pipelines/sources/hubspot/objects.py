@@ -56,22 +56,13 @@ def _envelope(lastmod: str) -> tuple[Column, ...]:
     )
 
 
-def _reader(name: str) -> Callable[[Mapping[str, Any]], Any]:
-    """HubSpot sends unset properties as null or as ""; both are NULL here (so "" never breaks an int)."""
-
-    def read(record: Mapping[str, Any]) -> Any:
-        value = _prop(record, name)
-        return None if value == "" else value
-
-    return read
-
-
 def _props(*specs: tuple[str, str] | tuple[str, str, str]) -> tuple[Column, ...]:
-    """(column, kind) or (column, kind, property) → columns reading ``properties.{property}``."""
+    """(column, kind) or (column, kind, property) → columns reading ``properties.{property}``.
+    HubSpot sends unset properties as null or as ""; both are NULL here (so "" never breaks an int)."""
     columns = []
     for spec in specs:
         prop = spec[2] if len(spec) == 3 else spec[0]
-        columns.append(Column(spec[0], spec[1], source=f"properties.{prop}", derive=_reader(prop)))
+        columns.append(Column(spec[0], spec[1], source=f"properties.{prop}", blank_is_null=True))
     return tuple(columns)
 
 

@@ -111,10 +111,11 @@ class VendorSync(dg.Component, dg.Resolvable, dg.Model):
         nothing but idle threads, while one pull at a time leaves the budget unused whenever latency,
         not the limit, is what holds a pull back: one stream sends at most 1/latency requests a second,
         and a limit of R requests a second needs about R x latency streams to be reached (Little's law).
-        Hence the defaults in the vendors' ``defs.yaml``: one per object for HubSpot (10-19 requests a
-        second), Intercom (~167) and Salesforce (a daily quota, no rate), whose limits need more streams
-        than they have objects at 200-500 ms a request; 1 for Zendesk, whose 10 (30) export requests a
-        minute, shared by all its objects, need 0.1 stream: one pull at a time already uses them up.
+        Hence the defaults in the vendors' ``defs.yaml``: one per object for HubSpot (lists 10-19
+        requests a second: 3-10 streams at 300-500 ms; search 4-5 a second: about 2), Intercom (~167 a
+        second) and Salesforce (a daily quota, no rate), whose limits need at least as many streams as
+        they have objects; 1 for Zendesk, whose 10 (30) export requests a minute, shared by all its
+        objects, need 0.1 stream: one pull at a time already uses them up.
         Without the variable declared, 1 (objects one after another)."""
         if self.concurrency is None:
             return 1

@@ -46,22 +46,33 @@ class RequestMetrics:
     def percentile(self, q: float) -> float:
         with self._lock:
             data = sorted(self.latencies_ms)
-        if not data:
-            return 0.0
-        if len(data) == 1:
-            return data[0]
-        return statistics.quantiles(data, n=100, method="inclusive")[int(q) - 1]
+        return _percentile(data, q)
 
     def as_dict(self) -> dict[str, float | int]:
+        """One consistent reading, even while other threads still record (every number from one moment)."""
+        with self._lock:
+            counts = {
+                "requests": self.requests,
+                "retries": self.retries,
+                "http_429s": self.throttled,
+                "http_5xx": self.server_errors,
+                "transport_errors": self.transport_errors,
+                "malformed_bodies": self.malformed_bodies,
+                "bytes_received": self.bytes_received,
+            }
+            data, waited = sorted(self.latencies_ms), self.rate_limit_wait_seconds
         return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "http_429s": self.throttled,
-            "http_5xx": self.server_errors,
-            "transport_errors": self.transport_errors,
-            "malformed_bodies": self.malformed_bodies,
-            "bytes_received": self.bytes_received,
-            "latency_p50_ms": round(self.percentile(50), 2),
-            "latency_p95_ms": round(self.percentile(95), 2),
-            "rate_limit_wait_s": round(self.rate_limit_wait_seconds, 3),
+            **counts,
+            "latency_p50_ms": round(_percentile(data, 50), 2),
+            "latency_p95_ms": round(_percentile(data, 95), 2),
+            "rate_limit_wait_s": round(waited, 3),
         }
+
+
+def _percentile(data: list[float], q: float) -> float:
+    """The ``q``-th percentile of sorted ``data`` (0 when empty)."""
+    if not data:
+        return 0.0
+    if len(data) == 1:
+        return data[0]
+    return statistics.quantiles(data, n=100, method="inclusive")[int(q) - 1]

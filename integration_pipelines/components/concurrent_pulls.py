@@ -3,7 +3,7 @@
 Why threads and not one client per object: the run's ``ApiClient`` holds the vendor's token buckets,
 its retry budget and its connection pool, and those must stay shared (Zendesk's 10 export requests a
 minute are per account, not per object). Each pull therefore gets a *view* of the run's client
-(:func:`pull_client`): the same buckets, pool and retry budget, but its own request metrics and
+(:class:`PullClients`): the same buckets, pool and retry budget, but its own request metrics and
 connector counters, so each object's ``window_*`` numbers are its own whatever runs beside it.
 
 The outcome does not depend on timing: each object still writes its own lake files from its own
@@ -37,12 +37,14 @@ class PullCancelled(Exception):
 def _view_class(cls: type[ApiClient]) -> type[ApiClient]:
     """A subclass of the run client's class whose instances are views of one shared client: every
     attribute read or written (pool, buckets, retry budget's counter, headers, a refreshed base URL)
-    is the shared client's, except ``metrics``, which is the view's own. Its methods are the class's,
-    bound to the view, so inside them ``self.metrics`` is the pull's (and ``super()`` still works)."""
+    is the shared client's, except ``metrics``, which is the view's own, and the credential refresh
+    hook, which :class:`PullClients` makes take turns. Its methods are the class's, bound to the view,
+    so inside them ``self.metrics`` is the pull's (and ``super()`` still works)."""
 
-    def __init__(self: Any, shared: ApiClient, metrics: RequestMetrics) -> None:
+    def __init__(self: Any, shared: ApiClient, metrics: RequestMetrics, refresh: Callable[[], bool] | None) -> None:
         object.__setattr__(self, "_shared", shared)
         object.__setattr__(self, "metrics", metrics)
+        object.__setattr__(self, "_on_unauthorized", refresh)
 
     def __getattr__(self: Any, name: str) -> Any:  # only for what the view itself does not hold
         return getattr(object.__getattribute__(self, "_shared"), name)
@@ -57,16 +59,41 @@ def _view_class(cls: type[ApiClient]) -> type[ApiClient]:
     return type(f"{cls.__name__}PullView", (cls,), namespace)
 
 
-def pull_client(client: Any) -> Any:
-    """A shallow copy of the connector's run client for one object's pull: its ``api`` a view with fresh
-    metrics, and fresh ``stats`` when the connector counts things of its own (HubSpot's window splits).
-    Everything else (describe caches, per-object modes, credentials) stays shared with the run."""
-    view = copy.copy(client)
-    view.api = _view_class(type(client.api))(client.api, RequestMetrics())
-    stats = getattr(client, "stats", None)
-    if stats is not None:
-        view.stats = type(stats)()
-    return view
+class PullClients:
+    """Views of one run client, one per object's pull (:meth:`for_pull`).
+
+    A view is a shallow copy of the connector's client whose ``api`` shares everything with the run's
+    but its metrics, with fresh ``stats`` when the connector counts things of its own (HubSpot's
+    window splits); describe caches, per-object modes and credentials stay shared. When a session
+    expires, every pull in flight gets a 401 at once: their refreshes take turns, and one that waited
+    while another renewed the credentials retries with them instead of logging in again (the
+    connectors' refresh hooks refuse a second refresh while one runs, which would fail that pull)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._hook: Callable[[], bool] | None = client.api._on_unauthorized
+        self._lock = threading.RLock()  # re-entrant: a refresh's own token request may get a 401
+        self._renewals = 0
+
+    def for_pull(self) -> Any:
+        view = copy.copy(self.client)
+        refresh = self._refresh if self._hook is not None else None
+        view.api = _view_class(type(self.client.api))(self.client.api, RequestMetrics(), refresh)
+        stats = getattr(self.client, "stats", None)
+        if stats is not None:
+            view.stats = type(stats)()
+        return view
+
+    def _refresh(self) -> bool:
+        seen = self._renewals
+        with self._lock:
+            if self._renewals != seen:  # renewed while this pull waited its turn: retry with those
+                return True
+            assert self._hook is not None
+            if not self._hook():
+                return False
+            self._renewals += 1
+            return True
 
 
 class QueuedLog:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import pyarrow as pa
 
-from integration_pipelines.components.concurrent_pulls import PullCancelled, QueuedLog, pull_client, run_in_order
+from integration_pipelines.components.concurrent_pulls import PullCancelled, PullClients, QueuedLog, run_in_order
 from integration_pipelines.components.freshness import build_freshness_checks, freshness_policy
 from integration_pipelines.components.quarantine import PullQuarantine, build_quarantine_checks, divert_window
 from integration_pipelines.components.reconciliation import build_reconciliation_checks
@@ -111,11 +111,12 @@ def build_ingest_assets(
         run_id, log = context.run.run_id, QueuedLog()
         selected = [(key, obj) for key, obj in by_raw_key.items() if key in context.selected_asset_keys]
         with retried_when_transient(context), connector.open_client() as client:
+            views = PullClients(client)
 
             def puller(key: dg.AssetKey, obj: SourceObject):
                 deleted = tombstones(source.webhooks, deletions, obj.name) if deletions else []
                 return lambda stop: _pull(
-                    log, run_id, pull_client(client), lake, system, obj, key, window.start, window.end, deleted, stop
+                    log, run_id, views.for_pull(), lake, system, obj, key, window.start, window.end, deleted, stop
                 )
 
             pulls = [puller(key, obj) for key, obj in selected]

@@ -8,6 +8,8 @@ whatever ran beside it), and neither run may see a 429: the shared token bucket 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from integration_pipelines_tests.fixtures.sandbox import (
     salesforce_resource,
     zendesk_resource,
 )
+from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 
 FIRST, LAST = "2026-10-27", "2026-10-31"
@@ -161,3 +164,36 @@ def test_a_failing_object_stops_the_others_and_fails_the_step(
     assert "AuthenticationError" in message and "PullCancelled" not in message
     assert not list((tmp_path / "lake").rglob("*.parquet"))
     assert result.get_asset_materialization_events() == []
+
+
+@pytest.mark.slow
+def test_a_session_expiring_under_pulls_at_once_is_renewed_and_no_pull_fails(
+    sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Salesforce's five objects at once, 300 ms a request; once the sandbox has answered the login and
+    the five describes, it expires the session, so the pulls' next requests get 401s together. They
+    must take turns renewing it (a connector refuses a second refresh while one runs, which used to
+    fail that pull): the step succeeds with the same lake rows as an undisturbed run one at a time."""
+    raw_run(sandbox, "salesforce", tmp_path / "one", 1, monkeypatch)
+    sandbox.admin("salesforce", "reset")
+    sandbox.reset_stats()
+    sandbox.set_faults(FaultConfig(rate_slow=1.0, slow_seconds=0.3))
+    expired: list[int] = []
+
+    def expire_mid_run() -> None:
+        for _ in range(600):  # at most a minute
+            if sandbox.stats().get("salesforce", {}).get("requests", 0) >= 6:
+                expired.append(sandbox.admin("salesforce", "expire-sessions")["expired"])
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=expire_mid_run)
+    watcher.start()
+    try:
+        raw_run(sandbox, "salesforce", tmp_path / "many", 5, monkeypatch)  # fails the test if the step fails
+    finally:
+        watcher.join()
+        sandbox.set_faults(FaultConfig())
+    assert expired == [1], "the session was not expired while the pulls ran"
+    assert sandbox.admin("salesforce", "sessions")["issued"] >= 2  # renewed at least once
+    assert lake_rows(tmp_path / "many", "salesforce") == lake_rows(tmp_path / "one", "salesforce")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from integration_pipelines.components.concurrent_pulls import PullCancelled, run_in_order
 from integration_pipelines.components.vendor_sync import vendor_components
+from integration_pipelines.definitions import defs as load_defs
 from integration_pipelines.lib.settings import SettingError
 
 DEFAULTS = {"zendesk": 1, "salesforce": 5, "hubspot": 4, "intercom": 3}
@@ -93,3 +95,23 @@ def test_a_failure_stops_the_others_yields_what_finished_and_raises_its_error() 
         for result in run_in_order([done, fails, pages], 3, lambda: None):
             results.append(result)
     assert results == ["done"] and stopped.is_set()
+
+
+def test_the_code_location_does_not_load_with_a_malformed_degree(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The whole code location, as ``dg`` loads it: the error behind the failed load names the variable."""
+    monkeypatch.setenv("INTEGRATION_PIPELINES_ENV", "local")
+    monkeypatch.setenv("INTEGRATION_PIPELINES_HOME", str(tmp_path))
+    monkeypatch.setenv("HUBSPOT_CONCURRENCY", "zero")
+    with pytest.raises(Exception) as excinfo:
+        load_defs()
+    chain, error = [], excinfo.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert any(
+        isinstance(e, SettingError)
+        and str(e) == "HUBSPOT_CONCURRENCY must be an integer of at least 1 (e.g. 4), not 'zero'"
+        for e in chain
+    ), chain

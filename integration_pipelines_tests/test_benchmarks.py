@@ -49,3 +49,10 @@ def test_warehouse_load_benchmark_checks_the_window_load_against_the_day_by_day_
     ratios = re.findall(r"([\d.]+)x rows/s", out)
     assert len(ratios) == 3 and float(ratios[0]) == 1.0 and all(float(r) > 0 for r in ratios)
     assert "identical tables: True, identical per-day counts: True" in out
+
+
+def test_record_decode_benchmark_checks_the_columnar_conversion_against_the_previous_one() -> None:
+    out = run("benchmarks.record_decode", "--tickets", "2000", "--leads", "3000", "--repeat", "1")
+    ratios = re.findall(r"([\d.]+)x baseline$", out, re.M)
+    assert len(ratios) == 6 and float(ratios[0]) == float(ratios[3]) == 1.0 and all(float(r) > 0 for r in ratios)
+    assert out.count("batches identical to the baseline's (values, schema, _raw bytes): yes") == 2

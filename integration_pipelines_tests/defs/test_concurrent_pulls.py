@@ -30,6 +30,7 @@ from integration_pipelines_tests.fixtures.sandbox import (
     salesforce_resource,
     zendesk_resource,
 )
+from vendor_sandbox.dialects import hubspot as hubspot_sandbox
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 
@@ -166,34 +167,61 @@ def test_a_failing_object_stops_the_others_and_fails_the_step(
     assert result.get_asset_materialization_events() == []
 
 
+# how each vendor's credentials expire in the sandbox, the client that renews them, and after how many
+# answered requests (the login and a first request per object) they expire
+EXPIRY: dict[str, tuple[str, str, Any, int]] = {
+    "salesforce": (FIRST, "expire-sessions", lambda s: salesforce_resource(s, batch_size=200), 6),
+    "hubspot": (
+        LAST,
+        "expire_tokens",
+        lambda s: hubspot_resource(
+            s,
+            access_token=None,
+            client_id=hubspot_sandbox.CLIENT_ID,
+            client_secret=hubspot_sandbox.CLIENT_SECRET,
+            refresh_token=hubspot_sandbox.REFRESH_TOKEN,
+            requests_per_10s=190 / 0.05,
+            search_requests_per_second=80,
+            search_page_size=20,
+        ),
+        5,
+    ),
+}
+
+
 @pytest.mark.slow
-def test_a_session_expiring_under_pulls_at_once_is_renewed_and_no_pull_fails(
-    sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("vendor", sorted(EXPIRY))
+def test_credentials_expiring_under_pulls_at_once_are_renewed_and_no_pull_fails(
+    sandbox: SandboxProcess, vendor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Salesforce's five objects at once, 300 ms a request; once the sandbox has answered the login and
-    the five describes, it expires the session, so the pulls' next requests get 401s together. They
-    must take turns renewing it (a connector refuses a second refresh while one runs, which used to
-    fail that pull): the step succeeds with the same lake rows as an undisturbed run one at a time."""
-    raw_run(sandbox, "salesforce", tmp_path / "one", 1, monkeypatch)
-    sandbox.admin("salesforce", "reset")
+    """Every object at once, 300 ms a request; once the sandbox has answered the login and a first
+    request per object, it expires the credentials, so the pulls' next requests get 401s together.
+    They must take turns renewing them (a connector refuses a second refresh while one runs, which
+    used to fail that pull): the step succeeds with the same lake rows as an undisturbed run one
+    object at a time."""
+    first, action, client, answered = EXPIRY[vendor]
+    monkeypatch.setitem(VENDORS, vendor, (first, VENDORS[vendor][1], client))
+    raw_run(sandbox, vendor, tmp_path / "one", 1, monkeypatch)
+    sandbox.admin(vendor, "reset")
     sandbox.reset_stats()
     sandbox.set_faults(FaultConfig(rate_slow=1.0, slow_seconds=0.3))
     expired: list[int] = []
 
     def expire_mid_run() -> None:
-        for _ in range(600):  # at most a minute
-            if sandbox.stats().get("salesforce", {}).get("requests", 0) >= 6:
-                expired.append(sandbox.admin("salesforce", "expire-sessions")["expired"])
+        for _ in range(1200):  # at most a minute
+            if sandbox.stats().get(vendor, {}).get("requests", 0) >= answered:
+                expired.append(sandbox.admin(vendor, action)["expired"])
                 return
             time.sleep(0.05)
 
     watcher = threading.Thread(target=expire_mid_run)
     watcher.start()
     try:
-        raw_run(sandbox, "salesforce", tmp_path / "many", 5, monkeypatch)  # fails the test if the step fails
-    finally:
+        many = raw_run(sandbox, vendor, tmp_path / "many", len(registry.get(vendor).objects), monkeypatch)
+    finally:  # raw_run fails the test if the step fails
         watcher.join()
         sandbox.set_faults(FaultConfig())
-    assert expired == [1], "the session was not expired while the pulls ran"
-    assert sandbox.admin("salesforce", "sessions")["issued"] >= 2  # renewed at least once
-    assert lake_rows(tmp_path / "many", "salesforce") == lake_rows(tmp_path / "one", "salesforce")
+    assert expired and expired[0] >= 1, "the credentials were not expired while the pulls ran"
+    assert sandbox.stats()[vendor].get("unauthorized", 0) >= 1  # some pull did meet the expiry
+    assert lake_rows(tmp_path / "many", vendor) == lake_rows(tmp_path / "one", vendor)
+    assert all(m["window_http_429s"] == 0 for m in many.values())

@@ -91,7 +91,8 @@ def run_executor() -> dg.ExecutorDefinition:
 def check_environment() -> None:
     """Read every setting the definitions read and raise one :class:`settings.SettingError` naming each
     malformed variable: the plain settings above, the alert channels' (which also need their companion
-    variables) and each vendor component's cron, rate limits and deadlines (named in its ``defs.yaml``)."""
+    variables) and each vendor component's cron, rate limits, deadlines, freshness window and concurrency (named in its
+    ``defs.yaml``)."""
     from integration_pipelines.components.step_retry import STEP_RETRIES, STEP_RETRY_WAIT
     from integration_pipelines.components.sync_schedule import RUN_MAX_RUNTIME
     from integration_pipelines.components.vendor_sync import load_vendor_component
@@ -103,5 +104,10 @@ def check_environment() -> None:
     for path in sorted(DEFS_FOLDER.glob("*/defs.yaml")):
         component = load_vendor_component(path)
         if component is not None:
-            readers += [component.cron.cron, component.connector_settings]
+            readers += [
+                component.cron.cron,
+                component.connector_settings,
+                component.freshness,
+                component.concurrency_degree,
+            ]
     settings.check(readers)

@@ -23,6 +23,8 @@ BAD = {
     "RUN_MAX_RUNTIME_SECONDS": ("6h", "must be an integer of at least 1"),
     "HUBSPOT_REQUEST_DEADLINE_SECONDS": ("2 min", "must be a number greater than 0"),
     "SYNC_STEP_RETRIES": ("-1", "must be an integer of at least 0"),
+    "INTERCOM_CONCURRENCY": ("two", "must be an integer of at least 1"),
+    "SALESFORCE_FRESHNESS_FAIL_MINUTES": ("3h", "must be a number greater than 0"),
 }
 
 

@@ -10,6 +10,7 @@ BENCHMARKS = (
     "benchmarks.lake_write",
     "benchmarks.warehouse_load",
     "benchmarks.record_decode",
+    "benchmarks.concurrency",
     "benchmarks.import_cost",
 )
 COMPARISON = "benchmarks.vs_dlt"  # last: writes benchmarks/results/latest.json

@@ -56,3 +56,10 @@ def test_record_decode_benchmark_checks_the_columnar_conversion_against_the_prev
     ratios = re.findall(r"([\d.]+)x baseline$", out, re.M)
     assert len(ratios) == 6 and float(ratios[0]) == float(ratios[3]) == 1.0 and all(float(r) > 0 for r in ratios)
     assert out.count("batches identical to the baseline's (values, schema, _raw bytes): yes") == 2
+
+
+def test_concurrency_benchmark_compares_one_pull_at_a_time_with_the_default_degree() -> None:
+    out = run("benchmarks.concurrency", "--vendors", "salesforce", "--days", "1", "--conversations", "100")
+    ratios = re.findall(r"0 x 429\s+([\d.]+)x baseline$", out, re.M)
+    assert len(ratios) == 2 and float(ratios[0]) == 1.0 and float(ratios[1]) > 0, out
+    assert "salesforce same lake rows per object and day: yes" in out

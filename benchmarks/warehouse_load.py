@@ -112,7 +112,7 @@ def run_variant(variant: str, lake_root: str, database: str, days: int) -> dict[
     # both variants import the same modules before the first RSS reading
     import integration_pipelines.components.quarantine  # noqa: F401
     import integration_pipelines.lib.warehouses.duckdb_window  # noqa: F401
-    from integration_pipelines.components.ingest_assets import table_spec
+    from integration_pipelines.components.asset_keys import table_spec
 
     @contextmanager
     def connect():
@@ -156,7 +156,7 @@ def _new(lake, connect, spec, window, files_by_day, limited: bool) -> dict[date,
 
 
 def _old(lake, connect, spec, window, files_by_day) -> dict[date, list[int]]:
-    """The day-by-day load as ``ingest_assets._load`` ran it before the window load."""
+    """The day-by-day load as the warehouse step ran it before the window load (now ``load_object``)."""
     from integration_pipelines.lib import quarantine
 
     per_day = {}

@@ -18,9 +18,10 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from integration_pipelines.components.asset_keys import raw_key
 from integration_pipelines.components.freshness import CHECK_NAME as FRESHNESS_CHECK
 from integration_pipelines.components.freshness import build_freshness_schedule
-from integration_pipelines.components.ingest_assets import DEFAULT_FRESHNESS, build_ingest_assets, raw_key
+from integration_pipelines.components.ingest_assets import DEFAULT_FRESHNESS, build_ingest_assets
 from integration_pipelines.components.sync_schedule import build_sync_schedule, run_limit_tags
 from integration_pipelines.components.webhook_sensor import build_webhook_sensor
 from integration_pipelines.lib import settings

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from integration_pipelines.components.ingest_assets import raw_key, warehouse_key
+from integration_pipelines.components.asset_keys import raw_key, warehouse_key
 from integration_pipelines.lib.partitions import daily_partitions, range_tags
 from integration_pipelines.lib.webhooks.inbox import StoredEvent
 from integration_pipelines.lib.webhooks.planning import changes_of, plan_syncs

@@ -44,7 +44,7 @@ class SyncHistory:
 
 def raw_asset_keys() -> dict[str, list[dg.AssetKey]]:
     """Every source's raw asset keys, as the components declare them."""
-    from integration_pipelines.components.ingest_assets import raw_key
+    from integration_pipelines.components.asset_keys import raw_key
     from integration_pipelines.sources import registry
 
     return {

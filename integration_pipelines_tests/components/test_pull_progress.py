@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from integration_pipelines.components import ingest_assets
-from integration_pipelines.components.ingest_assets import PullProgress
+from integration_pipelines.components import raw_pull
+from integration_pipelines.components.raw_pull import PullProgress
 
 
 def test_pages_log_at_debug_and_progress_lines_are_spaced(
@@ -22,7 +22,7 @@ def test_pages_log_at_debug_and_progress_lines_are_spaced(
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert info == [] and len(debug) == 50 and debug[-1] == "zendesk/tickets: page 50, 100 rows"
 
-    monkeypatch.setattr(ingest_assets, "PROGRESS_SECONDS", 0.0)  # every page is past the interval now
+    monkeypatch.setattr(raw_pull, "PROGRESS_SECONDS", 0.0)  # every page is past the interval now
     progress.page(100)
     progress.done()
     info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import dagster as dg
 
-from integration_pipelines.components.ingest_assets import table_spec, warehouse_key
+from integration_pipelines.components.asset_keys import table_spec, warehouse_key
 from integration_pipelines.defs.text.tables import feedback_key, feedback_table
 from integration_pipelines.deployment_settings import EXPORT_SCHEMA_PREFIX
 from integration_pipelines.lib.warehouses.base import TableSpec

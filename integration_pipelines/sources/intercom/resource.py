@@ -16,7 +16,7 @@ from integration_pipelines.lib.http.errors import AuthenticationError, Configura
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
 from integration_pipelines.lib.http.retry import RetryPolicy
-from integration_pipelines.sources.intercom.client import INTEGRATION, MAX_PER_PAGE, IntercomClient
+from integration_pipelines.sources.intercom.client import INTEGRATION, MAX_PER_PAGE, SEARCH_SLICES, IntercomClient
 
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     limit=("x-ratelimit-limit",),
@@ -51,6 +51,13 @@ class IntercomResource(dg.ConfigurableResource):
         le=16,
         description="Conversations fetched in parallel for their parts (one GET "
         "each); memory holds one search page of them at a time.",
+    )
+    search_slices: int = Field(
+        default=SEARCH_SLICES,
+        ge=1,
+        le=64,
+        description="Time slices of a large window searched at once (cursor paging is one request after "
+        "another); the rate limit still paces them all, and each slice holds at most a few pages.",
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
     request_deadline_seconds: float = Field(
@@ -124,10 +131,15 @@ class IntercomResource(dg.ConfigurableResource):
             rate_limit_headers=RATE_LIMIT_HEADERS,
             redactor=self.redactor(),
             classify_error=self._classify(base),
-            max_connections=self.detail_concurrency + 2,
+            max_connections=self.detail_concurrency + self.search_slices + 2,
         )
         with api:
-            yield IntercomClient(api, per_page=self.per_page, detail_concurrency=self.detail_concurrency)
+            yield IntercomClient(
+                api,
+                per_page=self.per_page,
+                detail_concurrency=self.detail_concurrency,
+                search_slices=self.search_slices,
+            )
 
     def _classify(self, base: str):
         redactor = self.redactor()

@@ -101,6 +101,18 @@ def test_sliced_pull_under_the_enforced_rate_limit_sees_no_429(sandbox: SandboxP
     assert sandbox.stats()["intercom"].get("rate_limited", 0) == 0
 
 
+def test_a_reader_that_stops_early_releases_every_slice(sandbox: SandboxProcess, world: World) -> None:
+    """Tried: two pages read of a 16-slice pull of 5 records a page, then the pull closed. Must hold: the
+    close returns (slices waiting for room are released) and no search thread is left running."""
+    start, end = whole_history(world)
+    with intercom_resource(sandbox, per_page=5, search_slices=16).open_client() as client:
+        pages = client.pages("conversations", start, end)
+        first, second = next(pages), next(pages)
+        assert (first.number, second.number) == (1, 2) and not second.end_of_stream
+        pages.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("intercom-search")]
+
+
 class _BreakingProxy(BaseHTTPRequestHandler):
     """Forwards to the sandbox; a later page of any slice but the first (a search whose ``>`` bound is not
     the window's) comes back broken: without its records list, or repeating the cursor it was asked for."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
 import threading
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -62,6 +62,52 @@ def split_bounds(bounds: tuple[int, int], slices: int) -> list[tuple[int, int]]:
     return [(firsts[i] - 1, firsts[i + 1]) for i in range(count)]
 
 
+class SliceBuffers:
+    """Pages of slices searched at once, held until the reader reaches their slice.
+
+    At most ``capacity`` pages wait in all; the slice being read may always add up to ``SLICE_BUFFER``
+    more, so it never waits behind pages of later slices (no deadlock), and later slices keep searching
+    while earlier ones are read instead of stalling at a few pages each.
+    """
+
+    def __init__(self, slices: int, capacity: int) -> None:
+        self._pages: list[deque[object]] = [deque() for _ in range(slices)]
+        self._capacity, self._held, self._reading, self._closed = capacity, 0, 0, False
+        self._changed = threading.Condition()
+
+    def put(self, index: int, item: object, always: bool = False) -> bool:
+        """Waits for room; False once the reader has gone (the slice should stop searching)."""
+        with self._changed:
+            while not (self._closed or always or self._room(index)):
+                self._changed.wait()
+            if self._closed:
+                return False
+            self._pages[index].append(item)
+            self._held += 1
+            self._changed.notify_all()
+            return True
+
+    def get(self, index: int) -> object:
+        with self._changed:
+            self._reading = index
+            self._changed.notify_all()
+            while not self._pages[index]:
+                self._changed.wait()
+            self._held -= 1
+            self._changed.notify_all()
+            return self._pages[index].popleft()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _room(self, index: int) -> bool:
+        if index == self._reading:
+            return len(self._pages[index]) < SLICE_BUFFER
+        return index > self._reading and self._held < self._capacity
+
+
 class IntercomClient:
     """Reads one object's changes in [start, end) page by page.
 
@@ -71,8 +117,8 @@ class IntercomClient:
     (about ``SLICE_BUFFER`` pages each) searched at once through the same ``ApiClient``, whose token
     bucket alone paces them; that first page is then dropped (one request) and pages are yielded slice
     by slice, so the output is the same whatever the timing. Default 16: the bucket refills at 80 % of
-    the limit, ~133 requests/s, which 16 streams reach at ~120 ms a page, and a slice holds at most
-    ``SLICE_BUFFER + 1`` pages, so memory stays at a few dozen pages. Contact search compares whole
+    the limit, ~133 requests/s, which 16 streams reach at ~120 ms a page, while pages waiting for the
+    reader stay near ``SLICE_BUFFER + 1`` per slice (a few dozen pages). Contact search compares whole
     days, so contacts stay one sequential search.
     """
 
@@ -141,43 +187,32 @@ class IntercomClient:
         yield from self._sliced(spec, split_bounds(bounds, slices))
 
     def _sliced(self, spec: IntercomObject, slices: list[tuple[int, int]]) -> Iterator[tuple[list[dict], bool]]:
-        """Every slice searched in its own thread into a queue of ``SLICE_BUFFER`` pages, read in order."""
-        stop = threading.Event()
-        queues: list[queue.Queue] = [queue.Queue(SLICE_BUFFER) for _ in slices]
+        """Every slice searched in its own thread into a shared, bounded buffer; read back in slice order."""
+        buffers = SliceBuffers(len(slices), len(slices) * SLICE_BUFFER)
 
-        def fill(bounds: tuple[int, int], out: queue.Queue) -> None:
+        def fill(index: int, bounds: tuple[int, int]) -> None:
             try:
                 for items, last, _ in self._search(spec, bounds):
-                    if not self._offer(out, (items, last), stop):
+                    if not buffers.put(index, (items, last)):
                         return
             except BaseException as exc:  # handed to the reader, raised there in slice order
-                self._offer(out, exc, stop)
+                buffers.put(index, exc, always=True)
 
         with ThreadPoolExecutor(len(slices), thread_name_prefix="intercom-search") as pool:
             try:
-                for bounds, out in zip(slices, queues, strict=True):
-                    pool.submit(fill, bounds, out)
-                for index, out in enumerate(queues):
+                for index, bounds in enumerate(slices):
+                    pool.submit(fill, index, bounds)
+                for index in range(len(slices)):
                     while True:
-                        item = out.get()
+                        item = buffers.get(index)
                         if isinstance(item, BaseException):
                             raise item
                         items, last = item
-                        yield items, last and index == len(queues) - 1
+                        yield items, last and index == len(slices) - 1
                         if last:
                             break
             finally:
-                stop.set()  # a reader that stops early or fails releases the slices still filling
-
-    @staticmethod
-    def _offer(out: queue.Queue, item: object, stop: threading.Event) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+                buffers.close()  # a reader that stops early or fails releases the slices still searching
 
     def _search(self, spec: IntercomObject, bounds: tuple[int, int]) -> Iterator[tuple[list[dict], bool, int | None]]:
         """One search's pages in cursor order: records, whether it is the last, and the total it reports."""

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from benchmarks.figures import Figure, record
 from integration_pipelines.lib.records import TIMESTAMP
 from integration_pipelines.lib.warehouses.base import TableSpec
 
@@ -184,6 +185,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name, seconds in timings.items():
             print(f"  {name:<28} {args.rows / seconds:>12,.0f} rows/s   {baseline / seconds:>5.2f}x baseline")
+        base_name, base_seconds = next(iter(timings.items()))
+        for name, seconds in list(timings.items())[1:]:
+            record(
+                Figure(
+                    "export",
+                    f"{engine}: {name}, {args.rows:,} rows",
+                    args.rows / seconds,
+                    "rows/s",
+                    args.rows / base_seconds,
+                    base_name,
+                    benchmark="exports",
+                )
+            )
     return 0
 
 

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.figures import Figure, record
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # the child reports its own time (interpreter start excluded) and peak RSS
@@ -89,6 +91,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="import_cost_") as scratch:
         for name, code, settings in CASES:
             result = measure(code, environment(Path(scratch), settings), args.repeat)
+            if baseline is not None and name.startswith("load definitions"):
+                record(
+                    Figure(
+                        "import",
+                        f"{name}: peak RSS",
+                        result["rss_mb"],
+                        "MB",
+                        baseline["rss_mb"],
+                        "import dagster alone",
+                        better="lower",
+                        goal="<= 200 MB",
+                        benchmark="import_cost",
+                    )
+                )
+                record(
+                    Figure(
+                        "import",
+                        f"{name}: time in process",
+                        result["seconds"],
+                        "s",
+                        baseline["seconds"],
+                        "import dagster alone",
+                        better="lower",
+                        benchmark="import_cost",
+                    )
+                )
             baseline = baseline or result
             print(
                 f"  {name:<28} {result['rss_mb']:>6.0f} MB {result['rss_mb'] / baseline['rss_mb']:>6.2f}x "

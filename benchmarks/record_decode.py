@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from benchmarks.figures import Figure, record
 from integration_pipelines.lib import records
 from integration_pipelines.sources.hubspot import HubSpotResource
 from integration_pipelines.sources.hubspot.objects import CONTACTS
@@ -135,6 +136,12 @@ def print_report(name: str, report: dict[str, Any]) -> None:
             f"  {got['rows_per_s'] / base['rows_per_s']:.2f}x baseline"
         )
     print("  batches identical to the baseline's (values, schema, _raw bytes): yes")
+    for variant, got in report["variants"].items():
+        if variant != "baseline":
+            record(
+                Figure("other", f"record decoding, {name}: {variant}", got["rows_per_s"], "rows/s",
+                       base["rows_per_s"], "per-cell decoding", benchmark="record_decode")
+            )  # fmt: skip
 
 
 def profile(name: str, variant: str, pages: list[bytes], top: int) -> None:

@@ -1,4 +1,4 @@
-"""This project against dlt's ``rest_api`` source on the same sandbox: one table and results/latest.json.
+"""This project against dlt's ``rest_api`` source on the same sandbox: one table and results/vs_dlt.json.
 
 Run from the repo root: ``make bench`` (all benchmarks), or this one alone:
 ``python -m benchmarks.vs_dlt [--conversations 40000 | --quick] [--latency-ms 50] [--vendors hubspot,zendesk,intercom]``
@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchmarks.figures import Figure, record
 from benchmarks.latency_proxy import LatencyProxy
 from benchmarks.pipeline_side import OBJECTS, client_only, end_to_end, window
 from benchmarks.vendor_ceiling import ceiling_share
@@ -40,7 +41,7 @@ from vendor_sandbox.dialects import zendesk as zendesk_sandbox
 from vendor_sandbox.process import SandboxProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+RESULTS = ROOT / "benchmarks" / "results" / "vs_dlt.json"
 DLT_RUNNER = ROOT / "benchmarks" / "dlt_rest_api.py"
 DAYS = 31
 IMPORT_LEADS = 1_000  # the import day stays under search's 10,000 cap: dlt's day-sliced search cannot split it
@@ -118,7 +119,42 @@ def compare(sandbox: SandboxProcess, args: argparse.Namespace, first: date, last
                     row["limited_by"] = LIMITS["latency" if latency else kind]
                     rows.append(row)
                     print_row(row)
+                    record_row(row)
     return rows
+
+
+def record_row(row: dict[str, Any]) -> None:
+    """The row's headline figures for ``python -m benchmarks``: rows/s against dlt, and requests per 1,000."""
+    what = {"client": "client only", "e2e": "end to end into DuckDB"}[row["measurement"]]
+    what += f", {row['latency_ms']:.0f} ms a request" if row["latency_ms"] else ", no latency"
+    name = f"{row['vendor']} {row['object']}: {what}"
+    goal = ">= 3x dlt" if row["measurement"] == "e2e" and row["vendor"] in ("hubspot", "zendesk") else ""
+    ours, theirs = row["ours"], row["dlt"]
+    record(
+        Figure(
+            "vs_dlt",
+            name,
+            ours["rows_per_second"],
+            "rows/s",
+            theirs["rows_per_second"],
+            "dlt",
+            goal=goal,
+            benchmark="vs_dlt",
+        )
+    )
+    if row["measurement"] == "client" and not row["latency_ms"]:
+        record(
+            Figure(
+                "requests",
+                f"{row['vendor']} {row['object']}",
+                ours["requests_per_1000"],
+                "requests",
+                theirs["requests_per_1000"],
+                "dlt",
+                better="lower",
+                benchmark="vs_dlt",
+            )
+        )
 
 
 def pair(
@@ -209,6 +245,16 @@ def main() -> None:
             for vendor in args.vendors:
                 share = ceiling_share(sandbox, vendor, first, last, args.zendesk_window_scale)
                 ceilings[vendor] = share
+                record(
+                    Figure(
+                        "ceiling",
+                        f"{vendor}: {share['limit']}, {share['throttled']} x 429",
+                        100 * share["share"],
+                        "%",
+                        goal=">= 95 %, 0 x 429",
+                        benchmark="vs_dlt",
+                    )
+                )
                 print(
                     f"  {vendor:<10} {share['limit']:<34} {share['requests']:>5} requests in {share['seconds']:6.1f} s"
                     f" (window x{share['window_scale']:g}) = {share['requests_per_second']:6.1f}/s of "

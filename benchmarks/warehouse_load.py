@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks.figures import Figure, record
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.records import arrow_schema
 from integration_pipelines.sources.zendesk.objects import TICKETS
@@ -279,6 +280,16 @@ def main() -> None:
                     f"peak RSS {r['peak_rss_kb'] / 1024:5.0f} MB (+{grew:4.0f} MB in the load)  "
                     f"{old['seconds'] / r['seconds']:5.2f}x rows/s {r['peak_rss_kb'] / old['peak_rss_kb']:5.2f}x RSS"
                 )
+            new = results["new"]
+            record(
+                Figure("memory", f"warehouse window load, {tickets:,} tickets: peak RSS", new["peak_rss_kb"] / 1024,
+                       "MB", old["peak_rss_kb"] / 1024, "day-by-day load", better="lower",
+                       benchmark="warehouse_load")
+            )  # fmt: skip
+            record(
+                Figure("other", f"warehouse window load, {tickets:,} tickets", rows / new["seconds"], "rows/s",
+                       rows / old["seconds"], "day-by-day load", benchmark="warehouse_load")
+            )  # fmt: skip
             same_tables = len({digests[v] for v in VARIANTS}) == 1
             same_counts = all(results[v]["per_day"] == old["per_day"] for v in VARIANTS)
             print(

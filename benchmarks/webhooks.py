@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.figures import Figure, record
 from integration_pipelines.lib.webhooks.inbox import Inbox
 from integration_pipelines.webhooks_server import READY_PREFIX, launch, receiver_command
 
@@ -122,6 +123,11 @@ def main() -> None:
     )
     print(f"  acknowledged {measured['acknowledged']}, stored {stored}, lost {lost}, errors {measured['errors']}")
     goal = measured["events_per_second"] >= 1000 and lost == 0
+    record(
+        Figure("other", f"webhook receiver, {lost} of {measured['acknowledged']} acknowledged events lost",
+               measured["events_per_second"], "events/s", baseline["events_per_second"], "bare uvicorn+Starlette",
+               goal=">= 1,000 events/s, 0 lost", benchmark="webhooks")
+    )  # fmt: skip
     print(f"  goal >= 1,000 events/s with 0 lost: {'met' if goal else 'NOT met'}")
 
 

@@ -47,3 +47,19 @@ def test_a_benchmark_appends_its_figures_only_when_gathered(tmp_path: Path) -> N
     ]
     assert {f.group for f in figures} == {"text"} and all(f.value > 0 for f in figures)
     assert figures[0].baseline and figures[0].ratio and figures[0].baseline_name == "pyarabic normalisation only"
+
+
+def test_ceiling_share_runs_the_product_defaults_and_scales_a_rate_the_machine_cannot_serve(sandbox) -> None:
+    """Intercom's 10,000/min scaled to 0.1: the sandbox allows 166 per 10 s and the client is paced at
+    1,000/min, with its pages cut to 15; the pull lands every conversation of the window without a 429."""
+    from datetime import timedelta
+
+    from benchmarks.vendor_ceiling import ceiling_share, default_pacing
+    from integration_pipelines_tests.fixtures.sandbox import TEST_WORLD
+
+    assert default_pacing("intercom") == {"requests_per_minute": 10_000.0}
+    last = TEST_WORLD.anchor.date() - timedelta(days=1)
+    share = ceiling_share(sandbox, "intercom", last - timedelta(days=2), last, rate_scale=0.1)
+    assert share["settings"]["requests_per_minute"] == 1000 and share["settings"]["per_page"] == 15
+    assert share["ceiling_per_second"] == 166 / 10
+    assert share["throttled"] == 0 and share["rows"] > 0 and share["requests"] >= share["rows"] / 15

@@ -1,9 +1,10 @@
-"""Loading the definitions imports no warehouse SDK, LLM SDK, model code or the sandbox.
+"""Loading the definitions imports no warehouse SDK, LLM SDK, model code, dbt or the sandbox.
 
 The code server, ``dg check defs`` and every run and step worker load the definitions; what they
 import before any step runs is paid in every one of those processes. A warehouse's SDK is imported
 when an export to it runs (or when its target is configured), an LLM SDK when a provider is built,
-the sentiment models when text is scored. Checked in a fresh interpreter per environment, because
+the sentiment models when text is scored, dagster-dbt and dbt-core when a dbt step runs (the dbt
+assets load from the spec cache). Checked in a fresh interpreter per environment, because
 this test process has long imported everything; speed and memory are measured in
 ``benchmarks/import_cost.py``, not here.
 """
@@ -42,15 +43,23 @@ HEAVY = (
     "slack_sdk",
     "jwt",
     "vendor_sandbox",
+    "dagster_dbt",
+    "dbt",
+    "dbt_common",
+    "agate",
+    "networkx",
+    "sqlglot",
 )
 
 PROBE = """
 import json, sys
 import integration_pipelines.definitions as d
 loaded = d.defs()
-assets = len(list(loaded.resolve_asset_graph().asset_nodes))
+graph = loaded.resolve_asset_graph()
+assets = len(list(graph.asset_nodes))
+dbt_models = sum(1 for key in graph.get_all_asset_keys() if key.path[0] in ("staging", "intermediate", "marts"))
 imported = [h for h in sys.argv[1:] if any(m == h or m.startswith(h + ".") for m in sys.modules)]
-print(json.dumps({"assets": assets, "imported": imported}))
+print(json.dumps({"assets": assets, "dbt_models": dbt_models, "imported": imported}))
 """
 
 
@@ -70,11 +79,22 @@ def _load(tmp_path: Path, **settings: str) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("environment", ["local", "prod"])
 def test_loading_the_definitions_imports_no_sdk_model_or_sandbox(tmp_path: Path, environment: str) -> None:
-    """local: the sandbox's settings and the DuckDB export; prod: nothing but the environment set
-    (no export target configured, the offline sentiment model, no alert channel)."""
+    """local: the sandbox's settings and the DuckDB export, with the dbt models on it; prod: nothing but
+    the environment set (no export target configured, the offline sentiment model, no alert channel)."""
     probe = _load(tmp_path, INTEGRATION_PIPELINES_ENV=environment)
     assert probe["assets"] > 30  # the definitions really loaded: raw, warehouse and feedback assets at least
+    if environment == "local":
+        assert probe["dbt_models"] > 20  # the dbt models are there, without dbt imported
     assert probe["imported"] == []
+
+
+@pytest.mark.slow
+def test_prod_exporting_loads_its_dbt_models_without_dbt(tmp_path: Path) -> None:
+    """prod exporting to DuckDB: the dbt models read that export, and still neither dagster-dbt nor
+    dbt-core is imported to load them."""
+    probe = _load(tmp_path, INTEGRATION_PIPELINES_ENV="prod", EXPORT_TARGETS="duckdb")
+    assert probe["dbt_models"] > 20
+    assert not {"dagster_dbt", "dbt", "dbt_common", "agate", "networkx"} & set(probe["imported"])
 
 
 @pytest.mark.slow

@@ -1,6 +1,9 @@
 """The dbt models as Dagster assets on data the pipeline itself exported: main_job pulls every source
 for two days, exports to a DuckDB file and ends with dbt, whose tests pass as asset checks; a one-day
-incremental run agrees with a full refresh; planted bad rows fail their checks."""
+incremental run agrees with a full refresh; planted bad rows fail their checks.
+
+The dbt assets are the ones the code location loads: read from the spec cache, with dagster-dbt's
+runtime objects bound when the step starts (test_dbt_spec_cache.py pins them to dagster-dbt's own)."""
 
 from __future__ import annotations
 
@@ -14,8 +17,8 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from integration_pipelines.defs.dbt.assets import build_dbt_assets
-from integration_pipelines.defs.dbt.project import dbt_cli, dbt_project
+from integration_pipelines.defs.dbt.assets import cached_dbt_assets_def
+from integration_pipelines.defs.dbt.runtime import DbtRunner
 from integration_pipelines.lib.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
@@ -28,11 +31,11 @@ pytestmark = pytest.mark.slow
 
 
 def dbt_models() -> dg.AssetsDefinition:
-    return build_dbt_assets(dbt_project("local"), "duckdb")
+    return cached_dbt_assets_def("local", "duckdb")
 
 
 def dbt_resources(export_file: Path) -> dict[str, object]:
-    return {"dbt": dbt_cli(dbt_project("local")), "export_duckdb": DuckDBResource(database=str(export_file))}
+    return {"dbt": DbtRunner(target="local"), "export_duckdb": DuckDBResource(database=str(export_file))}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def pipeline(
     exports = {"duckdb": {"export_duckdb": DuckDBResource(database=str(home / "export.duckdb"))}}
     defs = dg.Definitions.merge(
         pipeline_definitions(sandbox_server, home, exports=exports),
-        dg.Definitions(assets=[dbt_models()], resources={"dbt": dbt_cli(dbt_project("local"))}),
+        dg.Definitions(assets=[dbt_models()], resources={"dbt": DbtRunner(target="local")}),
     )
     result = defs.resolve_job_def("main_job").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), tags=range_tags(FIRST, LAST)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from integration_pipelines.defs.dbt.assets import build_dbt_assets
-from integration_pipelines.defs.dbt.project import dbt_cli, dbt_project
+from integration_pipelines.defs.dbt.assets import cached_dbt_assets_def
+from integration_pipelines.defs.dbt.runtime import DbtRunner
 from integration_pipelines.defs.resources import export_targets
 from integration_pipelines.lib.dbt.project import dbt_target_name, export_target_of
 
@@ -38,5 +38,6 @@ def defs() -> dg.Definitions:
     if chosen is None:
         return dg.Definitions()
     dbt_target, export_target = chosen
-    project = dbt_project(dbt_target)
-    return dg.Definitions(assets=[build_dbt_assets(project, export_target)], resources={"dbt": dbt_cli(project)})
+    return dg.Definitions(
+        assets=[cached_dbt_assets_def(dbt_target, export_target)], resources={"dbt": DbtRunner(target=dbt_target)}
+    )

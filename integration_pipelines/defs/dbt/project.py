@@ -1,24 +1,31 @@
-"""The dbt project as Dagster sees it, with its manifest ready when the definitions load.
+"""The dbt project as dagster-dbt sees it, with its manifest ready when the dbt assets are built.
 
 dagster-dbt builds assets from ``manifest.json``. In development and in the tests the manifest is
-prepared on load when it is missing or older than any model, test, macro or config file (one
-``dbt parse``, several seconds the first time, nothing after), so nobody has to remember a manual
-step and an edit never runs against stale models; ``dagster dev`` re-parses on every load. Each dbt
-target keeps its own manifest (``target/{dbt target}/``): adapter type and warehouse configs differ.
+prepared when it is missing or older than any model, test, macro or config file (one ``dbt parse``,
+several seconds the first time, nothing after), so nobody has to remember a manual step and an edit
+never runs against stale models; ``dagster dev`` re-parses on every load. Each dbt target keeps its
+own manifest (``target/{dbt target}/``): adapter type and warehouse configs differ.
+
+dagster-dbt is imported inside these functions: it imports dbt-core (~80 MB), and this module is in
+the autoloaded defs folder. Loading the definitions reads the dbt assets from the spec cache
+(``specs.py``); these functions run in its builder, in a dbt step and in the tests.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dagster_dbt import DbtCliResource, DbtProject
-
-from integration_pipelines.deployment_settings import DBT_TARGET
 from integration_pipelines.lib.dbt.project import DBT_PROJECT_DIR, dbt_executable, manifest_is_stale
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtCliResource, DbtProject
 
 
 def project_for(target: str, project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     """The project for one dbt target, as it is (nothing prepared)."""
+    from dagster_dbt import DbtProject
+
     return DbtProject(
         project_dir=project_dir, profiles_dir=project_dir, target=target, target_path=Path("target") / target
     )
@@ -34,14 +41,11 @@ def dbt_project(target: str, project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
 
 def dbt_cli(project: DbtProject) -> DbtCliResource:
     """The resource that runs dbt for ``project``'s target (dbt from this environment)."""
+    from dagster_dbt import DbtCliResource
+
     return DbtCliResource(project_dir=project, target=project.target, dbt_executable=dbt_executable())
 
 
 def prepare(project: DbtProject) -> None:
     """``dbt parse`` into the project's target path: a manifest without connecting to the warehouse."""
     dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
-
-
-# What a deployment prepares when its image is built, so loading there parses nothing:
-#   DBT_TARGET=snowflake dagster-dbt project prepare-and-package --file integration_pipelines/defs/dbt/project.py
-DEPLOYED_PROJECT = project_for(DBT_TARGET.read() or "local")

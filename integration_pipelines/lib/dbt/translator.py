@@ -1,5 +1,8 @@
 """How dbt's nodes appear in Dagster: sources are the export assets they read, models keep our
-``[layer, system, object]`` keys, and each layer is a group (the marts in ``marts``)."""
+``[layer, system, object]`` keys, and each layer is a group (the marts in ``marts``).
+
+It imports dagster-dbt (and with it dbt-core), so only what builds the real dbt assets imports it: the
+spec cache's builder and a step that runs dbt, never a definitions load."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from integration_pipelines.defs.text.automation import AFTER_FAILED_RUN
 from integration_pipelines.lib.owners import asset_owners
 
 STAGING_NAME = re.compile(r"stg_(?P<system>[a-z0-9_]+?)__(?P<object>[a-z0-9_]+)")
@@ -21,9 +23,10 @@ class ExportedWarehouseTranslator(DagsterDbtTranslator):
     writes it, so lineage runs from ``raw/...`` through the export into every model. Staging models
     are ``staging/{system}/{object}``; the others ``{layer}/{model}`` (``marts/dim_customer``)."""
 
-    def __init__(self, export_target: str) -> None:
+    def __init__(self, export_target: str, after_failed_run: dg.AutomationCondition) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.export_target = export_target
+        self.after_failed_run = after_failed_run
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         name = dbt_resource_props["name"]
@@ -40,7 +43,7 @@ class ExportedWarehouseTranslator(DagsterDbtTranslator):
         its exports have landed; otherwise models run with the jobs that select them."""
         if dbt_resource_props["resource_type"] == "source":
             return None
-        return AFTER_FAILED_RUN
+        return self.after_failed_run
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str] | None:
         """The deployment's owners (``INTEGRATION_PIPELINES_ASSET_OWNERS``), like every other asset;

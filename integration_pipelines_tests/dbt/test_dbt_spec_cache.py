@@ -40,9 +40,14 @@ def test_cached_dbt_assets_are_those_dagster_dbt_builds() -> None:
     assert {c.key: c for c in cached.check_specs} == {c.key: c for c in real.check_specs}
     assert len(list(real.check_specs)) > 50
     assert {s.key: s.kinds for s in cached.specs} == {s.key: s.kinds for s in real.specs}
+    real_runtime = next(iter(real.specs)).metadata
     for spec in cached.specs:  # dagster-dbt's objects are pending until a dbt step binds them
         assert set(RUNTIME_KEYS) <= set(spec.metadata)
         assert all(isinstance(spec.metadata[k], PendingDbtRuntime) for k in RUNTIME_KEYS)
+        # the UI shows these entries by class name only: the same names as dagster-dbt's objects
+        assert [type(spec.metadata[k]).__name__ for k in RUNTIME_KEYS] == [
+            type(real_runtime[k]).__name__ for k in RUNTIME_KEYS
+        ]
 
     assert cached.op.name == real.op.name
     assert cached.op.tags == real.op.tags

@@ -11,8 +11,8 @@ the builder first (which also prepares the manifest when it is stale), so the sp
 dagster-dbt would build now.
 
 Three metadata entries dagster-dbt keeps for the dbt step are Python objects, not data (the manifest,
-the translator, the project); until a dbt step binds them (``runtime.py``) they are one
-:class:`PendingDbtRuntime`.
+the translator, the project); until a dbt step binds them (``runtime.py``) they are
+:class:`PendingDbtRuntime` stand-ins.
 """
 
 from __future__ import annotations
@@ -50,13 +50,23 @@ _SOURCES = (
 
 
 class PendingDbtRuntime:
-    """Stands in for dagster-dbt's manifest, translator and project until a dbt step binds them."""
+    """Stands in for one of dagster-dbt's runtime objects until a dbt step binds it."""
 
     def __repr__(self) -> str:
-        return "PendingDbtRuntime()"
+        return f"{type(self).__name__}(pending)"
 
 
-PENDING = PendingDbtRuntime()
+def _pending(name: str) -> PendingDbtRuntime:
+    """A stand-in of a class named like the object it stands for: the UI lists these metadata entries
+    as ``[class name] (unserializable)``, so it shows the same as with dagster-dbt's objects."""
+    return type(name, (PendingDbtRuntime,), {})()
+
+
+PENDING = {
+    MANIFEST_KEY: _pending("DbtManifestWrapper"),
+    TRANSLATOR_KEY: _pending("ExportedWarehouseTranslator"),
+    PROJECT_KEY: _pending("DbtProject"),
+}
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,7 @@ def unpack(text: str) -> CachedDbtAssets:
             key=s["key"],
             deps=_undeps(s["deps"]),
             description=s["description"],
-            metadata={k: PENDING if k in s["runtime"] else v for k, v in s["metadata"]},
+            metadata={k: PENDING[k] if k in s["runtime"] else v for k, v in s["metadata"]},
             group_name=s["group_name"],
             skippable=s["skippable"],
             code_version=s["code_version"],

@@ -6,7 +6,7 @@ hands out, so the connector follows the same paths as against a real org (``/ser
 the org's daily allowance is spent, calls get 403 ``REQUEST_LIMIT_EXCEEDED`` with no Retry-After.
 Run-time controls (``POST /_sandbox/salesforce/{action}``): ``expire-sessions``, ``sessions``,
 ``jwt-key`` {public_key}, ``api-limit`` {limit, used}, ``add-field`` {object, name, type, default},
-``bulk`` {polls_to_complete}, ``reset``.
+``bulk`` {polls_to_complete, chunk_records, break_offset, break_times}, ``reset``.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ class SalesforceDialect(BulkQueries, Dialect):
             Route(f"{data}/jobs/query", self._api(self._create_job), methods=["POST"]),
             Route(f"{data}/jobs/query/{{job_id}}", self._api(self._job_info)),
             Route(f"{data}/jobs/query/{{job_id}}/results", self._api(self._job_results)),
+            Route(f"{data}/jobs/query/{{job_id}}/resultPages", self._api(self._result_pages)),
         ]
 
     # ------------------------------------------------------------ framework hooks
@@ -143,7 +144,16 @@ class SalesforceDialect(BulkQueries, Dialect):
             return self._add_field(payload)
         if action == "bulk":
             s.polls_to_complete = max(1, int(payload.get("polls_to_complete", s.polls_to_complete)))
-            return {"polls_to_complete": s.polls_to_complete}
+            s.chunk_records = max(1, int(payload.get("chunk_records", s.chunk_records)))
+            if "break_offset" in payload:
+                s.broken_offset = int(payload["break_offset"])
+                s.broken_times = int(payload.get("break_times", 1))
+            return {
+                "polls_to_complete": s.polls_to_complete,
+                "chunk_records": s.chunk_records,
+                "broken_times_left": s.broken_times,
+                "broken_served": s.broken_served,
+            }
         if action == "reset":
             self.state = State()
             if self.overlay.dirty:  # undo the change feed's changes

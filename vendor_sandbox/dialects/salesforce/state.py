@@ -16,6 +16,7 @@ from vendor_sandbox.dialects.salesforce.soql import Soql, SoqlError, parse
 
 DAILY_API_REQUESTS = 100_000  # Enterprise Edition's base 24-hour allowance
 BULK_POLLS_TO_COMPLETE = 3  # job status reads until a bulk query job is JobComplete
+BULK_MAX_RECORDS = 50_000  # rows per results chunk when the caller gives no maxRecords (and per result page)
 
 
 def errors(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -51,6 +52,10 @@ class State:
     api_limit: int = DAILY_API_REQUESTS
     api_used: int = 0
     polls_to_complete: int = BULK_POLLS_TO_COMPLETE
+    chunk_records: int = BULK_MAX_RECORDS  # the org's own chunk size: results without maxRecords, resultPages
+    broken_offset: int | None = None  # the results chunk starting at this row is served cut short ...
+    broken_times: int = 0  # ... this many more times
+    broken_served: int = 0
     jobs: dict[str, Job] = field(default_factory=dict)
     cursors: OrderedDict[str, tuple[render.SObjectTable, tuple[str, ...], list[dict], int]] = field(
         default_factory=OrderedDict

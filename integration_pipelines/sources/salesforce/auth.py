@@ -9,6 +9,7 @@ header, so it cannot leak to another host) and reads ``Sforce-Limit-Info`` off e
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -104,17 +105,18 @@ class Login:
         self.api: ApiClient | None = None
         self.instance_url: str | None = None
         self.token_requests = 0  # successful logins this run (the first, plus one per refresh)
-        self._busy = False
+        self._turn = threading.RLock()  # refreshes take turns: Bulk results downloads share the session
+        self._logging_in: int | None = None  # the thread whose token request is in flight
 
     def login(self) -> None:
         assert self.api is not None, "bind the ApiClient first"
         form = self.settings.form()
         self.api.redactor.add(form.get("assertion"))
-        self._busy = True
+        self._logging_in = threading.get_ident()
         try:
             body = self.api.request_json("POST", self.settings.token_url, data=form)
         finally:
-            self._busy = False
+            self._logging_in = None
         token, instance_url = _field(body, "access_token"), _field(body, "instance_url")
         self.api.redactor.add(token)
         self.session.token = token
@@ -124,11 +126,18 @@ class Login:
             self.api.set_base_url(instance_url.rstrip("/") + "/")
 
     def refresh(self) -> bool:
-        """``on_unauthorized``: log in again once; a 401 while logging in is not retried."""
-        if self._busy:
+        """``on_unauthorized``: log in again once; a 401 while logging in is not retried.
+
+        Several requests in flight when the session expires all get a 401: their refreshes take turns,
+        and one that waited while another logged in retries with that token instead of logging in again."""
+        if self._logging_in == threading.get_ident():
             return False
-        self.login()
-        return True
+        seen = self.token_requests
+        with self._turn:
+            if self.token_requests != seen:
+                return True
+            self.login()
+            return True
 
 
 def _field(body: Any, name: str) -> str:

@@ -1,21 +1,35 @@
 """Bulk API 2.0 query jobs: create, poll with backoff until JobComplete, then read CSV chunk by chunk.
 
-Results come in locator chunks (``Sforce-Locator``, literally ``null`` after the last); each chunk is
-parsed, checked against ``Sforce-NumberOfRecords`` and handed on before the next is fetched, so a
-pull holds one chunk, never the whole job. A chunk cut short in transit is fetched again: a locator
-stays valid as long as its job exists.
+Results come in locator chunks. With ``result_concurrency`` above 1 the job's result URIs are listed
+(``resultPages``, API 58.0+) and up to that many chunks are downloaded at once, handed on in result
+order (:mod:`.result_pages`); an org that answers 404 there (an older API version) is read the other
+way, one ``Sforce-Locator`` after another (literally ``null`` after the last). Either way each chunk
+is parsed, checked against ``Sforce-NumberOfRecords`` and handed on in order, so a pull holds a few
+chunks, never the whole job. A chunk cut short in transit is fetched again: a locator stays valid as
+long as its job exists.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import httpx
+
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError, RetryBudgetExhaustedError
+from integration_pipelines.sources.salesforce.result_pages import (
+    FetchCancelled,
+    ResultPagesUnavailable,
+    fetch_in_order,
+    result_urls,
+)
 
 INTEGRATION = "salesforce"
 
@@ -26,6 +40,7 @@ class BulkSettings:
     poll_seconds: float = 1.0  # first wait between job status reads; doubles up to max_poll_seconds
     max_poll_seconds: float = 30.0
     timeout_seconds: float = 3600.0  # a job not complete by then fails the run
+    result_concurrency: int = 1  # chunks downloaded at once through resultPages; 1: one locator after another
 
 
 class IncompleteChunk(Exception):
@@ -45,9 +60,10 @@ class BulkQuery:
     def __init__(
         self, api: ApiClient, version: str, settings: BulkSettings, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        self.api, self.settings, self._sleep = api, settings, sleep
+        self.api, self.version, self.settings, self._sleep = api, version, settings, sleep
         self.base = f"services/data/v{version}/jobs/query"  # relative to the instance URL
         self.polls = 0
+        self.completed_at: float | None = None  # time.perf_counter() when the job was seen complete
 
     def run(self, soql: str) -> Iterator[Chunk]:
         job = self.api.request_json(
@@ -67,12 +83,33 @@ class BulkQuery:
                 INTEGRATION, f"creating a Bulk API query job returned no id: {self.api.redactor.snippet(str(job), 200)}"
             )
         self._wait(job_id)
+        self.completed_at = time.perf_counter()
+        urls = self._listed_urls(job_id) if self.settings.result_concurrency > 1 else None
+        if urls is not None:
+            fetch = functools.partial(self._listed_chunk, job_id)
+            yield from fetch_in_order(urls, fetch, self.settings.result_concurrency)
+            return
         locator: str | None = None
         while True:
             chunk, locator = self._chunk(job_id, locator)
             yield chunk
             if chunk.last:
                 return
+
+    def _listed_urls(self, job_id: str) -> Iterator[tuple[str, bool]] | None:
+        """The job's result URIs from resultPages, or None (said in the step's log) if the org has none."""
+        urls = result_urls(self.api, f"{self.base}/{job_id}/resultPages")
+        try:
+            first = next(urls, None)
+        except ResultPagesUnavailable:
+            self.api.progress.logger.info(
+                "salesforce: the org does not serve resultPages for Bulk API job %s (HTTP 404; it needs API "
+                "version 58.0 or later, api_version is %s): reading its results one locator after another",
+                job_id,
+                self.version,
+            )
+            return None
+        return None if first is None else itertools.chain([first], urls)
 
     def _wait(self, job_id: str) -> None:
         delay, deadline = self.settings.poll_seconds, time.monotonic() + self.settings.timeout_seconds
@@ -97,13 +134,30 @@ class BulkQuery:
             delay = min(delay * 2, self.settings.max_poll_seconds)
 
     def _chunk(self, job_id: str, locator: str | None) -> tuple[Chunk, str | None]:
+        """The chunk at ``locator`` (the first without one) and the next chunk's locator (None after the last)."""
         params: dict[str, str | int] = {"maxRecords": self.settings.max_records}
         if locator:
             params["locator"] = locator
+        response, header, rows = self._whole(job_id, f"{self.base}/{job_id}/results", params, None)
+        next_locator = response.headers.get("sforce-locator", "null")
+        last = next_locator in ("null", "")
+        return Chunk(header, rows, last), None if last else next_locator
+
+    def _listed_chunk(self, job_id: str, url: str, last: bool, stop: threading.Event) -> Chunk:
+        """The chunk behind one listed resultUrl, taken as it is (its locator fixes where it starts and ends)."""
+        _, header, rows = self._whole(job_id, url, None, stop)
+        return Chunk(header, rows, last)
+
+    def _whole(
+        self, job_id: str, url: str, params: dict[str, str | int] | None, stop: threading.Event | None
+    ) -> tuple[httpx.Response, list[str], list[list[str]]]:
+        """One results request, fetched again while its CSV arrives cut short (up to ``max_attempts``)."""
         attempt = 0
         while True:
             attempt += 1
-            response = self.api.request("GET", f"{self.base}/{job_id}/results", params=params)
+            if stop is not None and stop.is_set():
+                raise FetchCancelled(url)
+            response = self.api.request("GET", url, params=params)
             try:
                 header, rows = parse_chunk(response.content, response.headers.get("sforce-numberofrecords"))
             except IncompleteChunk as exc:
@@ -111,15 +165,14 @@ class BulkQuery:
                 if attempt >= self.api.retry.max_attempts:
                     raise RetryBudgetExhaustedError(
                         INTEGRATION,
-                        f"results chunk of Bulk API job {job_id} arrived incomplete {attempt} "
+                        f"results chunk {self.api.redactor.url(str(response.request.url))} of Bulk API job "
+                        f"{job_id} arrived incomplete {attempt} "
                         f"times; last problem: {exc}",
                     ) from None
                 self.api.metrics.record_retry()
                 self._sleep(self.api.retry.backoff(attempt))
                 continue
-            next_locator = response.headers.get("sforce-locator", "null")
-            last = next_locator in ("null", "")
-            return Chunk(header, rows, last), None if last else next_locator
+            return response, header, rows
 
 
 def parse_chunk(content: bytes, expected: str | None) -> tuple[list[str], list[list[str]]]:

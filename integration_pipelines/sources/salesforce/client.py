@@ -9,6 +9,7 @@ window gives the same rows, ``_raw`` included, whichever path pulled it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -142,13 +143,14 @@ class SalesforceClient:
         records = self._bulk(soql, fields) if mode == "bulk" else self._rest(spec, soql, fields)
         columns = columns_of(fields)
         lo, hi = _stamp(start), _stamp(end)
-        for number, (rows, last) in enumerate(records, start=1):
-            extracted_at = datetime.now(UTC)
-            in_window = [r for r in rows if lo <= (r["SystemModstamp"] or "")[:23] < hi]
-            page = convert_records(
-                in_window, columns, extracted_at, primary_key=spec.primary_key, version_column=spec.version_column
-            )
-            yield ExportPage(spec.name, number, page.batch, last, page.rejects, page.repaired)
+        with closing(records):  # a reader that stops early stops the Bulk results downloads at once
+            for number, (rows, last) in enumerate(records, start=1):
+                extracted_at = datetime.now(UTC)
+                in_window = [r for r in rows if lo <= (r["SystemModstamp"] or "")[:23] < hi]
+                page = convert_records(
+                    in_window, columns, extracted_at, primary_key=spec.primary_key, version_column=spec.version_column
+                )
+                yield ExportPage(spec.name, number, page.batch, last, page.rejects, page.repaired)
 
     def _rest(
         self, spec: SalesforceObject, soql: str, fields: Sequence[FieldSpec]
@@ -171,12 +173,13 @@ class SalesforceClient:
 
     def _bulk(self, soql: str, fields: Sequence[FieldSpec]) -> Iterator[tuple[list[dict[str, Any]], bool]]:
         names = [f.name for f in fields]
-        for chunk in BulkQuery(self.api, self.api_version, self.bulk_settings).run(soql):
-            if chunk.header != names:
-                raise IntegrationError(
-                    INTEGRATION, f"Bulk API results have columns {chunk.header[:5]}..., expected {names[:5]}..."
-                )
-            yield [from_csv(row, fields) for row in chunk.rows], chunk.last
+        with closing(BulkQuery(self.api, self.api_version, self.bulk_settings).run(soql)) as chunks:
+            for chunk in chunks:
+                if chunk.header != names:
+                    raise IntegrationError(
+                        INTEGRATION, f"Bulk API results have columns {chunk.header[:5]}..., expected {names[:5]}..."
+                    )
+                yield [from_csv(row, fields) for row in chunk.rows], chunk.last
 
     @property
     def _data(self) -> str:

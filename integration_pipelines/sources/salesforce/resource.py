@@ -37,6 +37,7 @@ from integration_pipelines.sources.salesforce.auth import (
 )
 from integration_pipelines.sources.salesforce.bulk import BulkSettings
 from integration_pipelines.sources.salesforce.client import SalesforceClient
+from integration_pipelines.sources.salesforce.objects import OBJECTS
 
 FLOWS = ("auto", "client_credentials", "jwt_bearer")
 
@@ -83,7 +84,20 @@ class SalesforceResource(dg.ConfigurableResource):
         ),
     )
     force_bulk: bool = Field(default=False, description="Always use Bulk API 2.0 jobs.")
-    bulk_max_records: int = Field(default=50_000, ge=1, description="Rows per Bulk results chunk (maxRecords).")
+    bulk_max_records: int = Field(
+        default=50_000,
+        ge=1,
+        description="Rows per Bulk results chunk (maxRecords) when chunks are read one locator after another; "
+        "chunks listed by resultPages have the size Salesforce chose.",
+    )
+    bulk_result_concurrency: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Bulk results chunks downloaded at once per job, listed by resultPages (API 58.0+) and handed "
+        "on in result order; memory holds about this many chunks. 1: one locator after another. The code "
+        "location sets it from SALESFORCE_BULK_RESULT_CONCURRENCY (default 4).",
+    )
     bulk_poll_seconds: float = Field(default=1.0, gt=0, description="First wait between job status reads.")
     bulk_max_poll_seconds: float = Field(default=30.0, gt=0)
     bulk_timeout_seconds: float = Field(default=3600.0, gt=0, description="A job not complete by then fails.")
@@ -172,6 +186,7 @@ class SalesforceResource(dg.ConfigurableResource):
             redactor=redactor,
             classify_error=_classifier(settings, redactor),
             on_unauthorized=login.refresh,
+            max_connections=max(8, len(OBJECTS) * self.bulk_result_concurrency + 2),  # every object's job at once
         )
 
         def report_usage(used: int, limit: int) -> None:  # feeds ApiClient.quota_remaining()
@@ -193,6 +208,7 @@ class SalesforceResource(dg.ConfigurableResource):
                     poll_seconds=self.bulk_poll_seconds,
                     max_poll_seconds=self.bulk_max_poll_seconds,
                     timeout_seconds=self.bulk_timeout_seconds,
+                    result_concurrency=self.bulk_result_concurrency,
                 ),
             )
 

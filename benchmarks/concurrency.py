@@ -20,6 +20,7 @@ export requests a minute are filled by one pull.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import tempfile
 import time
@@ -32,6 +33,7 @@ import dagster as dg
 import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
+from benchmarks.figures import Figure, record
 from benchmarks.pipeline_side import QUIET, RETRIES, connector
 from integration_pipelines.components.vendor_sync import vendor_components
 from integration_pipelines.lib.lake import LakeResource
@@ -110,6 +112,40 @@ def lake_rows(folder: Path) -> dict[tuple[str, str], list[tuple]]:
     return {key: sorted(rows) for key, rows in found.items()}
 
 
+BULK_SOQL = "SELECT Id, IsDeleted, CommentBody, SystemModstamp FROM CaseComment ORDER BY SystemModstamp, Id"
+
+
+def bulk_results(sandbox: SandboxProcess, chunk_rows: int = 10) -> None:
+    """One Bulk job's results (case comments in ``chunk_rows``-row chunks), timed from JobComplete: one
+    locator after another (the baseline) vs resultPages at the default degree; same rows, same order."""
+    from integration_pipelines.sources.salesforce.bulk import BulkQuery
+    from integration_pipelines.sources.salesforce.settings import BULK_RESULT_CONCURRENCY
+
+    sandbox.admin("salesforce", "bulk", chunk_records=chunk_rows)
+    default, timed = BULK_RESULT_CONCURRENCY.value(), {}
+    for degree in (1, default):
+        res = SalesforceResource(
+            client_id=salesforce_sandbox.CLIENT_ID,
+            client_secret=salesforce_sandbox.CLIENT_SECRET,
+            login_url=f"{sandbox.url}/salesforce",
+            **{**RETRIES, "bulk_max_records": chunk_rows, "bulk_result_concurrency": degree, "bulk_poll_seconds": 0.01},
+        )
+        with res.open_client() as client:
+            query = BulkQuery(client.api, client.api_version, client.bulk_settings)
+            rows = [row for chunk in query.run(BULK_SOQL) for row in chunk.rows]
+            timed[degree] = (time.perf_counter() - (query.completed_at or 0), rows)
+    (base, rows), (seconds, same) = timed[1], timed[default]
+    print(
+        f"  salesforce Bulk results, {len(rows)} rows in {math.ceil(len(rows) / chunk_rows)} chunks: one locator after "
+        f"another {base:.2f} s, resultPages x{default} {seconds:.2f} s  {base / seconds:5.2f}x baseline; "
+        f"same rows in the same order: {'yes' if rows == same else 'NO'}"
+    )
+    record(
+        Figure("other", f"Salesforce Bulk results, resultPages x{default} vs one locator after another",
+               seconds, "s", base, "one locator after another", better="lower", benchmark="concurrency")
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-ms", type=float, default=300.0, help="added to every request (default 300)")
@@ -140,6 +176,8 @@ def main() -> None:
                 )
             same = results[1]["rows"] == results[default]["rows"]
             print(f"  {vendor:<10} same lake rows per object and day: {'yes' if same else 'NO'}")
+        if "salesforce" in args.vendors:
+            bulk_results(sandbox)
 
 
 if __name__ == "__main__":

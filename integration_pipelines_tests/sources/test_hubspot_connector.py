@@ -225,14 +225,16 @@ def test_same_millisecond_crowds_at_split_points(sandbox: SandboxProcess, world:
 
 def test_window_growing_past_the_cap_while_paged_resumes(sandbox: SandboxProcess, world: World, crm: Crm) -> None:
     """Records modified during a pull land at the end of the ascending order; when that pushes the
-    query past the cap, the client resumes from the last millisecond it read instead of failing."""
+    query past the cap, the client resumes from the last millisecond it read instead of failing. Pages
+    are requested one after another here, so the change lands between two of them (with requests at
+    once, see test_hubspot_search_concurrency.py)."""
     sandbox.admin("hubspot", "search_cap", cap=100)
     start = world.config.anchor - timedelta(days=10)
     end = start + timedelta(days=1)
     facts = truth(world, crm, "contacts")
     before = expected(facts, start, end)[0]
     assert 60 < len(before) < 100  # pages of 20: two are read (one ahead) before the records change
-    with resource(sandbox, search_result_cap=100, search_page_size=20).open_client() as client:
+    with resource(sandbox, search_result_cap=100, search_page_size=20, search_concurrency=1).open_client() as client:
         pages = client.pages("contacts", start, end)
         first = next(pages)
         late = sorted(lead.id for lead in crm.leads)[:120]

@@ -43,10 +43,10 @@ from integration_pipelines.sources.hubspot.objects import OBJECTS
 OAUTH_SETTINGS = "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN"
 TOKEN_PATH = "/oauth/v1/token"
 SEARCH_WINDOW_SECONDS = 1.0  # HubSpot counts searches per second ("SECONDLY" in its 429 bodies)
-# HubSpot counts a search when it arrives, not when it leaves. Spaced exactly 1/rate apart, the search
-# one window after another arrives inside that one's window as soon as it is delayed on its way a little
-# less than the other (measured: 1-2 x 429 per 73 searches at 5/s); so ``rate`` searches in a row span
-# one window plus this margin. Measured here from taking the token to the sandbox counting the request:
+# HubSpot counts a search when it arrives, not when it leaves. Spaced exactly 1/rate apart, rate + 1
+# searches land in one window as soon as the first is delayed on its way a little more than the last
+# (measured: 1-2 x 429 per 73 searches at 5/s); so ``rate`` searches in a row span one window plus this
+# margin. Measured here from taking the token to the sandbox counting the request:
 # about 1 ms, at most 14 ms on a loaded machine. Costs 1 - 1 / 1.03 = 3 % of the pace.
 SEARCH_WINDOW_MARGIN_SECONDS = 0.03
 

@@ -78,6 +78,14 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         default=12_000,
         help="contacts a marketing import touched on one day (exceeds HubSpot's search cap)",
     )
+    parser.add_argument(
+        "--bulk-tickets",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Zendesk exports N tickets made page by page from the world's own, spread over the history "
+        "(for memory benchmarks at millions of tickets; the change feed does not change them)",
+    )
     parser.add_argument("--days", type=int, default=30, help="days of history before the anchor")
     parser.add_argument("--anchor", default=None, help="UTC date the history ends at (default: today)")
     parser.add_argument(
@@ -177,7 +185,9 @@ def world_config(args: argparse.Namespace) -> WorldConfig:
     anchor = None
     if args.anchor:
         anchor = datetime.fromisoformat(args.anchor).replace(tzinfo=UTC)
-    return WorldConfig(seed=args.seed, tickets=args.conversations, days=args.days, anchor=anchor)
+    return WorldConfig(
+        seed=args.seed, tickets=args.conversations, days=args.days, anchor=anchor, bulk_tickets=args.bulk_tickets
+    )
 
 
 def make_dialects(names: Sequence[str], world: World, crm: Crm) -> list[Dialect]:

@@ -30,7 +30,7 @@ DEFAULT_CONFIG = WorldConfig()
 
 def build_world(config: WorldConfig = DEFAULT_CONFIG) -> World:
     """Build the world; the returned config has `anchor` resolved so it can be rebuilt exactly."""
-    if config.tickets < 0 or config.days < 1 or not 0.0 <= config.deleted_fraction <= 1.0:
+    if config.tickets < 0 or config.bulk_tickets < 0 or config.days < 1 or not 0.0 <= config.deleted_fraction <= 1.0:
         raise ValueError(f"invalid WorldConfig: {config}")
     anchor = _resolve_anchor(config.anchor)
     config = replace(config, anchor=anchor)

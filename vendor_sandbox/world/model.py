@@ -14,6 +14,8 @@ class WorldConfig:
     days: int = 30
     anchor: datetime | None = None
     deleted_fraction: float = 0.03
+    # > 0: Zendesk serves this many tickets made page by page from its own (``dialects/zendesk/bulk.py``)
+    bulk_tickets: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +20,7 @@ from vendor_sandbox.changefeed.overlay import Overlay
 from vendor_sandbox.crm import Crm
 from vendor_sandbox.dialect import Dialect, json_response
 from vendor_sandbox.dialects.zendesk import render
+from vendor_sandbox.dialects.zendesk.bulk import BulkTickets
 from vendor_sandbox.dialects.zendesk.changes import ZENDESK_FEED
 from vendor_sandbox.export_stream import ExportStream, decode_cursor, encode_cursor
 from vendor_sandbox.ratelimits import Limit, WindowState
@@ -51,7 +53,7 @@ class ZendeskDialect(Dialect):
         self.organizations = ExportStream(
             (int(o.updated_at.timestamp()), o.id, render.organization(o, self.base)) for o in world.companies
         )
-        self.tickets = ExportStream(())
+        self.tickets: ExportStream | BulkTickets = ExportStream(())
         self.ticket_events = ExportStream(())
         self._build_tickets()
         basic = base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
@@ -61,9 +63,15 @@ class ZendeskDialect(Dialect):
         """Tickets and their comment events from the seeded world, without the change feed's changes."""
         conversations = self.crm.conversations(self.world, "zendesk")
         self.overlay = Overlay(self.world, self.name, conversations)
-        self.tickets.load(  # in place: the routes hold these streams
-            (int(c.updated_at.timestamp()), c.id, render.ticket(c, self.base)) for c in conversations
-        )
+        config = self.world.config
+        if config.bulk_tickets:  # the world's tickets as templates for that many, made page by page
+            assert config.anchor is not None  # resolved by build_world
+            history = (config.anchor - timedelta(days=config.days), config.anchor)
+            self.tickets = BulkTickets(conversations, config.bulk_tickets, *history, self.base)
+        else:
+            self.tickets.load(  # in place: the routes hold these streams
+                (int(c.updated_at.timestamp()), c.id, render.ticket(c, self.base)) for c in conversations
+            )
         self.ticket_events.load(
             (int(m.created_at.timestamp()), m.id, render.comment_event(m, c)) for c in conversations for m in c.messages
         )

@@ -68,6 +68,8 @@ def load_object(
         metadata: dict[str, object] = {"dagster/row_count": current.get(day, 0), **numbers}
         if len(days) == 1:
             metadata.update(rates(numbers["rows_in"], seconds))
+        if day == days[-1]:  # the table's name and columns: once per run, on its latest day
+            metadata.update(table_metadata(spec.qualified, schema))
         context.add_asset_metadata(metadata, asset_key=key, partition_key=day.isoformat())
     context.log.info(
         f"{spec.qualified}: {totals['rows_in']} rows from {totals['files_read']} files, {totals['inserted']} new keys"
@@ -78,7 +80,6 @@ def load_object(
         "table": spec.qualified,
         "table_rows": table_rows,
         "table_deleted_rows": deleted_rows,
-        **table_metadata(spec.qualified, schema),
     }
     return dg.MaterializeResult(asset_key=key, metadata=metadata)
 

@@ -158,6 +158,12 @@ def test_each_day_of_a_backfill_carries_its_own_numbers(sandbox: SandboxProcess,
         assert warehouse[partition]["rows_in"] == in_lake
         counts.add(meta["rows"])
     assert len(counts) > 1, "the world's days differ in size, so equal counts would mean window totals"
+    # the table's name and columns are stored once per run, on its latest day (what the catalog reads)
+    for layer, table in ((raw, "lake/raw/zendesk/tickets"), (warehouse, "zendesk.tickets")):
+        latest = max(layer)
+        assert layer[latest]["dagster/table_name"] == table
+        assert "subject" in {c.name for c in layer[latest]["dagster/column_schema"].columns}
+        assert all("dagster/column_schema" not in meta for day, meta in layer.items() if day != latest)
 
 
 def test_rerunning_a_partition_leaves_identical_tables(sandbox: SandboxProcess, world: World, tmp_path: Path) -> None:

@@ -135,7 +135,11 @@ def _load(
 ) -> WindowResult:
     con.execute("BEGIN TRANSACTION")
     try:
+        evolved: pa.Schema | None = None
         for schema in schemas.values():  # the same DDL, in the same order, as the day-by-day upserts
+            if evolved is not None and schema.equals(evolved):  # same as the day before: no change to plan
+                continue
+            evolved = schema
             stored = DuckDBExporter._stored_columns(con, table)
             new_columns, widenings = DuckDBExporter._plan(table, stored, schema)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}")

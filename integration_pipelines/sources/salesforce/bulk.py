@@ -14,10 +14,9 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -109,7 +108,10 @@ class BulkQuery:
                 self.version,
             )
             return None
-        return None if first is None else itertools.chain([first], urls)
+        if first is None:
+            urls.close()
+            return None
+        return _starting_with(first, urls)
 
     def _wait(self, job_id: str) -> None:
         delay, deadline = self.settings.poll_seconds, time.monotonic() + self.settings.timeout_seconds
@@ -173,6 +175,17 @@ class BulkQuery:
                 self._sleep(self.api.retry.backoff(attempt))
                 continue
             return response, header, rows
+
+
+def _starting_with(
+    first: tuple[str, bool], rest: Generator[tuple[str, bool], None, None]
+) -> Iterator[tuple[str, bool]]:
+    """``first`` then ``rest``; closing it closes ``rest`` (which then stops listing)."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        rest.close()
 
 
 def parse_chunk(content: bytes, expected: str | None) -> tuple[list[str], list[list[str]]]:

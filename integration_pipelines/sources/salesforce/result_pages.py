@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from integration_pipelines.lib.http.client import ApiClient
 from integration_pipelines.lib.http.errors import IntegrationError, ResponseError
@@ -32,40 +32,53 @@ class FetchCancelled(Exception):
     """The reader stopped (or an earlier chunk failed): a fetch not yet done gives up between attempts."""
 
 
-def result_urls(api: ApiClient, first: str) -> Iterator[tuple[str, bool]]:
+def result_urls(api: ApiClient, first: str) -> Generator[tuple[str, bool], None, None]:
     """Every ``resultUrl`` of a job in result order (relative to the instance URL), each with whether it
-    is the last one. The next set is listed only when the one before runs out (one URL is held back,
-    so "last" is known even if a set that is not ``done`` is followed by an empty one)."""
-    url, listed, seen = first, {first}, set[str]()
+    is the last one. While one set's URLs are handed out, the next set is already being listed (in a
+    thread of its own, through the same client); one URL is held back, so "last" is known even if a
+    set that is not ``done`` is followed by an empty one. Closing the generator stops the listing."""
+    listed, seen = {first}, set[str]()
     held: str | None = None
-    while True:
-        try:
-            body = api.request_json("GET", url)
-        except ResponseError as exc:
-            if url == first and exc.status_code == 404:
-                raise ResultPagesUnavailable(str(exc)) from None
-            raise
-        pages = body.get("resultPages") if isinstance(body, dict) else None
-        if not isinstance(pages, list):
-            keys = sorted(body) if isinstance(body, dict) else type(body).__name__
-            raise IntegrationError(INTEGRATION, f"malformed resultPages response: no resultPages list ({keys})")
-        for entry in pages:
-            result = _path(entry.get("resultUrl") if isinstance(entry, dict) else None, "resultUrl")
-            if result in seen:
-                raise IntegrationError(INTEGRATION, f"resultPages listed {result} twice: its rows would come twice")
-            seen.add(result)
-            if held is not None:
-                yield held, False
-            held = result
-        if body.get("done") is True:
-            if held is not None:
-                yield held, True
-            return
-        following = _path(body.get("nextRecordsUrl") or body.get("nextRecordUrl"), "nextRecordsUrl")
-        if following in listed:
-            raise IntegrationError(INTEGRATION, f"resultPages is not done but points back to {following}")
-        listed.add(following)
-        url = following
+    lister = ThreadPoolExecutor(1, thread_name_prefix="salesforce-results-listing")
+    try:
+        body = _listing(api, first, first=True)
+        while True:
+            pages = body.get("resultPages") if isinstance(body, dict) else None
+            if not isinstance(pages, list):
+                keys = sorted(body) if isinstance(body, dict) else type(body).__name__
+                raise IntegrationError(INTEGRATION, f"malformed resultPages response: no resultPages list ({keys})")
+            upcoming: Future[Any] | None = None
+            if body.get("done") is not True:
+                following = _path(body.get("nextRecordsUrl") or body.get("nextRecordUrl"), "nextRecordsUrl")
+                if following in listed:
+                    raise IntegrationError(INTEGRATION, f"resultPages is not done but points back to {following}")
+                listed.add(following)
+                upcoming = lister.submit(_listing, api, following)
+            for entry in pages:
+                result = _path(entry.get("resultUrl") if isinstance(entry, dict) else None, "resultUrl")
+                if result in seen:
+                    raise IntegrationError(INTEGRATION, f"resultPages listed {result} twice: its rows would come twice")
+                seen.add(result)
+                if held is not None:
+                    yield held, False
+                held = result
+            if upcoming is None:
+                if held is not None:
+                    yield held, True
+                return
+            body = upcoming.result()
+    finally:
+        lister.shutdown(wait=True, cancel_futures=True)
+
+
+def _listing(api: ApiClient, url: str, first: bool = False) -> Any:
+    """One resultPages response; a 404 on the first means the org does not serve the resource."""
+    try:
+        return api.request_json("GET", url)
+    except ResponseError as exc:
+        if first and exc.status_code == 404:
+            raise ResultPagesUnavailable(str(exc)) from None
+        raise
 
 
 def fetch_in_order(
@@ -104,6 +117,9 @@ def fetch_in_order(
         for future in window:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        close = getattr(urls, "close", None)
+        if close is not None:  # e.g. result_urls: stop listing
+            close()
 
 
 def _failed(future: Future) -> bool:

@@ -233,20 +233,37 @@ def _count_days(
 
 def _upsert_group(con: duckdb.DuckDBPyConnection, table: TableSpec, paths: Sequence[str], names: list[str]) -> None:
     """Newest row per key of these files, upserted: replaces a stored row only when it ranks at or
-    above it (``newer_or_equal``), as ``DuckDBExporter.upsert`` does."""
+    above it (``newer_or_equal``), as ``DuckDBExporter.upsert`` does.
+
+    Three statements rather than one ``INSERT ... ON CONFLICT DO UPDATE``: with every column in its
+    ``SET``, DuckDB ran out of ``memory_limit`` on windows of realistic Zendesk tickets (at 256 MB from
+    100k tickets on, even into an empty table), and the load then ran again without a limit: +1 GB of
+    RSS at 100k tickets, +5 GB at 1M (``benchmarks/step_memory.py``). Here the newest rows go to a
+    temporary table (which spills), then an ``UPDATE`` of the stored keys they outrank and an
+    ``INSERT`` of the keys not stored: at 1M tickets under 256 MB, first load or a full reload.
+    ``now()`` is the transaction's start, so both statements stamp the same ``_loaded_at``."""
     target = _target(table)
-    keys = ", ".join(quote_ident(k) for k in table.primary_key)
+    keys = [quote_ident(k) for k in table.primary_key]
     ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
     rank = ", ".join(f"{quote_ident(c)} DESC NULLS LAST" for c in ordering)
     columns = [quote_ident(c) for c in names]
     updates = ", ".join(
-        f"{c} = excluded.{c}" for c, name in zip(columns, names, strict=True) if name not in table.primary_key
+        f"{c} = incoming.{c}" for c, name in zip(columns, names, strict=True) if name not in table.primary_key
     )
     loaded = quote_ident(LOADED_AT_COLUMN)
     con.execute(
-        f"INSERT INTO {target} ({', '.join(columns)}, {loaded}) "
-        f"SELECT {', '.join(columns)}, now() FROM {_parquet(paths)} WHERE NOT ({_refused(table)}) "
-        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {rank}, file_index DESC) = 1 "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {updates}, {loaded} = excluded.{loaded} "
-        f"WHERE {newer_or_equal(ordering, 'excluded', target)}"
+        f"CREATE OR REPLACE TEMP TABLE window_incoming AS SELECT {', '.join(columns)} FROM {_parquet(paths)} "
+        f"WHERE NOT ({_refused(table)}) "
+        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {rank}, file_index DESC) = 1"
     )
+    same_key = " AND ".join(f"{target}.{k} = incoming.{k}" for k in keys)
+    con.execute(
+        f"UPDATE {target} SET {updates}, {loaded} = now() FROM window_incoming AS incoming "
+        f"WHERE {same_key} AND {newer_or_equal(ordering, 'incoming', target)}"
+    )
+    con.execute(
+        f"INSERT INTO {target} ({', '.join(columns)}, {loaded}) "
+        f"SELECT {', '.join(f'incoming.{c}' for c in columns)}, now() FROM window_incoming AS incoming "
+        f"ANTI JOIN {target} USING ({', '.join(keys)})"
+    )
+    con.execute("DROP TABLE window_incoming")

@@ -187,3 +187,29 @@ def test_a_lake_on_another_filesystem_is_read_through_fsspec(tmp_path: Path) -> 
     assert first is not None and first.days[DAY1] == DayCounts(rows_in=3, keys_in=2, inserted=2, matched=0)
     assert again is not None and again.days[DAY1] == DayCounts(rows_in=3, keys_in=2, inserted=0, matched=2)
     assert [(r[0], r[3]) for r in snapshot(tmp_path / "w.duckdb")[1]] == [(1, "one again"), (2, "two")]
+
+
+def test_a_window_of_wide_rows_upserts_as_the_day_by_day_load_did(tmp_path: Path) -> None:
+    """The window load's upsert is a ranked temporary table, an UPDATE of the stored keys it outranks
+    and an INSERT of the others (not one INSERT ... ON CONFLICT, which held every row in memory past
+    the limit). Tried: 12,000 versions of 4,000 tickets with 2 KB subjects over three days, half the
+    keys stored before at an older version and one a newer one, ties on a day's version. The table
+    and each day's counts must be those the day-by-day load leaves."""
+    text = "".join(chr(0x0621 + i % 26) for i in range(1_000))  # Arabic letters: 2 bytes each in UTF-8
+    days = [DAY1 + timedelta(days=i) for i in range(3)]
+    files = {
+        day: [
+            write(tmp_path / "lake", day, "a", table([row(i, 24 * n + i % 7, f"{i} {n} {text}") for i in range(4_000)]))
+        ]
+        for n, day in enumerate(days)
+    }
+    stored = table([row(i, 0, "stored") for i in range(0, 4_000, 2)] + [row(1, 1_000, "stored, newer")])
+    old, new = connector(tmp_path / "old.duckdb"), connector(tmp_path / "new.duckdb")
+    for connect in (old, new):
+        DuckDBExporter(connect).upsert(TICKETS, stored)
+    expected = day_by_day(old, files)
+    result = load_window(new, TICKETS, files)
+    assert result is not None and result.days == expected
+    assert snapshot(tmp_path / "new.duckdb") == snapshot(tmp_path / "old.duckdb")
+    rows = {r[0]: r for r in snapshot(tmp_path / "new.duckdb")[1]}
+    assert rows[1][3] == "stored, newer" and rows[2][3].startswith("2 2 ") and len(rows) == 4_000

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -79,6 +79,11 @@ class _Proxy(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
         search = self.command == "POST" and self.path.endswith("/search")
+        after = json.loads(body).get("after") if search else None
+        if search and after is not None and after == self.server.change_before:
+            with self.server.answered_changed:  # the later pages are answered first, then the results change
+                self.server.answered_changed.wait_for(lambda: self.server.change_after <= self.server.answered, 10)
+            self.server.change()
         with self.server.lock:
             self.server.under_way += search
             self.server.most_at_once = max(self.server.most_at_once, self.server.under_way)
@@ -89,6 +94,10 @@ class _Proxy(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.under_way -= search
         payload = upstream.content
+        if search and after is not None:
+            with self.server.answered_changed:
+                self.server.answered.add(after)
+                self.server.answered_changed.notify_all()
         if search and upstream.status_code == 200 and self.server.mode != "off":
             asked = json.loads(body)
             start = asked["filterGroups"][0]["filters"][0]["value"]
@@ -120,12 +129,18 @@ class _ProxyServer(ThreadingHTTPServer):
     under_way: int = 0
     most_at_once: int = 0
     lock: threading.Lock
+    change_before: str | None = None  # the page whose request waits for ``change_after`` to be answered
+    change_after: frozenset[str] = frozenset()
+    change: Callable[[], None]  # then changes the results before it is forwarded
+    answered: set[str]
+    answered_changed: threading.Condition
 
 
 @pytest.fixture
 def proxy(sandbox: SandboxProcess, world: World) -> Iterator[_ProxyServer]:
     server = _ProxyServer(("127.0.0.1", 0), _Proxy)
     server.upstream, server.lock = sandbox.url, threading.Lock()
+    server.answered, server.answered_changed = set(), threading.Condition()
     server.window_start = str(epoch_ms(whole_history(world)[0]))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -232,3 +247,48 @@ def test_a_reader_that_stops_early_releases_every_request(
         time.sleep(0.3)
         assert sandbox.stats()["hubspot"]["requests"] == served
         assert proxy.under_way == 0
+
+
+def test_results_changing_while_paged_at_once_are_read_as_after_the_change(
+    sandbox: SandboxProcess, proxy: _ProxyServer, world: World, crm: Crm
+) -> None:
+    """Tried: a day of 60-100 contacts, 20 a page, cap 100, 4 requests at once: its pages from offset 60
+    on are answered first, then 120 contacts are moved into the day's last second and the page at 40 is
+    answered (so the later pages hold the results before the change, and say nothing comes after them).
+    Must hold: the page at 40 shows the change (its total), the pages answered before it are not
+    trusted, and the pull is exact with the moved contacts, by a query resumed past the cap."""
+    sandbox.admin("hubspot", "search_cap", cap=100)
+    start = world.config.anchor - timedelta(days=10)
+    end = start + timedelta(days=1)
+    facts = truth(world, crm, "contacts")
+    before = len(expected(facts, start, end)[0])
+    assert 60 < before < 100
+    late = sorted(lead.id for lead in crm.leads)[:120]
+    at_ms = epoch_ms(end) - 1000
+    proxy.change_before, proxy.change_after = "40", frozenset(str(offset) for offset in range(60, before, 20))
+    proxy.change = lambda: sandbox.admin("hubspot", "touch", object="contacts", ids=late, at_ms=at_ms)
+    res = resource(sandbox, search_result_cap=100, search_page_size=20, search_concurrency=4, base_url=proxy_url(proxy))
+    with res.open_client() as client:
+        table = pa.Table.from_batches([p.batch for p in client.pages("contacts", start, end)])
+        stats = client.stats.copy()
+    at = datetime.fromtimestamp(at_ms / 1000, UTC)
+    facts.update({rid: (at, None) for rid in late})
+    assert_exact(table, *expected(facts, start, end))
+    assert stats["resumed_queries"] == 1 and proxy.change_after <= proxy.answered
+
+
+def test_a_slow_reader_holds_at_most_twice_the_requests_at_once(sandbox: SandboxProcess, world: World) -> None:
+    """Tried: 4 requests at once over the split history; the reader takes two pages (the client reads one
+    more ahead) and then waits until no request has been sent for half a second. Must hold: the responses
+    sent for and not yet read (searches less the ones that only split a window, less the three pages
+    read) are exactly twice the requests at once: the buffer filled while the reader waited, no further."""
+    with split_resource(sandbox, 4).open_client() as client:
+        pages = client.pages("contacts", *whole_history(world))
+        next(pages), next(pages)
+        sent, deadline = -1, time.monotonic() + 20
+        while sent != client.stats["search_requests"] and time.monotonic() < deadline:
+            sent = client.stats["search_requests"]
+            time.sleep(0.5)
+        held = client.stats["search_requests"] - client.stats["window_splits"] - 3
+        pages.close()
+    assert held == 2 * 4

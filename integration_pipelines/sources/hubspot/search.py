@@ -126,7 +126,9 @@ class WindowSearch:
                 self._advance()
                 head = self._plan[0]
                 if head.state == "answered" and (head.kind != "probe" or head.error is not None):
-                    return self._plan.popleft()
+                    self._plan.popleft()
+                    self._advance()  # its place is free while the reader reads it
+                    return head
                 self._changed.wait()
             return None
 

@@ -79,3 +79,32 @@ def test_step_memory_benchmark_measures_each_step_against_the_import_baseline() 
     for _, _, before, peak, above in rows:
         assert int(before) >= base * 0.9 and int(peak) >= int(before), out
         assert abs(int(above) - (int(peak) - base)) <= 1, out
+
+
+def test_main_job_benchmark_runs_a_seven_day_window_in_one_run_of_the_default_executor(tmp_path) -> None:
+    """Tried: the benchmark's 7-day window alone (one run over 7 partitions, as a single-run backfill
+    launches it) under the product's default executor, on a world of 30 conversations. Must hold: the run
+    succeeds in process with its steps, lands vendor rows and customer messages, its times nest (the
+    steps' work within the run, the run within the command) and its wall time is the main_job figure
+    recorded for the gathering table, with no baseline since none ran."""
+    import json
+    import os
+
+    figures = tmp_path / "figures.jsonl"
+    command = [sys.executable, "-W", "ignore", "-m", "benchmarks.main_job", "--conversations", "30"]
+    command += ["--days", "7", "--executors", "default"]
+    env = {**os.environ, "BENCHMARK_FIGURES": str(figures)}
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = r"^  default \((\w+)\)\s+(\w+)\s+(\d+)\s+([\d.]+)s\s+([\d.]+)s\s+([\d.]+)s\s+([\d,]+)\s+([\d,]+)\s+-$"
+    found = re.findall(line, proc.stdout, re.M)
+    assert len(found) == 1, proc.stdout
+    executor, status, steps, wall, run_time, work, rows, messages = found[0]
+    assert (executor, status) == ("in_process", "SUCCESS") and int(steps) > 1, proc.stdout
+    assert int(rows.replace(",", "")) > 0 and int(messages.replace(",", "")) > 0, proc.stdout
+    assert 0 < float(work) <= float(run_time) <= float(wall), proc.stdout
+    recorded = [json.loads(row) for row in figures.read_text().splitlines()]
+    assert [(f["group"], f["name"], f["baseline"]) for f in recorded] == [
+        ("main_job", "main_job 7 days: wall time, in_process", None)
+    ]
+    assert abs(recorded[0]["value"] - float(wall)) < 0.1

@@ -1,11 +1,17 @@
 """One writer per DuckDB file: overlapping runs in separate processes take turns on the working file.
 
-Three runs start at once on one local instance (pools limited to one step), each in its own Python
+Three runs start at once on one instance (pools limited to one step), each in its own Python
 process as ``dagster job execute`` would be: two ``sync_all_job`` runs and an ``intercom_sync_job``
-for the same day, all loading ``warehouse.duckdb``. Every step of the ``duckdb_warehouse`` pool must
-run alone (no two such steps of different runs overlap in time, and some step is seen waiting for
-the pool), and afterwards the file must read back whole: every row of every table, one row per key,
-exactly the keys the lake holds for the day.
+for the same day, all loading ``warehouse.duckdb``. Afterwards the file must read back whole: every
+row of every table, one row per key, exactly the keys the lake holds for the day.
+
+On an instance stored in PostgreSQL (production's ``dagster.yaml``) every step of the
+``duckdb_warehouse`` pool must also run alone: no two such steps of different runs overlap in time,
+and some step is seen waiting for the pool. On the local SQLite instance (``make dev``, the demo)
+that is not asserted: Dagster's SQLite storage claims a pool slot with a SELECT and a separate
+UPDATE (no row lock, as SQLite has no ``FOR UPDATE``), so two processes claiming in the same
+instant can both get the one slot; there the steps' DuckDB connection waits out the file's
+single-writer lock (dagster-duckdb retries), and the file must still read back whole.
 
 Why: without the pool, the loads of different runs raced for DuckDB's file lock (dagster-duckdb
 retries the connection for about a minute and a half, then the step fails), and once in 11 trials of
@@ -13,6 +19,7 @@ overlapping runs the file was left unreadable ("computed checksum ... does not m
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -26,8 +33,10 @@ import pytest
 
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
-from integration_pipelines.local_instance import ensure_local_instance
+from integration_pipelines.local_instance import LOCAL_INSTANCE_YAML, ensure_local_instance
 from integration_pipelines.sources import registry
+from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
+from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 from vendor_sandbox.process import SandboxProcess
 
 DAY = "2026-10-31"
@@ -67,13 +76,66 @@ def _pool_intervals(instance: dg.DagsterInstance, run_id: str) -> tuple[list[tup
     return intervals, blocked
 
 
+def _failures(dagster_home: Path, runs: list[list[str]]) -> list[str]:
+    """What the runs that did not succeed logged at error level (a failed step, the run's failure)."""
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        return [
+            f"{run_id[:8]}:{entry.step_key}: {entry.message} {_error(entry)}"
+            for run_id, ok in runs
+            if ok != "True"
+            for entry in instance.all_logs(run_id)
+            if entry.level >= logging.ERROR
+        ]
+
+
+def _error(entry: dg.EventLogEntry) -> str:
+    """The exception an error entry carries, if any, as its last lines."""
+    error = getattr(entry.dagster_event and entry.dagster_event.event_specific_data, "error", None)
+    return (error.message + " " + (error.cause.message if error.cause else "")) if error else ""
+
+
+def _postgres_instance(dagster_home: Path, database: PostgresInfo) -> None:
+    """The local instance's pools and monitoring, with production's PostgreSQL storage."""
+    dagster_home.mkdir(parents=True)
+    storage = textwrap.dedent(
+        f"""
+        storage:
+          postgres:
+            postgres_db:
+              scheme: postgresql+psycopg2
+              hostname: "{database.host}"
+              port: {database.port}
+              username: "{database.user}"
+              password: "{database.password}"
+              db_name: "{database.dbname}"
+        """
+    )
+    (dagster_home / "dagster.yaml").write_text(LOCAL_INSTANCE_YAML + storage)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def storage(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.mark.slow
-def test_overlapping_runs_take_turns_on_the_warehouse_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
+def test_overlapping_runs_take_turns_on_the_warehouse_file(
+    sandbox: SandboxProcess, tmp_path: Path, storage: str, request: pytest.FixtureRequest
+) -> None:
     dagster_home = tmp_path / "dagster_home"
-    ensure_local_instance(dagster_home)
-    dg.DagsterInstance.from_config(
-        str(dagster_home)
-    ).dispose()  # create the SQLite storage once, not in 3 racing processes
+    if storage == "postgres":
+        _postgres_instance(dagster_home, request.getfixturevalue("postgres_database"))
+    else:
+        ensure_local_instance(dagster_home)
+    # Create the storage (SQLite files or PostgreSQL tables) and the pools' limits once, as a deployment's
+    # run queue does before it starts runs: several processes starting a pool at once race in Dagster's
+    # storage (on PostgreSQL the loser's run fails on its aborted transaction).
+    defs = pipeline_definitions(sandbox, tmp_path)
+    pools = {node.definition.pool for job in set(JOBS) for node in defs.resolve_job_def(job).nodes} - {None}
+    assert WAREHOUSE_POOL in pools
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        for pool in sorted(pools):
+            instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
     script = tmp_path / "run.py"
     script.write_text(RUN)
     repo = Path(__file__).resolve().parents[2]  # the script imports the test fixtures from the checkout
@@ -95,20 +157,21 @@ def test_overlapping_runs_take_turns_on_the_warehouse_file(sandbox: SandboxProce
     outputs = [p.communicate(timeout=600) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outputs]
     runs = [out.split()[-2:] for out, _ in outputs]
-    assert [ok for _, ok in runs] == ["True"] * 3, runs
+    assert [ok for _, ok in runs] == ["True"] * 3, _failures(dagster_home, runs)
 
-    instance = dg.DagsterInstance.from_config(str(dagster_home))
-    intervals, blocked = [], 0
-    for run_id, _ in runs:
-        steps, waits = _pool_intervals(instance, run_id)
-        intervals += steps
-        blocked += waits
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        intervals, blocked = [], 0
+        for run_id, _ in runs:
+            steps, waits = _pool_intervals(instance, run_id)
+            intervals += steps
+            blocked += waits
     # a load, its key checks and its quarantine checks per vendor and run: four vendors twice, Intercom once
     assert len(intervals) == 3 * (4 + 4 + 1)
-    intervals.sort()
-    for (_, end, step), (start, _, later) in zip(intervals, intervals[1:], strict=False):
-        assert start >= end, f"{later} started while {step} still held the DuckDB file"
     assert blocked > 0  # the runs did overlap: some step waited for the pool
+    if storage == "postgres":  # the claim is atomic only there (see the module docstring)
+        intervals.sort()
+        for (_, end, step), (start, _, later) in zip(intervals, intervals[1:], strict=False):
+            assert start >= end, f"{later} started while {step} still held the DuckDB file"
 
     lake = Lake(str(tmp_path / "lake"))
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:

@@ -35,6 +35,7 @@ from dagster_duckdb import DuckDBResource
 
 from benchmarks.figures import Figure, record
 from benchmarks.pipeline_side import QUIET, RETRIES, connector
+from benchmarks.vendor_ceiling import default_pacing
 from integration_pipelines.components.vendor_sync import vendor_components
 from integration_pipelines.lib.lake import LakeResource
 from integration_pipelines.lib.partitions import range_tags
@@ -44,11 +45,7 @@ from vendor_sandbox.dialects import salesforce as salesforce_sandbox
 from vendor_sandbox.faults import FaultConfig
 from vendor_sandbox.process import SandboxProcess
 
-PUBLISHED: dict[str, dict[str, float]] = {  # the defs.yaml defaults
-    "hubspot": {"requests_per_10s": 100, "search_requests_per_second": 4},
-    "intercom": {"requests_per_minute": 10_000},
-    "salesforce": {},  # a daily quota, no rate: latency alone paces it
-}
+VENDORS = ("hubspot", "intercom", "salesforce")  # Salesforce has a daily quota, no rate: latency alone paces it
 
 
 def resource(vendor: str, url: str) -> dg.ConfigurableResource:
@@ -59,7 +56,7 @@ def resource(vendor: str, url: str) -> dg.ConfigurableResource:
             login_url=f"{url}/salesforce",
             **RETRIES,
         )
-    return connector(vendor, url, PUBLISHED[vendor])
+    return connector(vendor, url, default_pacing(vendor))
 
 
 VOLATILE = ("_extracted_at",)
@@ -151,7 +148,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=300.0, help="added to every request (default 300)")
     parser.add_argument("--days", type=int, default=3, help="days pulled in one run (default 3)")
     parser.add_argument("--conversations", type=int, default=600, help="sandbox world size (default 600)")
-    parser.add_argument("--vendors", default=",".join(PUBLISHED), help="comma-separated (default: all three)")
+    parser.add_argument("--vendors", default=",".join(VENDORS), help="comma-separated (default: all three)")
     args = parser.parse_args()
     today = datetime.now(UTC).date()
     first, last = today - timedelta(days=args.days), today - timedelta(days=1)

@@ -46,7 +46,7 @@ ASSET = ("raw", "zendesk", "tickets")
 START = datetime(2026, 10, 1, tzinfo=UTC)
 VARIANTS = {
     "old": "day by day (baseline)",
-    "new": "window, memory_limit 256MB (default)",
+    "new": "window, memory_limit 192MB (default)",
     "new_unlimited": "window, no memory limit",
 }
 SUBJECTS = ("الطلب لم يصل حتى الآن، أرجو المساعدة", "Thanks, the refund arrived today!", "ممكن تغيير العنوان؟")

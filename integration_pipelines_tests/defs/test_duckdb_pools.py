@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -33,13 +34,14 @@ import pytest
 
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
-from integration_pipelines.local_instance import LOCAL_INSTANCE_YAML, ensure_local_instance
+from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines.sources import registry
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo
 from vendor_sandbox.process import SandboxProcess
 
 DAY = "2026-10-31"
+REPO = Path(__file__).resolve().parents[2]  # the run script imports the test fixtures from the checkout
 JOBS = ("sync_all_job", "sync_all_job", "intercom_sync_job")
 RUN = textwrap.dedent(
     """
@@ -89,42 +91,38 @@ def _failures(dagster_home: Path, runs: list[list[str]]) -> list[str]:
 
 
 def _error(entry: dg.EventLogEntry) -> str:
-    """The exception an error entry carries, if any, as its last lines."""
+    """The exception an error entry carries, if any: its message and its cause's."""
     error = getattr(entry.dagster_event and entry.dagster_event.event_specific_data, "error", None)
     return (error.message + " " + (error.cause.message if error.cause else "")) if error else ""
 
 
-def _postgres_instance(dagster_home: Path, database: PostgresInfo) -> None:
-    """The local instance's pools and monitoring, with production's PostgreSQL storage."""
+def _production_instance(dagster_home: Path, database: PostgresInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repo's dagster.yaml (PostgreSQL storage, pools of one step) pointed at ``database`` through the
+    environment it reads, which the run processes inherit."""
     dagster_home.mkdir(parents=True)
-    storage = textwrap.dedent(
-        f"""
-        storage:
-          postgres:
-            postgres_db:
-              scheme: postgresql+psycopg2
-              hostname: "{database.host}"
-              port: {database.port}
-              username: "{database.user}"
-              password: "{database.password}"
-              db_name: "{database.dbname}"
-        """
-    )
-    (dagster_home / "dagster.yaml").write_text(LOCAL_INSTANCE_YAML + storage)
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-def storage(request: pytest.FixtureRequest) -> str:
-    return request.param
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    for name, value in {
+        "DAGSTER_PG_HOST": database.host,
+        "DAGSTER_PG_PORT": str(database.port),
+        "DAGSTER_PG_USER": database.user,
+        "DAGSTER_PG_PASSWORD": database.password,
+        "DAGSTER_PG_DB": database.dbname,
+    }.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("storage", ["postgres", "sqlite"])
 def test_overlapping_runs_take_turns_on_the_warehouse_file(
-    sandbox: SandboxProcess, tmp_path: Path, storage: str, request: pytest.FixtureRequest
+    sandbox: SandboxProcess,
+    tmp_path: Path,
+    storage: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dagster_home = tmp_path / "dagster_home"
     if storage == "postgres":
-        _postgres_instance(dagster_home, request.getfixturevalue("postgres_database"))
+        _production_instance(dagster_home, request.getfixturevalue("postgres_database"), monkeypatch)
     else:
         ensure_local_instance(dagster_home)
     # Create the storage (SQLite files or PostgreSQL tables) and the pools' limits once, as a deployment's
@@ -138,11 +136,10 @@ def test_overlapping_runs_take_turns_on_the_warehouse_file(
             instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
     script = tmp_path / "run.py"
     script.write_text(RUN)
-    repo = Path(__file__).resolve().parents[2]  # the script imports the test fixtures from the checkout
     env = {
         **os.environ,
         "DAGSTER_HOME": str(dagster_home),
-        "PYTHONPATH": os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
     }
     procs = [
         subprocess.Popen(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["IBAN_LENGTHS", "PII_TYPES", "PLACEHOLDERS", "Redaction", "iban_ok", "luhn_ok", "redact", "redact_parts"]
@@ -208,7 +209,9 @@ def iban_ok(candidate: str) -> bool:
     return int("".join(str(int(c, 36)) for c in s[4:] + s[:4])) % 97 == 1
 
 
-def _is_phone(plus: bool, digits: str, sizes: list[int], weak_ok: bool) -> bool:
+def _is_phone(plus: bool, digits: str, sizes: list[int], weak_ok: Callable[[], bool]) -> bool:
+    """Strong formats first; ``weak_ok`` (a look at the neighbours and the words before) is asked
+    only when a weak format's digits fit, since it is the costly part."""
     n = len(digits)
     if plus:
         return 8 <= n <= 15 and digits[0] != "0"
@@ -218,12 +221,10 @@ def _is_phone(plus: bool, digits: str, sizes: list[int], weak_ok: bool) -> bool:
         return True
     if _TRUNK.fullmatch(digits):
         return sizes[0] >= 2 and all(s >= 3 for s in sizes[1:])
-    if not weak_ok:
-        return False
     if n == 8:
-        return sizes in ([8], [4, 4]) and _GULF8.fullmatch(digits) is not None
+        return sizes in ([8], [4, 4]) and _GULF8.fullmatch(digits) is not None and weak_ok()
     if n == 10:
-        return sizes in ([10], [3, 3, 4]) and _NANP.fullmatch(digits) is not None
+        return sizes in ([10], [3, 3, 4]) and _NANP.fullmatch(digits) is not None and weak_ok()
     return False
 
 
@@ -261,6 +262,11 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
     spaced = [any(c in s for c in " \u00a0\u202f\u2009") for s in seps]
     first = i = 1 if _GLUED_BEFORE.search(text, max(0, start - 2), start) else 0
     last = n - 1 if _GLUED_AFTER.match(text, groups[-1][1]) else n
+    # No phone has fewer than 8 digits and no card fewer than 13: a chain whose usable groups hold
+    # fewer (an order id after "INV-", a date) has nothing to find, and a window that short ends the
+    # search from that group, since windows only shrink as ``j`` falls.
+    if sum(len(d) for d in digits[first:last]) < 8:
+        return
     while i < last:
         found = None
         for j in range(last, i, -1):
@@ -269,6 +275,8 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
             d = "".join(digits[i:j])
             if len(d) > 19:
                 continue
+            if len(d) < 8:
+                break
             wplus = plus and i == 0
             if (
                 not wplus
@@ -280,9 +288,12 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
                 found = "card"
                 break
             s0 = groups[i][0]
-            weak_ok = _weak_window_ok(i, j, n, first, last, digits, hard, spaced) and not _ORDER_WORD.search(
-                text, max(0, s0 - 40), s0
-            )
+
+            def weak_ok(i: int = i, j: int = j, s0: int = s0) -> bool:
+                return _weak_window_ok(i, j, n, first, last, digits, hard, spaced) and not _ORDER_WORD.search(
+                    text, max(0, s0 - 40), s0
+                )
+
             if _is_phone(wplus, d, [len(x) for x in digits[i:j]], weak_ok):
                 found = "phone"
                 break

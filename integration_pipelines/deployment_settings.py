@@ -15,6 +15,7 @@ from typing import get_args
 import dagster as dg
 
 from integration_pipelines.defs.exports.targets import TARGETS
+from integration_pipelines.engines import ENGINES, executor_for
 from integration_pipelines.lib import settings
 from integration_pipelines.lib.dbt.project import EXPORT_TARGETS as DBT_TARGET_NAMES
 from integration_pipelines.lib.environment import ENVIRONMENT as ENVIRONMENT
@@ -28,7 +29,7 @@ from integration_pipelines.lib.warehouses.redshift_loading import LoadStatement
 DEFS_FOLDER = Path(__file__).resolve().parent / "defs"
 
 # How a run executes its steps (unset: in_process locally, multiprocess in prod; see run_executor)
-EXECUTOR = settings.choice("INTEGRATION_PIPELINES_EXECUTOR", ("in_process", "multiprocess"))
+EXECUTOR = settings.choice("INTEGRATION_PIPELINES_EXECUTOR", ENGINES)
 
 # The lake and the working DuckDB file (locally under INTEGRATION_PIPELINES_HOME; in prod required EnvVars)
 LAKE_URL = settings.text("INTEGRATION_PIPELINES_LAKE_URL")
@@ -83,9 +84,9 @@ def run_executor() -> dg.ExecutorDefinition:
     step that crashes its process (out of memory, a native extension) fails alone. What both keep: a
     step that raises fails alone (independent steps still run, downstream ones are skipped), pools
     and step retries work the same. What in_process gives up: a crash of the process (not an
-    exception) ends the whole run, and steps never overlap."""
-    choice = EXECUTOR.read() or ("in_process" if get_environment() == "local" else "multiprocess")
-    return dg.in_process_executor if choice == "in_process" else dg.multiprocess_executor
+    exception) ends the whole run, and steps never overlap. ``celery`` and ``k8s`` spread the steps over
+    a fleet (``integration_pipelines/engines``, docs/deployment.md)."""
+    return executor_for(EXECUTOR.read() or ("in_process" if get_environment() == "local" else "multiprocess"))
 
 
 def check_environment() -> None:

@@ -42,6 +42,7 @@ class Lake:
         found: list[str] = []
         for day in days:
             directory = self.day_dir(asset_path, day)
+            self.fs.invalidate_cache(directory)  # another process (a step, a worker) may have written since
             if self.fs.exists(directory):
                 found += sorted(
                     p
@@ -53,6 +54,7 @@ class Lake:
     def days(self, asset_path: Sequence[str]) -> list[date]:
         """Every UTC day the asset has a folder for, oldest first."""
         directory = "/".join([self._root_path, *asset_path])
+        self.fs.invalidate_cache(directory)
         if not self.fs.exists(directory):
             return []
         names = (p.rsplit("/", 1)[-1] for p in self.fs.ls(directory, detail=False))
@@ -148,10 +150,15 @@ class DayPartitionedWriter:
     def _remove_stale_tmp(self, directory: str) -> None:
         """Temporary files of runs killed long ago are debris; recent ones may be a live run's."""
         now = time.time()
-        for info in self.lake.fs.ls(directory, detail=True):
+        try:
+            listed = self.lake.fs.ls(directory, detail=True)
+        except FileNotFoundError:  # object stores have no empty folders: a new day has none yet
+            return
+        for info in listed:
             name = info["name"]
             if name.endswith(TMP_SUFFIX):
-                modified = info.get("mtime") or info.get("created") or now
+                # local: mtime/created; S3 (s3fs): LastModified; GCS (gcsfs): mtime
+                modified = info.get("mtime") or info.get("created") or info.get("LastModified") or now
                 if hasattr(modified, "timestamp"):
                     modified = modified.timestamp()
                 if now - float(modified) > STALE_TMP_SECONDS:

@@ -15,7 +15,7 @@ from typing import get_args
 import dagster as dg
 
 from integration_pipelines.defs.exports.targets import TARGETS
-from integration_pipelines.engines import ENGINES, executor_for
+from integration_pipelines.engines import ENGINES, check_shared_duckdb, check_shared_lake, executor_for
 from integration_pipelines.lib import settings
 from integration_pipelines.lib.dbt.project import EXPORT_TARGETS as DBT_TARGET_NAMES
 from integration_pipelines.lib.environment import ENVIRONMENT as ENVIRONMENT
@@ -89,6 +89,26 @@ def run_executor() -> dg.ExecutorDefinition:
     return executor_for(EXECUTOR.read() or ("in_process" if get_environment() == "local" else "multiprocess"))
 
 
+def _engine() -> str | None:
+    """The engine chosen, or None when unset or malformed (a malformed one is named by its own reader)."""
+    try:
+        return EXECUTOR.read()
+    except settings.SettingError:
+        return None
+
+
+def _shared_lake() -> None:
+    engine = _engine()
+    if engine is not None:
+        check_shared_lake(engine, LAKE_URL.read())
+
+
+def _shared_duckdb() -> None:
+    engine = _engine()
+    if engine is not None:
+        check_shared_duckdb(engine, DUCKDB_PATH.read())
+
+
 def check_environment() -> None:
     """Read every setting the definitions read and raise one :class:`settings.SettingError` naming each
     malformed variable: the plain settings above, the alert channels' (which also need their companion
@@ -100,7 +120,9 @@ def check_environment() -> None:
     from integration_pipelines.defs.alerts.settings import alerts_resource_from_env
 
     readers = [setting.read for setting in (*SETTINGS, RUN_MAX_RUNTIME, STEP_RETRIES, STEP_RETRY_WAIT)] + [
-        alerts_resource_from_env
+        alerts_resource_from_env,
+        _shared_lake,
+        _shared_duckdb,
     ]
     for path in sorted(DEFS_FOLDER.glob("*/defs.yaml")):
         component = load_vendor_component(path)

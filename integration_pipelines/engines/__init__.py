@@ -34,3 +34,36 @@ def executor_for(choice: str) -> dg.ExecutorDefinition:
 
         return k8s_executor_def()
     raise ValueError(f"unknown engine {choice!r}; one of {', '.join(ENGINES)}")
+
+
+# Engines whose steps run in pods that share no disk: the lake and the working DuckDB must be remote.
+NO_SHARED_DISK = ("k8s",)
+REMOTE_DUCKDB_PREFIXES = ("md:", "motherduck:")  # MotherDuck: DuckDB's own hosted service
+
+
+def check_shared_lake(engine: str, lake_url: str | None) -> None:
+    """Refuse, when the definitions load, a distributed engine with a local lake: the raw step in one
+    pod would write files the warehouse step in the next pod never sees."""
+    from integration_pipelines.lib.settings import SettingError
+
+    if engine in NO_SHARED_DISK and lake_url is not None and ("://" not in lake_url or lake_url.startswith("file://")):
+        raise SettingError(
+            f"INTEGRATION_PIPELINES_LAKE_URL must be an object-store URL (s3://bucket/prefix, gs://...) with "
+            f"INTEGRATION_PIPELINES_EXECUTOR={engine}: a local folder is not shared between the steps' pods"
+        )
+
+
+def check_shared_duckdb(engine: str, duckdb_path: str | None) -> None:
+    """The same for the working DuckDB database; its value is never echoed (a MotherDuck path may
+    carry a token)."""
+    from integration_pipelines.lib.settings import SettingError
+
+    if (
+        engine in NO_SHARED_DISK
+        and duckdb_path is not None
+        and not duckdb_path.lower().startswith(REMOTE_DUCKDB_PREFIXES)
+    ):
+        raise SettingError(
+            f"INTEGRATION_PIPELINES_DUCKDB_PATH must name a MotherDuck database (md:<database>) with "
+            f"INTEGRATION_PIPELINES_EXECUTOR={engine}: a local DuckDB file is not shared between the steps' pods"
+        )

@@ -67,3 +67,61 @@ def test_every_job_of_the_code_location_gets_it(monkeypatch: pytest.MonkeyPatch,
     jobs = defs().resolve_all_job_defs()
     assert {job.name for job in jobs} >= {"main_job", "sync_all_job", "zendesk_sync_job"}
     assert {job.executor_def.name for job in jobs} == {executor}
+
+
+@pytest.mark.parametrize("engine", ["celery", "k8s"])
+def test_the_distributed_engines_are_dagsters_own(monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    """celery is dagster-celery's executor, k8s is dagster-k8s' job executor (both imported only when
+    chosen: test_light_import.py); a real run on Celery workers is in engines/test_celery_fleet.py."""
+    monkeypatch.setenv(EXECUTOR.name, engine)
+    executor = run_executor()
+    assert executor.name == engine
+
+
+def _load_errors(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
+    from integration_pipelines.deployment_settings import check_environment
+
+    for name in ("INTEGRATION_PIPELINES_LAKE_URL", "INTEGRATION_PIPELINES_DUCKDB_PATH", EXECUTOR.name):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        check_environment()
+    except SettingError as error:
+        return str(error)
+    return ""
+
+
+def test_k8s_with_a_local_lake_or_duckdb_file_is_refused_when_the_definitions_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pods share no disk: a local lake folder or DuckDB file under the k8s engine would give every step
+    its own copy, so the load names both variables (and never echoes the DuckDB value, which for
+    MotherDuck may carry a token). An object-store lake with a MotherDuck database passes, and so do
+    local paths under the engines that run on one machine (or on hosts that share a volume)."""
+    both = _load_errors(
+        monkeypatch,
+        INTEGRATION_PIPELINES_EXECUTOR="k8s",
+        INTEGRATION_PIPELINES_LAKE_URL="/data/lake",
+        INTEGRATION_PIPELINES_DUCKDB_PATH="/data/secret-token-in-path.duckdb",
+    )
+    assert both.startswith("2 settings need fixing")
+    assert "INTEGRATION_PIPELINES_LAKE_URL must be an object-store URL" in both
+    assert "INTEGRATION_PIPELINES_DUCKDB_PATH must name a MotherDuck database" in both
+    assert "secret-token-in-path" not in both
+    file_url = _load_errors(
+        monkeypatch, INTEGRATION_PIPELINES_EXECUTOR="k8s", INTEGRATION_PIPELINES_LAKE_URL="file:///data/lake"
+    )
+    assert file_url.startswith("INTEGRATION_PIPELINES_LAKE_URL must be an object-store URL")
+    assert (
+        _load_errors(
+            monkeypatch,
+            INTEGRATION_PIPELINES_EXECUTOR="k8s",
+            INTEGRATION_PIPELINES_LAKE_URL="s3://bucket/lake",
+            INTEGRATION_PIPELINES_DUCKDB_PATH="md:integration_pipelines",
+        )
+        == ""
+    )
+    for engine in ("celery", "multiprocess", "in_process"):
+        local = {"INTEGRATION_PIPELINES_LAKE_URL": "/data/lake", "INTEGRATION_PIPELINES_DUCKDB_PATH": "/data/w.duckdb"}
+        assert _load_errors(monkeypatch, INTEGRATION_PIPELINES_EXECUTOR=engine, **local) == ""

@@ -5,4 +5,5 @@ pytest_plugins = [
     "integration_pipelines_tests.fixtures.sandbox",
     "integration_pipelines_tests.fixtures.moto_s3",
     "integration_pipelines_tests.fixtures.bigquery",
+    "integration_pipelines_tests.fixtures.redis",
 ]

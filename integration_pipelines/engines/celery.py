@@ -1,6 +1,13 @@
 """Steps as Celery tasks: ``dagster-celery``'s executor, its broker and result backend read from the
 environment when a run starts (they may hold a password, so they never enter the job's config
-snapshot or the logs)."""
+snapshot or the logs).
+
+The workers read the same two variables through ``deploy/celery/dagster_celery_config.py`` (docs/
+deployment.md, "Celery fleet"). A task names the run, its step and the Dagster instance by reference
+(the instance's ``dagster.yaml`` with its ``env:`` entries, resolved in the worker), so what passes
+through the broker carries no database password. The executor claims a step's pool slot before it
+queues the step: pools (one writer of a DuckDB file, one rate budget per vendor) hold across the fleet.
+"""
 
 from __future__ import annotations
 

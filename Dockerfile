@@ -58,6 +58,8 @@ RUN groupadd --gid 10001 app \
     && mkdir -p /opt/dagster/dagster_home \
     && chown 10001:10001 /opt/dagster/dagster_home
 COPY --from=build /opt/venv /opt/venv
+# pyproject.toml: the project root Dagster's component tree looks for ([tool.dg])
+COPY --from=build /opt/integration_pipelines/pyproject.toml /opt/integration_pipelines/pyproject.toml
 COPY --from=build /opt/integration_pipelines/integration_pipelines /opt/integration_pipelines/integration_pipelines
 # dbt writes its run results and logs inside the project
 COPY --from=build --chown=10001:10001 /opt/integration_pipelines/dbt_project /opt/integration_pipelines/dbt_project

@@ -7,7 +7,6 @@ rows back with plain SQL.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +20,9 @@ from dagster_postgres import (
 )
 
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
-from integration_pipelines_tests.fixtures.postgres import PostgresInfo
+from integration_pipelines_tests.fixtures.postgres import PostgresInfo, production_instance
 from vendor_sandbox.process import SandboxProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 PARTITION_KEY = "2026-10-30"  # a day inside the test sandbox's world
 
 
@@ -35,17 +33,7 @@ def instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dg.DagsterInstance]:
     """Instance built from the repo's dagster.yaml, pointed at a fresh database."""
-    for name, value in {
-        "DAGSTER_PG_HOST": postgres_database.host,
-        "DAGSTER_PG_PORT": str(postgres_database.port),
-        "DAGSTER_PG_USER": postgres_database.user,
-        "DAGSTER_PG_PASSWORD": postgres_database.password,
-        "DAGSTER_PG_DB": postgres_database.dbname,
-    }.items():
-        monkeypatch.setenv(name, value)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    home = production_instance(tmp_path / "dagster_home", postgres_database, monkeypatch)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.from_config(str(home)) as inst:
         yield inst

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -37,7 +36,7 @@ from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines.sources import registry
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
-from integration_pipelines_tests.fixtures.postgres import PostgresInfo
+from integration_pipelines_tests.fixtures.postgres import production_instance
 from vendor_sandbox.process import SandboxProcess
 
 DAY = "2026-10-31"
@@ -96,21 +95,6 @@ def _error(entry: dg.EventLogEntry) -> str:
     return (error.message + " " + (error.cause.message if error.cause else "")) if error else ""
 
 
-def _production_instance(dagster_home: Path, database: PostgresInfo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The repo's dagster.yaml (PostgreSQL storage, pools of one step) pointed at ``database`` through the
-    environment it reads, which the run processes inherit."""
-    dagster_home.mkdir(parents=True)
-    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
-    for name, value in {
-        "DAGSTER_PG_HOST": database.host,
-        "DAGSTER_PG_PORT": str(database.port),
-        "DAGSTER_PG_USER": database.user,
-        "DAGSTER_PG_PASSWORD": database.password,
-        "DAGSTER_PG_DB": database.dbname,
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("storage", ["postgres", "sqlite"])
 def test_overlapping_runs_take_turns_on_the_warehouse_file(
@@ -122,7 +106,7 @@ def test_overlapping_runs_take_turns_on_the_warehouse_file(
 ) -> None:
     dagster_home = tmp_path / "dagster_home"
     if storage == "postgres":
-        _production_instance(dagster_home, request.getfixturevalue("postgres_database"), monkeypatch)
+        production_instance(dagster_home, request.getfixturevalue("postgres_database"), monkeypatch)
     else:
         ensure_local_instance(dagster_home)
     # Create the storage (SQLite files or PostgreSQL tables) and the pools' limits once, as a deployment's

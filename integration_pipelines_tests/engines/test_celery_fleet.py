@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines.sources import registry
-from integration_pipelines_tests.fixtures.postgres import PostgresInfo
+from integration_pipelines_tests.fixtures.postgres import PostgresInfo, production_instance
 from integration_pipelines_tests.fixtures.redis import RedisServer
 from vendor_sandbox.process import SandboxProcess
 
@@ -226,21 +225,6 @@ def _environment(**settings: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": path, "INTEGRATION_PIPELINES_ENV": "local", **settings}
 
 
-def _production_instance(dagster_home: Path, database: PostgresInfo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The repo's dagster.yaml (PostgreSQL storage, one step per pool) pointed at ``database`` through the
-    variables it reads; set here, so this process and every process it starts read the same instance."""
-    dagster_home.mkdir(parents=True)
-    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
-    for name, value in {
-        "DAGSTER_PG_HOST": database.host,
-        "DAGSTER_PG_PORT": str(database.port),
-        "DAGSTER_PG_USER": database.user,
-        "DAGSTER_PG_PASSWORD": database.password,
-        "DAGSTER_PG_DB": database.dbname,
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.mark.slow
 def test_two_celery_workers_share_a_backfill_and_land_what_one_process_lands(
     sandbox: SandboxProcess,
@@ -251,7 +235,7 @@ def test_two_celery_workers_share_a_backfill_and_land_what_one_process_lands(
 ) -> None:
     began = time.monotonic()
     dagster_home = tmp_path / "dagster_home"
-    _production_instance(dagster_home, postgres_database, monkeypatch)
+    production_instance(dagster_home, postgres_database, monkeypatch)
     fleet_home, single_home = tmp_path / "fleet", tmp_path / "single"
     broker = redis_server.url(0)
     fleet_env = _environment(

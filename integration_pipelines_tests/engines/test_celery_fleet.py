@@ -42,6 +42,7 @@ from integration_pipelines.lib.warehouses.pools import WAREHOUSE_POOL
 from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines.sources import registry
 from integration_pipelines_tests.fixtures.postgres import PostgresInfo, production_instance
+from integration_pipelines_tests.fixtures.processes import stop
 from integration_pipelines_tests.fixtures.redis import RedisServer
 from vendor_sandbox.process import SandboxProcess
 
@@ -89,15 +90,9 @@ def _wait_ready(worker: Worker, timeout: float = 60.0) -> None:
     pytest.fail(f"Celery worker {worker.name} did not become ready\n--- its log ---\n{worker.tail()}", pytrace=False)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop_worker(proc: subprocess.Popen) -> None:
     """SIGTERM (a Celery worker's warm shutdown: it finishes the step it runs), then SIGKILL."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    stop(proc, timeout=20)
 
 
 @contextmanager
@@ -110,7 +105,7 @@ def _workers(env: dict[str, str], logs: Path) -> Iterator[tuple[Worker, Worker]]
         yield started[0], started[1]
     finally:
         for worker in started:
-            _stop(worker.proc)
+            _stop_worker(worker.proc)
 
 
 def _join_queue(broker_url: str, worker: Worker) -> None:
@@ -256,7 +251,7 @@ def test_two_celery_workers_share_a_backfill_and_land_what_one_process_lands(
     with ExitStack() as stack:
         # the single-process run goes alongside: its own home, instance and files, the same sandbox
         single = _run_job(single_env, single_out)
-        stack.callback(_stop, single)
+        stack.callback(stop, single, timeout=20)
         worker_a, worker_b = stack.enter_context(_workers(fleet_env, tmp_path))
         instance = stack.enter_context(dg.DagsterInstance.from_config(str(dagster_home)))
 
@@ -271,7 +266,7 @@ def test_two_celery_workers_share_a_backfill_and_land_what_one_process_lands(
 
         # the run starts while the workers start: its steps wait in the broker's queue until A consumes it
         fleet = _run_job(fleet_env, fleet_out)
-        stack.callback(_stop, fleet)
+        stack.callback(stop, fleet, timeout=20)
         for worker in (worker_a, worker_b):
             _wait_ready(worker)
         run_id = _wait_for_pulls(instance, fleet, report)

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from integration_pipelines.components.vendor_sync import vendor_components
+from benchmarks.main_job import operator_env
 from integration_pipelines.local_instance import ensure_local_instance
 from vendor_sandbox.process import SandboxProcess
 
@@ -36,16 +36,7 @@ def run_main_job(home: Path, sandbox_url: str, executor: str, day: str) -> dict[
 
     dagster_home = home / "dagster_home"
     ensure_local_instance(dagster_home)
-    unpaced = {s.env: "100000" for c in vendor_components().values() for s in c.rate_limits.values()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EXPORT_", "INTEGRATION_PIPELINES_"))}
-    env.update(
-        unpaced,
-        INTEGRATION_PIPELINES_ENV="local",
-        INTEGRATION_PIPELINES_HOME=str(home),
-        INTEGRATION_PIPELINES_SANDBOX_URL=sandbox_url,
-        INTEGRATION_PIPELINES_EXECUTOR=executor,
-        DAGSTER_HOME=str(dagster_home),
-    )
+    env = operator_env(home, sandbox_url, executor)
     command = [sys.executable, "-m", "dagster", "job", "execute", "-m", "integration_pipelines.definitions"]
     command += ["-a", "defs", "-j", "main_job", "--tags", json.dumps({"dagster/partition": day})]
     started = time.perf_counter()

@@ -10,17 +10,17 @@ warehouse tables equal, row for row, those of the same sync with a local lake in
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from integration_pipelines.components.vendor_sync import vendor_components
+from benchmarks.main_job import operator_env, window_tags
 from integration_pipelines.local_instance import ensure_local_instance
 from integration_pipelines_tests.fixtures.moto_s3 import MotoS3Server
 from integration_pipelines_tests.fixtures.pipeline import TABLES, VOLATILE_COLUMNS
@@ -35,18 +35,9 @@ def run_sync(home: Path, sandbox_url: str, executor: str, extra_env: dict[str, s
     """``dagster job execute`` of the Zendesk sync for DAYS in a fresh ``home``; (run id, output tail)."""
     dagster_home = home / "dagster_home"
     ensure_local_instance(dagster_home)
-    unpaced = {s.env: "100000" for c in vendor_components().values() for s in c.rate_limits.values()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EXPORT_", "INTEGRATION_PIPELINES_", "AWS_"))}
-    env.update(
-        unpaced,
-        INTEGRATION_PIPELINES_ENV="local",
-        INTEGRATION_PIPELINES_HOME=str(home),
-        INTEGRATION_PIPELINES_SANDBOX_URL=sandbox_url,
-        INTEGRATION_PIPELINES_EXECUTOR=executor,
-        DAGSTER_HOME=str(dagster_home),
-        **extra_env,
-    )
-    tags = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
+    env = {k: v for k, v in operator_env(home, sandbox_url, executor).items() if not k.startswith("AWS_")}
+    env.update(extra_env)  # the S3 run's AWS variables only: none of this shell's reach the local-lake run
+    tags = window_tags(date.fromisoformat(DAYS[0]), date.fromisoformat(DAYS[-1]))
     command = [sys.executable, "-m", "dagster", "job", "execute", "-m", "integration_pipelines.definitions"]
     command += ["-a", "defs", "-j", JOB, "--tags", json.dumps(tags)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=home, timeout=300)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from integration_pipelines.lib.settings import SettingError
+
 ENGINES = ("in_process", "multiprocess", "celery", "k8s")
 
 
@@ -44,8 +46,6 @@ REMOTE_DUCKDB_PREFIXES = ("md:", "motherduck:")  # MotherDuck: DuckDB's own host
 def check_shared_lake(engine: str, lake_url: str | None) -> None:
     """Refuse, when the definitions load, a distributed engine with a local lake: the raw step in one
     pod would write files the warehouse step in the next pod never sees."""
-    from integration_pipelines.lib.settings import SettingError
-
     if engine in NO_SHARED_DISK and lake_url is not None and ("://" not in lake_url or lake_url.startswith("file://")):
         raise SettingError(
             f"INTEGRATION_PIPELINES_LAKE_URL must be an object-store URL (s3://bucket/prefix, gs://...) with "
@@ -56,8 +56,6 @@ def check_shared_lake(engine: str, lake_url: str | None) -> None:
 def check_shared_duckdb(engine: str, duckdb_path: str | None) -> None:
     """The same for the working DuckDB database; its value is never echoed (a MotherDuck path may
     carry a token)."""
-    from integration_pipelines.lib.settings import SettingError
-
     if (
         engine in NO_SHARED_DISK
         and duckdb_path is not None

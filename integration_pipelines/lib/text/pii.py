@@ -167,6 +167,7 @@ _CC_MOBILE = re.compile(
     r"9665\d{8}|9715\d{8}|965[569]\d{7}|974[3567]\d{7}|973[36]\d{7}|968[79]\d{7}"
     r"|201[0125]\d{8}|447\d{9}"
 )
+_MIN_PII_DIGITS = 8  # the shortest phone (8 digits: Gulf mobiles, +E.164 minimum); cards need 13
 _TRUNK = re.compile(r"0[1-9]\d{7,9}")
 _GULF8 = re.compile(r"[35679]\d{7}")
 _NANP = re.compile(r"[2-9]\d{9}")
@@ -265,7 +266,7 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
     # No phone has fewer than 8 digits and no card fewer than 13: a chain whose usable groups hold
     # fewer (an order id after "INV-", a date) has nothing to find, and a window that short ends the
     # search from that group, since windows only shrink as ``j`` falls.
-    if sum(len(d) for d in digits[first:last]) < 8:
+    if sum(len(d) for d in digits[first:last]) < _MIN_PII_DIGITS:
         return
     while i < last:
         found = None
@@ -275,7 +276,7 @@ def _chain(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
             d = "".join(digits[i:j])
             if len(d) > 19:
                 continue
-            if len(d) < 8:
+            if len(d) < _MIN_PII_DIGITS:
                 break
             wplus = plus and i == 0
             if (

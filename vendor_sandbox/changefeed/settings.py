@@ -14,16 +14,33 @@ from dataclasses import dataclass, field
 ZENDESK_WEBHOOK_SECRET = "sandbox-zendesk-webhook-secret"  # the webhook's signing secret
 HUBSPOT_CLIENT_SECRET = "sandbox-hubspot-client-secret"  # HubSpot signs with the app's client secret
 INTERCOM_CLIENT_SECRET = "sandbox-intercom-client-secret"  # Intercom signs with the app's client secret
+RETELL_API_KEY = "sandbox-retell-api-key"  # Retell signs with the account's API key (the one with the webhook badge)
+TWILIO_AUTH_TOKEN = "sandbox-twilio-auth-token"  # Twilio signs with the account's Auth Token
+CALENDLY_SIGNING_KEY = "sandbox-calendly-webhook-signing-key"  # given when the subscription is created
+STRIPE_WEBHOOK_SECRET = "whsec_sandbox_stripe_endpoint_secret"  # the endpoint's signing secret
 DEFAULT_SECRETS = {
     "zendesk": ZENDESK_WEBHOOK_SECRET,
     "hubspot": HUBSPOT_CLIENT_SECRET,
     "intercom": INTERCOM_CLIENT_SECRET,
     "salesforce": "",
+    "retell": RETELL_API_KEY,
+    "twilio": TWILIO_AUTH_TOKEN,
+    "calendly": CALENDLY_SIGNING_KEY,
+    "stripe": STRIPE_WEBHOOK_SECRET,
 }
 SECRET_ENV = "SANDBOX_WEBHOOK_SECRET_{vendor}"  # e.g. SANDBOX_WEBHOOK_SECRET_ZENDESK
 # Attempts per delivery, first one included, roughly as each vendor documents its retries (spread
 # over minutes to hours there; the sandbox keeps the count and shrinks the waits by ``backoff``).
-VENDOR_ATTEMPTS = {"zendesk": 4, "hubspot": 10, "intercom": 2, "salesforce": 10}
+VENDOR_ATTEMPTS = {
+    "zendesk": 4,
+    "hubspot": 10,
+    "intercom": 2,
+    "salesforce": 10,
+    "retell": 4,  # the first try and up to 3 retries
+    "twilio": 2,  # one retry on a connect failure or timeout, by default
+    "calendly": 8,  # retried with backoff for up to 24 hours
+    "stripe": 10,  # retried with backoff for up to 3 days
+}
 
 
 @dataclass

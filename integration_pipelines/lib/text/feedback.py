@@ -28,8 +28,12 @@ FEEDBACK_COLUMNS = (
     "updated_at",
     "text",
     "is_deleted",
+    "vendor_sentiment",
 )
 KEY = ("source", "message_id")
+# Columns a source's query may leave out; they are null on its rows. ``vendor_sentiment`` is the vendor's
+# own reading where it gives one (Retell's post-call user sentiment), kept beside ours for comparison.
+OPTIONAL_COLUMNS = ("vendor_sentiment",)
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class FeedbackSource:
 
     source: str
     tables: tuple[str, ...]
-    sql: str  # selects FEEDBACK_COLUMNS (except language); $start/$end bound the window
+    sql: str  # selects FEEDBACK_COLUMNS but language (OPTIONAL_COLUMNS may be left out); $start/$end bound the window
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -58,11 +62,22 @@ def feedback_rows(
     for source in sources:
         if not set(source.tables) <= present:
             continue
-        parts.append(con.sql(source.sql, params={"start": start, "end": end}).to_arrow_table())
+        parts.append(_complete(con.sql(source.sql, params={"start": start, "end": end}).to_arrow_table()))
         read.append(source.source)
     if not parts:
         return empty_feedback(), read
     return pa.concat_tables([p.cast(parts[0].schema) for p in parts]), read
+
+
+def _complete(rows: pa.Table) -> pa.Table:
+    """``rows`` with every optional column it lacks added as nulls, in FEEDBACK_COLUMNS order."""
+    for name in OPTIONAL_COLUMNS:
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows, pa.string()))
+    missing = [name for name in FEEDBACK_COLUMNS if name not in rows.column_names]
+    if missing:
+        raise ValueError(f"a feedback query did not select {', '.join(missing)}")
+    return rows.select(list(FEEDBACK_COLUMNS))
 
 
 def empty_feedback() -> pa.Table:

@@ -47,6 +47,7 @@ select
     s.sentiment_confidence,
     s.sentiment_provider,
     s.sentiment_model,
+    m.vendor_sentiment,
     m.created_at,
     cast(m.created_at as date) as message_date,
     m.updated_at,

@@ -12,5 +12,6 @@ select
     {{ utc_timestamp(col('created_at')) }} as created_at,
     {{ utc_timestamp(col('updated_at')) }} as updated_at,
     {{ deleted_flag(col('is_deleted')) }} as is_deleted,
+    lower({{ col('vendor_sentiment') }}) as vendor_sentiment,
     {{ utc_timestamp(col('_loaded_at')) }} as loaded_at
 from {{ source('feedback', 'customer_feedback') }}

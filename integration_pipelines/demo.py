@@ -144,27 +144,35 @@ def _print_catch_up(caught_up: CatchUp) -> None:
 
 
 def _print_sentiment(duckdb_path: Path) -> None:
-    """Sentiment of customer messages by source and language, as share of each label."""
+    """Sentiment of customer messages by source and channel (voice, sms, whatsapp, meeting and payment beside the
+    helpdesks' email, web and chat), then by language, as share of each label."""
     import duckdb
 
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        rows = con.execute("""
-            SELECT source, language, count(*) AS messages,
+    def shares(group: str) -> str:
+        return f"""
+            SELECT {group}, count(*) AS messages,
                    avg(CASE WHEN label = 'negative' THEN 1.0 ELSE 0 END),
                    avg(CASE WHEN label = 'neutral' THEN 1.0 ELSE 0 END),
                    avg(CASE WHEN label = 'positive' THEN 1.0 ELSE 0 END), avg(score)
             FROM feedback.feedback_sentiment WHERE NOT is_deleted
-            GROUP BY ALL ORDER BY source, messages DESC""").fetchall()
-    print("\nSentiment of customer messages (feedback.feedback_sentiment):")
-    print(
-        f"  {'source':<11} {'language':<9} {'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} "
-        f"{'mean score':>11}"
-    )
-    for source, language, messages, negative, neutral, positive, score in rows:
-        print(
-            f"  {source:<11} {language:<9} {messages:>8} {negative:>9.0%} {neutral:>8.0%} {positive:>9.0%} "
-            f"{score:>11.2f}"
-        )
+            GROUP BY ALL ORDER BY ALL"""
+
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        by_channel = con.execute(shares("source, coalesce(lower(channel), 'unknown')")).fetchall()
+        by_language = con.execute(shares("language")).fetchall()
+    header = f"{'messages':>8} {'negative':>9} {'neutral':>8} {'positive':>9} {'mean score':>11}"
+
+    def figures(messages: int, negative: float, neutral: float, positive: float, score: float) -> str:
+        return f"{messages:>8} {negative:>9.0%} {neutral:>8.0%} {positive:>9.0%} {score:>11.2f}"
+
+    print("\nSentiment of customer messages by source and channel (feedback.feedback_sentiment):")
+    print(f"  {'source':<11} {'channel':<12} {header}")
+    for source, channel, *rest in by_channel:
+        print(f"  {source:<11} {channel:<12} {figures(*rest)}")
+    print("\n... and by language:")
+    print(f"  {'language':<24} {header}")
+    for language, *rest in by_language:
+        print(f"  {language:<24} {figures(*rest)}")
 
 
 def _print_marts(export_path: Path) -> None:

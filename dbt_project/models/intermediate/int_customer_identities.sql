@@ -3,7 +3,9 @@
 -- email joins the person whose records carry the same E.164 phone and an email; a record with
 -- neither stays a person of its own. A message author whose record has not been exported yet is a
 -- person of its own (or, from Intercom, known by
--- the email on its messages) until it is; fct_customer_feedback re-keys its messages then.
+-- the email on its messages) until it is; fct_customer_feedback re-keys its messages then. The sources
+-- without customer records (calls, SMS and WhatsApp, bookings, payments) are known only this way:
+-- by the email or phone on their messages, so a caller joins the person with that phone's email.
 with records as (
     select 'zendesk' as source, user_id as source_customer_id, name, email, phone, created_at, is_deleted
     from {{ ref('stg_zendesk__users') }}
@@ -23,7 +25,8 @@ with records as (
 ),
 
 authors_without_record as (
-    select a.source, a.source_customer_id, min(a.author_email) as email, min(a.created_at) as created_at
+    select a.source, a.source_customer_id, min(a.author_email) as email, min(a.author_phone) as phone,
+           min(a.created_at) as created_at
     from {{ ref('int_message_authors') }} a
     left join records r on r.source = a.source and r.source_customer_id = a.source_customer_id
     where r.source_customer_id is null
@@ -34,8 +37,7 @@ identities as (
     select source, source_customer_id, name, email, phone, created_at, is_deleted, true as has_record
     from records
     union all
-    select source, source_customer_id, cast(null as {{ dbt.type_string() }}), email,
-           cast(null as {{ dbt.type_string() }}), created_at, false, false
+    select source, source_customer_id, cast(null as {{ dbt.type_string() }}), email, phone, created_at, false, false
     from authors_without_record
 ),
 

@@ -2,8 +2,10 @@
 -- a Zendesk comment's author, the contact of a Salesforce case, an Intercom part's contact.
 -- HubSpot tickets are absent: the export carries no contact association for them. Intercom also
 -- says the author's email, which identifies a person whose contact record is not exported yet.
+-- Sources with no customer table (calls, SMS and WhatsApp, bookings, payments) name the author on
+-- the message itself (author_email, author_phone): the author is known by that email, else that phone.
 with customer_messages as (
-    select source, message_id, created_at
+    select source, message_id, created_at, author_email, author_phone
     from {{ ref('stg_feedback__customer_feedback') }}
     where author_role = 'customer'
 ),
@@ -22,7 +24,13 @@ authors as (
     where author_type in ('user', 'lead', 'contact')
 )
 
-select m.source, m.message_id, a.source_customer_id, a.author_email, m.created_at
+select m.source, m.message_id, a.source_customer_id, a.author_email,
+       cast(null as {{ dbt.type_string() }}) as author_phone, m.created_at
 from customer_messages m
 inner join authors a on a.source = m.source and a.message_id = m.message_id
 where a.source_customer_id is not null
+union all
+select source, message_id, coalesce(author_email, author_phone), author_email, author_phone, created_at
+from customer_messages
+where source not in ('zendesk', 'salesforce', 'hubspot', 'intercom')
+  and coalesce(author_email, author_phone) is not null

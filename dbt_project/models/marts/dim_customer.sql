@@ -1,6 +1,6 @@
--- One row per real person across Salesforce, HubSpot, Zendesk and Intercom (matching rule in the
--- model's documentation), with each system's id, when they were first and last seen, and what
--- they wrote.
+-- One row per real person across Salesforce, HubSpot, Zendesk, Intercom and the people heard on calls,
+-- SMS and WhatsApp, bookings and payments (matching rule in the model's documentation), with each
+-- system's id, when they were first and last seen, and what they wrote.
 with identities as (
     select * from {{ ref('int_customer_identities') }}
 ),
@@ -17,6 +17,9 @@ people as (
         min(case when source = 'salesforce' then source_customer_id end) as salesforce_contact_id,
         min(case when source = 'hubspot' then source_customer_id end) as hubspot_contact_id,
         min(case when source = 'intercom' then source_customer_id end) as intercom_contact_id,
+        {%- for source in ['retell', 'twilio', 'calendly', 'stripe'] %}
+        min(case when source = '{{ source }}' then source_customer_id end) as {{ source }}_customer_id,
+        {%- endfor %}
         min(case when is_deleted then 1 else 0 end) = 1 as is_deleted
     from identities
     group by customer_key
@@ -59,6 +62,10 @@ select
     p.salesforce_contact_id,
     p.hubspot_contact_id,
     p.intercom_contact_id,
+    p.retell_customer_id,
+    p.twilio_customer_id,
+    p.calendly_customer_id,
+    p.stripe_customer_id,
     s.first_seen_at,
     s.last_seen_at,
     coalesce(m.messages, 0) as messages,

@@ -9,7 +9,18 @@ from pathlib import Path
 
 import duckdb
 
-SYSTEMS = ("zendesk", "salesforce", "hubspot", "intercom")  # dim_customer's id columns, in order
+# dim_customer's id column of each system, in order
+ID_COLUMNS = {
+    "zendesk": "zendesk_user_id",
+    "salesforce": "salesforce_contact_id",
+    "hubspot": "hubspot_contact_id",
+    "intercom": "intercom_contact_id",
+    "retell": "retell_customer_id",
+    "twilio": "twilio_customer_id",
+    "calendly": "calendly_customer_id",
+    "stripe": "stripe_customer_id",
+}
+SYSTEMS = tuple(ID_COLUMNS)
 MARTS_SCHEMA = "marts"  # dbt's marts schema, under EXPORT_SCHEMA_PREFIX like the exported ones
 
 
@@ -63,8 +74,7 @@ def most_negative_customers(path: Path, limit: int = 5, prefix: str = "") -> lis
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
             f"""
-            SELECT email, name, zendesk_user_id, salesforce_contact_id, hubspot_contact_id, intercom_contact_id,
-                   messages, negative_messages, last_seen_at
+            SELECT email, name, {", ".join(ID_COLUMNS.values())}, messages, negative_messages, last_seen_at
             FROM {_schema(prefix)}.dim_customer
             WHERE negative_messages > 0
             ORDER BY negative_messages DESC, messages DESC, customer_key LIMIT ?""",
@@ -74,8 +84,8 @@ def most_negative_customers(path: Path, limit: int = 5, prefix: str = "") -> lis
 
 
 def _customer(email: str | None, name: str | None, *rest: object) -> Customer:
-    ids = dict(zip(SYSTEMS, rest[:4], strict=True))
-    messages, negative, last_seen = rest[4:]
+    ids = dict(zip(SYSTEMS, rest[: len(SYSTEMS)], strict=True))
+    messages, negative, last_seen = rest[len(SYSTEMS) :]
     present = tuple(system for system, value in ids.items() if value is not None)
     label = email or name or (f"{ids[present[0]]} ({present[0]})" if present else "unknown")
     return Customer(label, present, int(messages), int(negative), last_seen)  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ def test_a_source_with_its_own_sentiment_keeps_it_and_the_others_get_nulls(con) 
     assert read == ["zendesk", "retell"]
     assert rows.column_names == list(FEEDBACK_COLUMNS)
     assert rows.column("vendor_sentiment").to_pylist() == [None, "Negative"]
+    assert rows.column("author_phone").to_pylist() == [None, None]
 
 
 def test_a_query_missing_a_required_column_names_it(con) -> None:

@@ -1,0 +1,103 @@
+"""The Retell connector as a Dagster resource: configuration in, a ready client out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import httpx
+from pydantic import Field
+
+from integration_pipelines.lib.http.auth import BearerAuth
+from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
+from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
+from integration_pipelines.lib.http.ratelimit import RateLimit
+from integration_pipelines.lib.http.redact import Redactor
+from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.sources.retell.client import INTEGRATION, MAX_LIMIT, RetellClient
+
+
+class RetellResource(dg.ConfigurableResource):
+    """Retell AI API access with a workspace API key (``Authorization: Bearer``)."""
+
+    api_key: str | None = Field(default=None, repr=False, description="Retell API key (RETELL_API_KEY); a secret.")
+    base_url: str = Field(
+        default="https://api.retellai.com", description="API root (RETELL_BASE_URL); the sandbox overrides it."
+    )
+    limit: int = Field(default=MAX_LIMIT, ge=1, le=MAX_LIMIT, description="Calls per list-calls page (≤ 1000).")
+    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
+    request_deadline_seconds: float = Field(
+        default=REQUEST_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one request may take, connect and the whole body: a response trickling in "
+        "slower is cut there and retried like a timeout.",
+    )
+    step_deadline_seconds: float | None = Field(
+        default=STEP_DEADLINE_SECONDS,
+        gt=0,
+        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
+        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
+    )
+    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
+    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
+    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
+    max_backoff_seconds: float = Field(default=30.0, ge=0)
+    requests_per_minute: float = Field(
+        default=600.0,
+        gt=0,
+        description="Client-side pacing (RETELL_REQUESTS_PER_MINUTE). Retell publishes no per-endpoint limit for "
+        "list-calls; it answers 429 when over, which is waited out. A pull makes one request per 1000 calls.",
+    )
+
+    def redactor(self) -> Redactor:
+        return Redactor([self.api_key])
+
+    def pacing(self) -> RateLimit:
+        """A token bucket of a tenth of a second's allowance, refilled at 80 % of the rate: smooth enough that
+        no one-second window sees more than 90 % of the limit, whatever window Retell counts in."""
+        per_second = self.requests_per_minute / 60
+        burst = max(1.0, per_second / 10)
+        return RateLimit(burst, burst / (0.8 * per_second))
+
+    @contextmanager
+    def open_client(self) -> Iterator[RetellClient]:
+        """A client for one run: its own connection pool, rate-limit bucket and metrics."""
+        if not self.api_key:
+            raise ConfigurationError(INTEGRATION, "no credentials: set RETELL_API_KEY")
+        base = self.base_url.rstrip("/")
+        api = ApiClient(
+            INTEGRATION,
+            base,
+            auth=BearerAuth(self.api_key),
+            headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
+            timeout=self.timeout_seconds,
+            request_deadline=self.request_deadline_seconds,
+            step_deadline=self.step_deadline_seconds,
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts,
+                budget=self.retry_budget,
+                base_delay=self.backoff_seconds,
+                max_delay=self.max_backoff_seconds,
+            ),
+            rate_limits={"default": self.pacing()},
+            redactor=self.redactor(),
+            classify_error=self._classify(base),
+        )
+        with api:
+            yield RetellClient(api, limit=self.limit)
+
+    def _classify(self, base: str):
+        redactor = self.redactor()
+
+        def classify(response: httpx.Response) -> IntegrationError | None:
+            if response.status_code in (401, 403):
+                return AuthenticationError(
+                    INTEGRATION,
+                    f"Retell rejected the API key (HTTP {response.status_code}) at {redactor.url(base)}: check "
+                    f"RETELL_API_KEY (and RETELL_BASE_URL). Response: {redactor.snippet(response.text, 200)}",
+                )
+            return None
+
+        return classify

@@ -127,6 +127,8 @@ def test_cancellations_keep_the_customers_words_and_the_enums(
             assert row["cancellation_comment"] is None
     disputes, _, _ = pull(stripe, "disputes", *history(world))
     assert {r["reason"] for r in disputes.to_pylist()} <= set(render.DISPUTE_REASONS)
+    emails = {render.stripe_id("dp", s.number): s.customer.email for s in voices.scripts(world, "payment")}
+    assert all(r["customer_email"] == emails[r["id"]] for r in disputes.to_pylist())
     with_words = [r for r in disputes.to_pylist() if r["evidence_text"]]
     assert len(with_words) == sum(1 for s in voices.scripts(world, "payment") if s.number % 6 == 0)
 

@@ -128,6 +128,9 @@ DISPUTES = StripeObject(
         Column("reason", "string"),
         Column("status", "string"),
         Column("evidence_text", "string", source="evidence.uncategorized_text"),
+        # a dispute names no customer, only its charge; the evidence's email and name tie it to one
+        Column("customer_email", "string", source="evidence.customer_email_address"),
+        Column("customer_name", "string", source="evidence.customer_name"),
         Column("evidence_due_by", "timestamp", source="evidence_details.due_by"),
         Column("is_charge_refundable", "bool"),
         Column("metadata", "json"),

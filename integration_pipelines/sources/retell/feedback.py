@@ -7,7 +7,9 @@ A turn's ``role`` is Retell's ``user`` (the customer) or ``agent``; message ids 
 ``{call_id}:{turn index}``, so a re-pull of a call re-emits the same ids. ``vendor_sentiment`` is
 Retell's post-call ``user_sentiment``, lower-cased, kept beside ours. A turn's ``created_at`` is its
 call's start plus its first word's offset (seconds from the call's start); ``updated_at`` is the call's
-start, the version the whole call shares.
+start, the version the whole call shares. A customer turn's ``author_phone`` is the customer's end of
+the call (``from_number`` inbound, ``to_number`` outbound), which dbt matches to people; Retell keeps no
+customer records of its own.
 """
 
 from integration_pipelines.lib.text.feedback import FeedbackSource
@@ -18,6 +20,7 @@ FEEDBACK = FeedbackSource(
     """
     WITH calls AS (
         SELECT call_id, start_timestamp, is_deleted, lower(user_sentiment) AS vendor_sentiment,
+               CASE WHEN direction = 'outbound' THEN to_number ELSE from_number END AS caller,
                from_json(transcript_object,
                          '[{"role": "VARCHAR", "content": "VARCHAR", "words": [{"start": "DOUBLE"}]}]') AS turns
         FROM retell.calls
@@ -32,7 +35,8 @@ FEEDBACK = FeedbackSource(
            start_timestamp + to_milliseconds(CAST(round(coalesce(turns[turn_index + 1].words[1].start, 0) * 1000)
                                                   AS BIGINT)) AS created_at,
            start_timestamp AS updated_at,
-           turns[turn_index + 1].content AS text, coalesce(is_deleted, false) AS is_deleted, vendor_sentiment
+           turns[turn_index + 1].content AS text, coalesce(is_deleted, false) AS is_deleted, vendor_sentiment,
+           CASE WHEN turns[turn_index + 1].role = 'user' THEN caller END AS author_phone
     FROM turns
     WHERE turns[turn_index + 1].role IN ('user', 'agent') AND coalesce(turns[turn_index + 1].content, '') <> ''""",
 )

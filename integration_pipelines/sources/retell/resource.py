@@ -27,6 +27,12 @@ class RetellResource(dg.ConfigurableResource):
         default="https://api.retellai.com", description="API root (RETELL_BASE_URL); the sandbox overrides it."
     )
     limit: int = Field(default=MAX_LIMIT, ge=1, le=MAX_LIMIT, description="Calls per list-calls page (≤ 1000).")
+    detail_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description="Calls fetched at once with get-call for their transcripts (the v3 list leaves them out).",
+    )
     timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
     request_deadline_seconds: float = Field(
         default=REQUEST_DEADLINE_SECONDS,
@@ -41,14 +47,17 @@ class RetellResource(dg.ConfigurableResource):
         "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
     )
     max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
+    retry_budget: int = Field(
+        default=1000, ge=0, description="Retries allowed per run across all requests (one request per call)."
+    )
     backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
     max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_minute: float = Field(
         default=600.0,
         gt=0,
         description="Client-side pacing (RETELL_REQUESTS_PER_MINUTE). Retell publishes no per-endpoint limit for "
-        "list-calls; it answers 429 when over, which is waited out. A pull makes one request per 1000 calls.",
+        "list-calls; it answers 429 when over, which is waited out. A pull makes one request per 1000 calls "
+        "listed and one per call (get-call).",
     )
 
     def redactor(self) -> Redactor:
@@ -84,9 +93,10 @@ class RetellResource(dg.ConfigurableResource):
             rate_limits={"default": self.pacing()},
             redactor=self.redactor(),
             classify_error=self._classify(base),
+            max_connections=self.detail_concurrency + 2,
         )
         with api:
-            yield RetellClient(api, limit=self.limit)
+            yield RetellClient(api, limit=self.limit, detail_concurrency=self.detail_concurrency)
 
     def _classify(self, base: str):
         redactor = self.redactor()

@@ -4,7 +4,9 @@ Served under ``/retell`` (the host is ``api.retellai.com``). Follows the publish
 ``POST /v3/list-calls`` with ``filter_criteria`` (here ``start_timestamp`` as a ``{"type": "range", "op":
 "bt", "value": [lo, hi]}`` filter, both ends inclusive, or a ``{"type": "number", "op": ...}`` one),
 ``sort_order`` (by ``start_timestamp``, default descending), ``limit`` (default 50, at most 1000) and an
-opaque ``pagination_key``; the answer is ``{"items": [...], "has_more": bool, "pagination_key"}``.
+opaque ``pagination_key``; the answer is ``{"items": [...], "has_more": bool, "pagination_key"}``, whose
+items leave out ``transcript``, ``transcript_object``, ``transcript_with_tool_calls`` and ``recording_url``
+as Retell's v3 list does (its docs: fetch those per call).
 ``GET /v2/get-call/{call_id}`` returns one call; ``DELETE /v2/delete-call/{call_id}`` removes it (204)
 and no webhook says so. Calls come from ``voices.scripts(world, "voice")`` (see ``render.py``).
 
@@ -38,6 +40,7 @@ from vendor_sandbox.world import World
 API_KEY = "sandbox-retell-api-key"  # the sandbox account's published key; it also signs the webhooks
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 50
+LIST_OMITS = ("transcript", "transcript_object", "transcript_with_tool_calls", "recording_url")
 RATE_LIMIT = Limit(600, 60)  # Retell publishes no list-calls limit; the sandbox enforces the client's default
 NUMBER_OPS = {
     "eq": lambda a, b: a == b,
@@ -164,9 +167,9 @@ class RetellDialect(Dialect):
                     break
         has_more = len(chosen) > limit
         chosen = chosen[:limit]
-        items = [self.calls[key] for _, key in chosen]
         if self.legacy:
-            return json_response(items)
+            return json_response([self.calls[key] for _, key in chosen])
+        items = [{k: v for k, v in self.calls[key].items() if k not in LIST_OMITS} for _, key in chosen]
         answer: dict[str, Any] = {"items": items, "has_more": has_more}
         if has_more:
             answer["pagination_key"] = _encode(chosen[-1])

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+import dagster as dg
 import pyarrow as pa
 import pytest
 
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
-from integration_pipelines.sources.twilio import OBJECTS, TwilioResource
+from integration_pipelines.sources.twilio import OBJECTS, TwilioResource, settings
 from integration_pipelines_tests.fixtures.sandbox import sandbox_resource
 from vendor_sandbox import voices
 from vendor_sandbox.dialects.twilio import API_KEY_SECRET, API_KEY_SID, render
@@ -209,3 +210,24 @@ def test_page_size_is_capped_at_twilios_maximum() -> None:
     with pytest.raises(ValueError):
         TwilioResource(account_sid="AC1", auth_token="x", page_size=1001)
     assert OBJECTS["messages"].version_column == "date_updated"
+
+
+def test_the_list_asks_for_gmt_days_from_the_lookback_through_the_windows_end(sandbox: SandboxProcess) -> None:
+    with twilio(sandbox, update_lookback_days=2).open_client() as client:
+        params = client.list_params(DAY, DAY + timedelta(days=1))
+        assert params == {"PageSize": 1000, "DateSent>": "2026-10-26", "DateSent<": "2026-10-28"}
+        client.history_start = DAY
+        assert "DateSent>" not in client.list_params(DAY, DAY + timedelta(days=1))  # the first partition: all
+
+
+def test_prod_settings_are_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TWILIO_API_KEY_SID", raising=False)
+    assert settings.prod()["auth_token"] == dg.EnvVar("TWILIO_AUTH_TOKEN")
+    monkeypatch.setenv("TWILIO_API_KEY_SID", "SK1")
+    prod = settings.prod()
+    assert (prod["account_sid"], prod["api_key_sid"], prod["api_key_secret"]) == (
+        dg.EnvVar("TWILIO_ACCOUNT_SID"),
+        dg.EnvVar("TWILIO_API_KEY_SID"),
+        dg.EnvVar("TWILIO_API_KEY_SECRET"),
+    )
+    assert "auth_token" not in prod and prod["update_lookback_days"] == 3.0

@@ -5,6 +5,8 @@ from typing import Any
 
 import dagster as dg
 
+from integration_pipelines.lib import settings
+
 # The sandbox's published test account (not secrets: the sandbox accepts nothing else).
 SANDBOX_ACCOUNT_SID = "AC5a9d1e0c7b3f4a2e8d6c1b0a9f8e7d6c"
 SANDBOX_AUTH_TOKEN = "sandbox-twilio-auth-token"
@@ -14,12 +16,22 @@ SANDBOX_API_KEY_SECRET = "sandbox-twilio-api-key-secret"
 # Twilio signs webhooks with the account's (primary) Auth Token, whatever credential the REST calls use.
 SANDBOX_WEBHOOK_SECRET = SANDBOX_AUTH_TOKEN
 
+# Days before a window whose sent messages are listed too (Twilio filters by the day sent, not updated),
+# so status changes and redactions within them land in the day they happened.
+UPDATE_LOOKBACK_DAYS = settings.number("TWILIO_UPDATE_LOOKBACK_DAYS", default=3.0)
+
+
+def connector() -> dict[str, Any]:
+    """Settings of the connector itself, the same in both environments (read when the definitions load)."""
+    return {"update_lookback_days": UPDATE_LOOKBACK_DAYS.value()}
+
 
 def local(sandbox_url: str) -> dict[str, Any]:
     return {
         "account_sid": SANDBOX_ACCOUNT_SID,
         "auth_token": SANDBOX_AUTH_TOKEN,
         "base_url": f"{sandbox_url}/twilio",
+        **connector(),
     }
 
 
@@ -37,4 +49,5 @@ def prod() -> dict[str, Any]:
         "account_sid": dg.EnvVar("TWILIO_ACCOUNT_SID"),
         "base_url": os.environ.get("TWILIO_BASE_URL", "https://api.twilio.com"),
         **credentials,
+        **connector(),
     }

@@ -11,6 +11,7 @@ moves only the invitee). Memory holds one events page and its invitees.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +47,7 @@ class CalendlyClient:
         self.per_page = per_page
         self.lookback, self.lookahead = lookback, lookahead
         self._organization = organization
+        self._discovering = threading.Lock()  # objects pulled at once share the client: discover once
 
     def check_credentials(self) -> dict[str, Any]:
         """The user the token belongs to (``GET /users/me``); fails fast with a clear error."""
@@ -58,14 +60,15 @@ class CalendlyClient:
     @property
     def organization(self) -> str:
         """The organization URI: configured, or the token's current organization (one request, once)."""
-        if not self._organization:
-            found = self.check_credentials().get("current_organization")
-            if not isinstance(found, str) or not found:
-                raise IntegrationError(
-                    INTEGRATION, "/users/me names no current_organization: set CALENDLY_ORGANIZATION"
-                )
-            self._organization = found
-        return self._organization
+        with self._discovering:
+            if not self._organization:
+                found = self.check_credentials().get("current_organization")
+                if not isinstance(found, str) or not found:
+                    raise IntegrationError(
+                        INTEGRATION, "/users/me names no current_organization: set CALENDLY_ORGANIZATION"
+                    )
+                self._organization = found
+            return self._organization
 
     def pages(self, obj: CalendlyObject | str, start: datetime, end: datetime) -> Iterator[ExportPage]:
         spec = OBJECTS[obj] if isinstance(obj, str) else obj

@@ -76,7 +76,7 @@ def test_one_day_lands_exactly_once_and_feeds_customer_feedback(
 
     rows = query(
         tmp_path,
-        "SELECT message_id, parent_id, author_role, channel, text, is_deleted, source_object "
+        "SELECT message_id, parent_id, author_role, channel, text, is_deleted, source_object, author_email "
         "FROM feedback.customer_feedback WHERE source = 'calendly'",
     )
     expected = {}
@@ -89,6 +89,8 @@ def test_one_day_lands_exactly_once_and_feeds_customer_feedback(
     assert len(rows) == len({r[0] for r in rows}) == len(expected)
     assert {r[0]: (r[1], r[4], r[6]) for r in rows} == expected
     assert {(r[2], r[3], r[5]) for r in rows} == {("customer", "meeting", False)}
+    emails = {f"{b.invitee_uri}#": b.customer.email for b in invitees}
+    assert all(r[7] == emails[r[0].split("#")[0] + "#"] for r in rows)
     assert any(r[6] == "invitee_cancellation" for r in rows)
     answers = query(tmp_path, "SELECT questions_and_answers FROM calendly.invitees")
     assert any(qa["answer"] == "" for (raw,) in answers for qa in json.loads(raw))  # empty answers make no row

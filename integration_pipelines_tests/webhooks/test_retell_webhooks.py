@@ -85,6 +85,8 @@ def test_tampered_wrong_key_stale_missing_and_malformed_signatures_are_refused()
     shifted = f"v={ms + 1},{good.split(',')[1]}"  # the time is signed too
     assert refused(request(body, shifted), [KEY], now) == "signature"
     assert refused(request(body, good), [], now) == "forbidden"
+    far = "v=" + "9" * 30 + "," + good.split(",")[1]
+    assert refused(request(body, far), [KEY], now) == "signature"
 
 
 # ---------------------------------------------------------------- events and changes
@@ -105,7 +107,13 @@ def test_each_call_event_changes_its_call_on_the_day_it_started(event: str) -> N
 def test_other_events_change_nothing_and_broken_bodies_are_malformed() -> None:
     (other,) = WEBHOOKS.events(request(body_of("transcript_updated"), None))
     assert WEBHOOKS.changes(other) == []
-    for body in (b"not json", b'{"event":"call_ended"}', json.dumps({"event": "call_ended", "call": {}}).encode()):
+    unstarted = {k: v for k, v in CALL.items() if k != "start_timestamp"}  # e.g. a dial that never connected
+    (never,) = WEBHOOKS.events(request(body_of("call_ended", unstarted), None))
+    assert never.occurred_at == datetime.fromtimestamp((STARTED_MS + 61_000) / 1000, UTC)
+    assert WEBHOOKS.changes(never) == []  # list-calls filters on the start: such a call is in no partition
+    undated = {k: v for k, v in unstarted.items() if k != "end_timestamp"}
+    broken = (b"not json", b'{"event":"call_ended"}', json.dumps({"event": "call_ended", "call": {}}).encode())
+    for body in (*broken, body_of("call_ended", undated)):
         with pytest.raises(Rejected) as info:
             WEBHOOKS.events(request(body, None))
         assert info.value.reason == "malformed"

@@ -44,26 +44,33 @@ class RetellWebhooks:
             raise Rejected("signature", f"{SIGNATURE} is not v=<ms>,d=<hex sha256>")
         timestamp = int(match.group(1)) if match else 0
         require_signature(given, secrets, lambda secret: [sign(secret, request.body, timestamp)], SIGNATURE)
-        require_fresh(datetime.fromtimestamp(timestamp / 1000, UTC), now, TOLERANCE)
+        try:
+            signed_at = datetime.fromtimestamp(timestamp / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise Rejected("stale", f"{SIGNATURE} carries no usable time") from None
+        require_fresh(signed_at, now, TOLERANCE)
 
     def events(self, request: SignedRequest) -> list[WebhookEvent]:
         payload = json_body(request.body)
         event = str(require(payload, "event", "the webhook"))
         call = require(payload, "call", "the webhook")
         call_id = str(require(call, "call_id", "the webhook's call"))
-        started = epoch_time(require(call, "start_timestamp", "the webhook's call"), "start_timestamp", millis=True)
-        ended = call.get("end_timestamp")
-        occurred = (
-            started if event == "call_started" or ended is None else epoch_time(ended, "end_timestamp", millis=True)
-        )
+        started, ended = call.get("start_timestamp"), call.get("end_timestamp")
+        if started is None and ended is None:  # a call that never connected may have no start, and so no end
+            raise Rejected("malformed", "the webhook's call has neither 'start_timestamp' nor 'end_timestamp'")
+        if event == "call_started" or ended is None:
+            occurred = epoch_time(started, "start_timestamp", millis=True)
+        else:
+            occurred = epoch_time(ended, "end_timestamp", millis=True)
         return [
             WebhookEvent(key=content_key("retell", event, call_id), topic=event, occurred_at=occurred, payload=payload)
         ]
 
     def changes(self, event: WebhookEvent) -> list[Change]:
-        """The call, dated by its start: that is the day its partition holds (not the event's own time)."""
+        """The call, dated by its start: that is the day its partition holds (not the event's own time). A call
+        without a start (never connected) is in no partition: list-calls, which filters on it, never shows it."""
         call = event.payload.get("call") or {}
-        if event.topic not in CALL_EVENTS or not call.get("call_id"):
+        if event.topic not in CALL_EVENTS or not call.get("call_id") or call.get("start_timestamp") is None:
             return []
         started = epoch_time(call.get("start_timestamp"), "start_timestamp", millis=True)
         return [Change("calls", str(call["call_id"]), started)]

@@ -77,7 +77,7 @@ def test_customer_feedback_has_the_days_payment_rows(synced: Path, vendor_server
     assert result.success
     rows = query(
         synced,
-        "SELECT message_id, parent_id, source_object, author_role, channel, text, is_deleted "
+        "SELECT message_id, parent_id, source_object, author_role, channel, text, is_deleted, author_email "
         "FROM feedback.customer_feedback WHERE source = 'stripe'",
     )
     day = latest(world)
@@ -97,6 +97,12 @@ def test_customer_feedback_has_the_days_payment_rows(synced: Path, vendor_server
     assert {r[0]: (r[1], r[2], r[5]) for r in rows} == expected
     assert {(r[3], r[4], r[6]) for r in rows} == {("customer", "payment", False)}
     assert any(r[2] == "subscription_cancellation" for r in rows) and any(r[2] == "dispute" for r in rows)
+    # a cancellation names its author by the customer's email (the dbt identities match people on it); a
+    # deleted customer's record no longer carries one
+    authors = {r[0]: r[7] for r in rows if r[2] == "subscription_cancellation"}
+    assert any(authors.values())
+    for message_id, email in authors.items():
+        assert email in (scripts[message_id.removesuffix(":cancellation")].customer.email, None)
 
 
 def test_an_event_without_a_usable_created_is_quarantined_and_the_rest_land(

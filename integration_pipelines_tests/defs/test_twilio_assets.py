@@ -4,6 +4,7 @@ record. The lake and DuckDB live in ``tmp_path``; expected rows come from the wo
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,11 @@ from vendor_sandbox.world import World
 
 SANDBOX_DIALECTS = "twilio"  # this module's own sandbox: the change feed's redactions stay here
 DAY = date(2026, 10, 28)
+
+
+def thread(pair: str) -> str:
+    """A thread's id as the contract states it: TH + 32 hex of SHA-256("{customer}|{sender}")."""
+    return "TH" + hashlib.sha256(pair.encode()).hexdigest()[:32]
 
 
 def window(day: date) -> tuple[datetime, datetime]:
@@ -68,7 +74,7 @@ def test_a_day_lands_exactly_once_and_feeds_customer_feedback(
         assert table_rows(tmp_path, "messages", schema="twilio", key="sid") == rows  # a rerun changes nothing
         feedback_rows = feedback(tmp_path, DAY, instance)
     inbound = sorted((m for m in expected if m.direction == "inbound"), key=lambda m: m.sid)
-    assert feedback_rows == [(m.sid, m.thread, "customer", m.channel, m.body, False) for m in inbound]
+    assert feedback_rows == [(m.sid, thread(m.thread), "customer", m.channel, m.body, False) for m in inbound]
     assert {row[3] for row in feedback_rows} == {"sms", "whatsapp"}
 
 

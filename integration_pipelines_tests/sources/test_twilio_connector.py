@@ -8,6 +8,7 @@ inbound one; per-day sets from the sandbox's own rendering of those turns (``ren
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -48,6 +49,11 @@ def pull(resource: TwilioResource, start: datetime, end: datetime) -> tuple[pa.T
     return table, metrics, pages
 
 
+def thread(pair: str) -> str:
+    """A thread's id as the contract states it: TH + 32 hex of SHA-256("{customer}|{sender}")."""
+    return "TH" + hashlib.sha256(pair.encode()).hexdigest()[:32]
+
+
 def expected(world: World, start: datetime, end: datetime) -> dict[str, render.Message]:
     return {m.sid: m for m in render.messages(world) if start <= m.date_updated < end}
 
@@ -72,8 +78,11 @@ def test_whole_history_is_every_turn_of_every_script(sandbox: SandboxProcess, wo
         inbound = [r for r in rows if r["channel"] == channel and r["direction"] == "inbound"]
         assert len(inbound) == sum(len(s.customer_turns) for s in channel_scripts)
         threads = {r["thread_id"] for r in rows if r["channel"] == channel}
-        assert threads == {render.address_of(str(s.customer.phone), channel) + "|" + render.sender_of(channel)
-                           for s in channel_scripts}  # fmt: skip
+        pairs = {
+            f"{render.address_of(str(s.customer.phone), channel)}|{render.sender_of(channel)}" for s in channel_scripts
+        }
+        assert threads == {thread(pair) for pair in pairs}
+        assert not any(str(s.customer.phone)[1:] in t for s in channel_scripts for t in threads)  # no number in it
     assert len(pages) == -(-len(rows) // 100) and pages[-1].end_of_stream and metrics["retries"] == 0
     assert not any(r["is_deleted"] for r in rows)
 

@@ -6,16 +6,17 @@
   version: it moves with every status change (queued → sent → delivered → read) and with a redaction.
 
 Derived columns: ``channel`` is ``whatsapp`` when either address starts with ``whatsapp:``, else
-``sms``; ``thread_id`` is the customer's address and the company sender (``{customer}|{sender}``),
-the conversation an SMS or WhatsApp message belongs to; ``media_uri`` is the ``subresource_uris.media``
-link (media bytes are never fetched). ``is_deleted``: a message whose body was redacted (``Body=""``
-posted to it, Twilio's documented redaction) and that carries no media, or a record flagged
-``deleted``. A message deleted with ``DELETE`` vanishes from the list and cannot be observed (see
-README.md).
+``sms``; ``thread_id`` identifies the customer's address and the company sender (a hash of
+``{customer}|{sender}``, see ``thread_key``), the conversation an SMS or WhatsApp message belongs to;
+``media_uri`` is the ``subresource_uris.media`` link (media bytes are never fetched). ``is_deleted``:
+a message whose body was redacted (``Body=""`` posted to it, Twilio's documented redaction) and that
+carries no media, or a record flagged ``deleted``. A message deleted with ``DELETE`` vanishes from the
+list and cannot be observed (see README.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,13 +62,20 @@ def channel_of(record: Mapping[str, Any]) -> str:
     return "whatsapp" if any(a.startswith(WHATSAPP_PREFIX) for a in addresses) else "sms"
 
 
+def thread_key(customer: str, sender: str) -> str:
+    """``TH`` + 32 hex of SHA-256(``{customer address}|{company sender}``): the same for every message of
+    the pair, and no phone number in it, so feedback rows and their exports carry none outside the text."""
+    return "TH" + hashlib.sha256(f"{customer}|{sender}".encode()).hexdigest()[:32]
+
+
 def thread_of(record: Mapping[str, Any]) -> str | None:
-    """``{customer address}|{company sender}``: inbound messages come from the customer, the rest go to them."""
+    """The thread of the customer's address and the company sender: inbound messages come from the
+    customer, the rest go to them."""
     sender, recipient = record.get("from"), record.get("to")
     if sender is None or recipient is None:
         return None
     inbound = str(record.get("direction") or "") == "inbound"
-    return f"{sender}|{recipient}" if inbound else f"{recipient}|{sender}"
+    return thread_key(str(sender), str(recipient)) if inbound else thread_key(str(recipient), str(sender))
 
 
 def _count(value: Any) -> int:

@@ -54,7 +54,8 @@ def feedback(home: Path, day: date, instance: dg.DagsterInstance) -> list[tuple]
     assert result.success
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(
-            "SELECT message_id, parent_id, author_role, channel, text, is_deleted FROM feedback.customer_feedback "
+            "SELECT message_id, parent_id, author_role, channel, text, is_deleted, author_phone "
+            "FROM feedback.customer_feedback "
             "WHERE source = 'twilio' ORDER BY message_id"
         ).fetchall()
 
@@ -74,7 +75,11 @@ def test_a_day_lands_exactly_once_and_feeds_customer_feedback(
         assert table_rows(tmp_path, "messages", schema="twilio", key="sid") == rows  # a rerun changes nothing
         feedback_rows = feedback(tmp_path, DAY, instance)
     inbound = sorted((m for m in expected if m.direction == "inbound"), key=lambda m: m.sid)
-    assert feedback_rows == [(m.sid, thread(m.thread), "customer", m.channel, m.body, False) for m in inbound]
+    # each names its author by the customer's own number, as the world knows them (WhatsApp's prefix dropped)
+    assert feedback_rows == [
+        (m.sid, thread(m.thread), "customer", m.channel, m.body, False, world.person(m.customer_id).phone)
+        for m in inbound
+    ]
     assert {row[3] for row in feedback_rows} == {"sms", "whatsapp"}
 
 
@@ -96,7 +101,7 @@ def test_a_redaction_arrives_as_a_deleted_row_and_a_deleted_feedback_row(
     assert deleted == [(change["record_id"], "")]
     assert count == (len(before), len(before))  # replaced in place: nothing lost, nothing doubled
     assert [r for r in feedback_rows if r[5]] == [
-        next((r[0], r[1], "customer", r[3], "", True) for r in feedback_rows if r[0] == change["record_id"])
+        next((r[0], r[1], "customer", r[3], "", True, r[6]) for r in feedback_rows if r[0] == change["record_id"])
     ]
 
 

@@ -37,7 +37,7 @@ OWN_PREFIXES = (
     "REDSHIFT_",
     "DAGSTER_HOME",
 )
-SOURCES = {"zendesk", "salesforce", "hubspot", "intercom"}
+SOURCES = {"zendesk", "salesforce", "hubspot", "intercom", "retell", "twilio", "calendly", "stripe"}
 SECRET = "zd-Tok3n-n3ver-pr1nted-7f3a9c"  # distinctive: any appearance in the output is a leak
 WRONG_TOKEN = "wr0ng-intercom-t0ken-5b2e11"
 
@@ -131,6 +131,11 @@ def test_a_vendor_without_its_variables_is_not_configured_and_no_secret_is_print
     assert "ZENDESK_OAUTH_TOKEN" in zendesk["note"]  # the alternative, from the vendor's own settings
     assert rows["hubspot"]["missing_variables"] == ["HUBSPOT_ACCESS_TOKEN"]
     assert rows["intercom"]["missing_variables"] == ["INTERCOM_ACCESS_TOKEN"]
+    assert rows["retell"]["missing_variables"] == ["RETELL_API_KEY"]
+    assert rows["twilio"]["missing_variables"] == ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]
+    assert "TWILIO_API_KEY_SID" in rows["twilio"]["note"]  # the alternative credentials
+    assert rows["calendly"]["missing_variables"] == ["CALENDLY_TOKEN"]
+    assert rows["stripe"]["missing_variables"] == ["STRIPE_API_KEY"]
     assert rows["snowflake"]["missing_variables"] == ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_DATABASE"]
     assert rows["sentiment"]["provider"] == "offline model" and rows["sentiment"]["health"]["status"] == "healthy"
 

@@ -25,7 +25,7 @@ def component(**attributes: object) -> VendorSync:
 
 
 def test_every_registered_source_has_exactly_one_component() -> None:
-    assert sorted(vendor_components()) == sorted(registry.names()) == ["hubspot", "intercom", "salesforce", "zendesk"]
+    assert sorted(vendor_components()) == sorted(registry.names()) == ["calendly", "hubspot", "intercom", "retell", "salesforce", "stripe", "twilio", "zendesk"]
 
 
 def test_a_component_yields_the_vendors_assets_checks_job_schedule_and_resource() -> None:
@@ -54,7 +54,7 @@ def test_objects_narrow_the_sync_and_unknown_ones_are_refused() -> None:
 
 
 def test_an_unknown_vendor_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="no source named 'zendsk'; sources: hubspot, intercom, salesforce, zendesk"):
+    with pytest.raises(KeyError, match="no source named 'zendsk'; sources: calendly, hubspot, intercom, retell, salesforce, stripe, twilio, zendesk"):
         dg.build_defs_for_component(component(vendor="zendsk"))
 
 
@@ -94,7 +94,7 @@ def test_deadlines_come_from_their_variables(monkeypatch: pytest.MonkeyPatch) ->
     assert (resource.request_deadline_seconds, resource.step_deadline_seconds) == (30.0, 14400.0)
 
 
-@pytest.mark.parametrize("vendor", ["zendesk", "salesforce", "hubspot", "intercom"])
+@pytest.mark.parametrize("vendor", ["zendesk", "salesforce", "hubspot", "intercom", "retell", "twilio", "calendly", "stripe"])
 def test_a_malformed_deadline_names_its_variable(monkeypatch: pytest.MonkeyPatch, vendor: str) -> None:
     monkeypatch.setenv(f"{vendor.upper()}_STEP_DEADLINE_SECONDS", "four hours")
     with pytest.raises(ValueError, match=rf"{vendor.upper()}_STEP_DEADLINE_SECONDS must be a number"):

@@ -12,17 +12,12 @@ import pytest
 
 from integration_pipelines.lib.lake import Lake
 from integration_pipelines.lib.partitions import range_tags
-from integration_pipelines.sources import hubspot, intercom, salesforce, zendesk
+from integration_pipelines.sources import registry
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from vendor_sandbox.process import SandboxProcess
 
 FIRST, LAST = date(2026, 10, 29), date(2026, 10, 31)  # the HubSpot import day (10,500 contacts) is inside
-OBJECTS = {
-    "zendesk": zendesk.OBJECTS,
-    "salesforce": salesforce.OBJECTS,
-    "hubspot": hubspot.OBJECTS,
-    "intercom": intercom.OBJECTS,
-}
+OBJECTS = {name: source.objects for name, source in registry.sources().items()}
 
 
 @pytest.mark.slow

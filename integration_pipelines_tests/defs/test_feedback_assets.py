@@ -12,6 +12,7 @@ import pytest
 
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
+from integration_pipelines.sources import registry
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
 from vendor_sandbox.dialects import llm as llm_sandbox
@@ -68,7 +69,7 @@ def offline_home(offline_run: tuple[Path, dg.ExecuteInProcessResult]) -> Path:
 
 def test_customer_feedback_has_every_source_and_exact_zendesk_rows(offline_home: Path, world: World) -> None:
     per_source = dict(query(offline_home, "SELECT source, count(*) FROM feedback.customer_feedback GROUP BY 1"))
-    assert set(per_source) == {"zendesk", "salesforce", "hubspot", "intercom"}
+    assert set(per_source) == set(registry.names())
     expected = {
         str(m.id) for c in zendesk_tickets(world) for m in c.messages if m.public and START <= m.created_at < END
     }
@@ -132,7 +133,7 @@ def test_feedback_tables_report_standard_metadata(
 
 
 BREAKDOWNS = {  # the per-day numbers each table adds, and the SQL that counts them independently
-    "customer_feedback": {f"rows_{s}": f"source = '{s}'" for s in ("hubspot", "intercom", "salesforce", "zendesk")},
+    "customer_feedback": {f"rows_{s}": f"source = '{s}'" for s in registry.names()},
     "feedback_preprocessed": {
         **{f"language_{lang}": f"language = '{lang}'" for lang in ("ar", "en", "arabizi", "mixed", "unknown")},
         **{f"redacted_{kind}": f"pii_{kind}" for kind in ("email", "phone", "card", "iban")},

@@ -16,6 +16,8 @@ def local(sandbox_url: str) -> dict[str, Any]:
 
 
 def prod() -> dict[str, Any]:
+    """``RETELL_API_KEY`` (the workspace's API key; the one with the webhook badge also signs webhooks);
+    ``RETELL_BASE_URL`` only to reach another API host."""
     return {
         "api_key": dg.EnvVar("RETELL_API_KEY"),
         "base_url": os.environ.get("RETELL_BASE_URL", "https://api.retellai.com"),

@@ -18,6 +18,9 @@ def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("INTEGRATION_PIPELINES_HOME", str(tmp_path))
 
 
+VENDORS = ["calendly", "hubspot", "intercom", "retell", "salesforce", "stripe", "twilio", "zendesk"]
+
+
 def component(**attributes: object) -> VendorSync:
     return VendorSync.from_attributes_dict(
         attributes={"cron": {"env": "ZENDESK_SYNC_CRON", "default": "0 * * * *"}, **attributes}
@@ -25,7 +28,7 @@ def component(**attributes: object) -> VendorSync:
 
 
 def test_every_registered_source_has_exactly_one_component() -> None:
-    assert sorted(vendor_components()) == sorted(registry.names()) == ["calendly", "hubspot", "intercom", "retell", "salesforce", "stripe", "twilio", "zendesk"]
+    assert sorted(vendor_components()) == sorted(registry.names()) == VENDORS
 
 
 def test_a_component_yields_the_vendors_assets_checks_job_schedule_and_resource() -> None:
@@ -54,7 +57,7 @@ def test_objects_narrow_the_sync_and_unknown_ones_are_refused() -> None:
 
 
 def test_an_unknown_vendor_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="no source named 'zendsk'; sources: calendly, hubspot, intercom, retell, salesforce, stripe, twilio, zendesk"):
+    with pytest.raises(KeyError, match=f"no source named 'zendsk'; sources: {', '.join(VENDORS)}"):
         dg.build_defs_for_component(component(vendor="zendsk"))
 
 
@@ -94,7 +97,7 @@ def test_deadlines_come_from_their_variables(monkeypatch: pytest.MonkeyPatch) ->
     assert (resource.request_deadline_seconds, resource.step_deadline_seconds) == (30.0, 14400.0)
 
 
-@pytest.mark.parametrize("vendor", ["zendesk", "salesforce", "hubspot", "intercom", "retell", "twilio", "calendly", "stripe"])
+@pytest.mark.parametrize("vendor", VENDORS)
 def test_a_malformed_deadline_names_its_variable(monkeypatch: pytest.MonkeyPatch, vendor: str) -> None:
     monkeypatch.setenv(f"{vendor.upper()}_STEP_DEADLINE_SECONDS", "four hours")
     with pytest.raises(ValueError, match=rf"{vendor.upper()}_STEP_DEADLINE_SECONDS must be a number"):

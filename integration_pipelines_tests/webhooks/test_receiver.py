@@ -148,7 +148,16 @@ def test_refused_requests_store_nothing_and_are_counted(
 
 def test_health_and_metrics(receiver: ReceiverProcess) -> None:
     health = httpx.get(f"{receiver.url}/healthz").json()
-    assert health["status"] == "ok" and health["vendors"] == ["calendly", "hubspot", "intercom", "retell", "salesforce", "stripe", "twilio", "zendesk"]
+    assert health["status"] == "ok" and health["vendors"] == [
+        "calendly",
+        "hubspot",
+        "intercom",
+        "retell",
+        "salesforce",
+        "stripe",
+        "twilio",
+        "zendesk",
+    ]
     assert health["inbox_events"] == receiver.inbox.count()
     text = httpx.get(f"{receiver.url}/metrics").text
     accepted = _metric(receiver, 'webhook_events_accepted_total{vendor="zendesk"}')

@@ -29,7 +29,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         description="Verify each delivery's signature, store its events in the inbox (WEBHOOK_INBOX_URL, "
         "default a SQLite file in INTEGRATION_PIPELINES_HOME), then answer 2xx. Secrets: "
         "ZENDESK_WEBHOOK_SECRETS, HUBSPOT_WEBHOOK_SECRETS (or HUBSPOT_CLIENT_SECRET), "
-        "INTERCOM_WEBHOOK_SECRETS (or INTERCOM_CLIENT_SECRET), SALESFORCE_WEBHOOK_ORGANIZATION_IDS; "
+        "INTERCOM_WEBHOOK_SECRETS (or INTERCOM_CLIENT_SECRET), SALESFORCE_WEBHOOK_ORGANIZATION_IDS, "
+        "RETELL_WEBHOOK_SECRETS (or RETELL_API_KEY), TWILIO_WEBHOOK_SECRETS (or TWILIO_AUTH_TOKEN), "
+        "CALENDLY_WEBHOOK_SIGNING_KEYS, STRIPE_WEBHOOK_SECRETS; "
         "comma-separate several while rotating. Limits: WEBHOOK_MAX_BODY_BYTES (1000000), "
         "WEBHOOK_PUBLIC_URL, WEBHOOK_PATH_SECRET.",
     )

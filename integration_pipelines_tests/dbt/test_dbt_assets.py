@@ -23,6 +23,7 @@ from integration_pipelines.lib.dbt.project import DBT_PROJECT_DIR, dbt_executabl
 from integration_pipelines.lib.partitions import range_tags
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
 from vendor_sandbox.process import SandboxProcess
+from vendor_sandbox.world import World
 
 FIRST, LAST = "2026-10-30", "2026-10-31"
 MARTS = ("fct_customer_feedback", "dim_customer", "agg_sentiment_daily", "fct_conversation")
@@ -136,6 +137,9 @@ def test_marts_agree_with_the_exported_tables(pipeline) -> None:
     conversations = one(
         "SELECT (SELECT count(*) FROM zendesk.tickets) + (SELECT count(*) FROM salesforce.cases) "
         "+ (SELECT count(*) FROM hubspot.tickets) + (SELECT count(*) FROM intercom.conversations)"
+        # every other source's conversations are the parents of its messages (a call, a thread, a booking...)
+        "+ (SELECT count(*) FROM (SELECT DISTINCT source, parent_id FROM feedback.customer_feedback "
+        "WHERE source NOT IN ('zendesk', 'salesforce', 'hubspot', 'intercom')))"
     )
     assert one("SELECT count(*) FROM marts.fct_conversation") == conversations
     # the same person in several systems is one customer carrying each system's id
@@ -150,6 +154,56 @@ def test_marts_agree_with_the_exported_tables(pipeline) -> None:
     assert one("SELECT count(*) FROM marts.dim_customer") == one(
         "SELECT count(DISTINCT customer_key) FROM intermediate.int_customer_identities"
     )
+
+
+def test_calls_messages_bookings_and_payments_reach_the_marts(pipeline, world: World) -> None:
+    """The newer channels take no model of their own: their feedback rows become messages, conversations
+    and people in the marts, Retell's reading sits beside ours, and a caller known only by a phone number
+    is the person whose helpdesk record carries that phone (and an email)."""
+    export_file, _ = pipeline
+    channels = {row[0] for row in query(export_file, "SELECT DISTINCT channel FROM marts.fct_customer_feedback")}
+    assert {"voice", "sms", "whatsapp", "meeting", "payment"} <= channels
+    calls = query(
+        export_file,
+        "SELECT vendor_sentiment_label, overall_sentiment_label, agrees_with_vendor_sentiment "
+        "FROM marts.fct_conversation WHERE source = 'retell' AND scored_messages > 0",
+    )
+    assert calls and any(vendor is not None for vendor, _, _ in calls)
+    for vendor, ours, agrees in calls:
+        assert agrees is (None if vendor is None else vendor == ours)
+    others = query(
+        export_file,
+        "SELECT count(*) FROM marts.fct_conversation WHERE source <> 'retell' AND vendor_sentiment_label IS NOT NULL",
+    )
+    assert others == [(0,)]
+    # callers and messagers are known by phone: each joins the person with that phone's email where one exists
+    by_phone = query(
+        export_file,
+        "SELECT i.phone_e164, d.email FROM intermediate.int_customer_identities i "
+        "JOIN marts.dim_customer d ON d.customer_key = i.customer_key "
+        "WHERE i.source IN ('retell', 'twilio') AND i.matched_on = 'phone' AND d.email IS NOT NULL",
+    )
+    assert by_phone, "no caller or messager was matched to a known person"
+    customers = {p.email.lower() for p in world.people if p.role == "customer"}
+    phones = {p.phone: p.email.lower() for p in world.people if p.role == "customer" and p.phone}
+    assert {email for _, email in by_phone} <= customers
+    assert sum(email == phones.get(phone) for phone, email in by_phone) >= 0.9 * len(by_phone)
+    across = query(
+        export_file,
+        "SELECT count(*) FROM marts.dim_customer "
+        "WHERE (retell_customer_id IS NOT NULL OR twilio_customer_id IS NOT NULL) "
+        "AND (zendesk_user_id IS NOT NULL OR salesforce_contact_id IS NOT NULL "
+        "OR hubspot_contact_id IS NOT NULL OR intercom_contact_id IS NOT NULL)",
+    )[0][0]
+    assert across > 0
+    # every customer message of the new channels that names its author has a customer
+    unmatched = query(
+        export_file,
+        "SELECT count(*) FROM marts.fct_customer_feedback f JOIN feedback.customer_feedback c "
+        "ON c.source = f.source AND c.message_id = f.message_id "
+        "WHERE coalesce(c.author_id, c.author_email, c.author_phone) IS NOT NULL AND f.customer_key IS NULL",
+    )
+    assert unmatched == [(0,)]
 
 
 # --- incremental by day ------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 -- HubSpot tickets are absent: the export carries no contact association for them. Intercom also
 -- says the author's email, which identifies a person whose contact record is not exported yet.
 -- Sources with no customer table (calls, SMS and WhatsApp, bookings, payments) name the author on
--- the message itself (author_email, author_phone): the author is known by that email, else that phone.
+-- the message itself (author_id, author_email, author_phone): the author is known by the vendor's id for
+-- them, else that email, else that phone.
 with customer_messages as (
-    select source, message_id, created_at, author_email, author_phone
+    select source, message_id, created_at, author_id, author_email, author_phone
     from {{ ref('stg_feedback__customer_feedback') }}
     where author_role = 'customer'
 ),
@@ -30,7 +31,7 @@ from customer_messages m
 inner join authors a on a.source = m.source and a.message_id = m.message_id
 where a.source_customer_id is not null
 union all
-select source, message_id, coalesce(author_email, author_phone), author_email, author_phone, created_at
+select source, message_id, coalesce(author_id, author_email, author_phone), author_email, author_phone, created_at
 from customer_messages
 where source not in ('zendesk', 'salesforce', 'hubspot', 'intercom')
-  and coalesce(author_email, author_phone) is not null
+  and coalesce(author_id, author_email, author_phone) is not null

@@ -29,15 +29,17 @@ FEEDBACK_COLUMNS = (
     "text",
     "is_deleted",
     "vendor_sentiment",
+    "author_id",
     "author_email",
     "author_phone",
 )
 KEY = ("source", "message_id")
 # Columns a source's query may leave out; they are null on its rows. ``vendor_sentiment`` is the vendor's
 # own reading where it gives one (Retell's post-call user sentiment), kept beside ours for comparison.
-# ``author_email`` / ``author_phone`` say who wrote a message where the source keeps no customer table of its
-# own (a caller's number, a WhatsApp sender, an invitee's email): the dbt identities match people on them.
-OPTIONAL_COLUMNS = ("vendor_sentiment", "author_email", "author_phone")
+# ``author_id`` / ``author_email`` / ``author_phone`` say who wrote a message where the source has no customer
+# table the dbt project reads (the vendor's id for the customer, e.g. a Stripe customer; a caller's number; a
+# WhatsApp sender; an invitee's email): the dbt identities match people on them.
+OPTIONAL_COLUMNS = ("vendor_sentiment", "author_id", "author_email", "author_phone")
 
 
 @dataclass(frozen=True)

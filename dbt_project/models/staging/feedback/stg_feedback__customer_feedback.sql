@@ -13,6 +13,7 @@ select
     {{ utc_timestamp(col('updated_at')) }} as updated_at,
     {{ deleted_flag(col('is_deleted')) }} as is_deleted,
     lower({{ col('vendor_sentiment') }}) as vendor_sentiment,
+    {{ col('author_id') }} as author_id,
     {{ col('author_email') }} as author_email,
     {{ col('author_phone') }} as author_phone,
     {{ utc_timestamp(col('_loaded_at')) }} as loaded_at

@@ -21,7 +21,6 @@ SOURCES = {
     "calendly": ("scheduled_events", "invitees"),
     "stripe": ("customers", "subscriptions", "disputes", "refunds"),
 }
-HELPDESKS = ("zendesk", "salesforce", "hubspot", "intercom")  # the sources with dbt staging models
 EXPECTED_ASSETS = {
     f"{layer}/{system}/{obj}"
     for layer in ("raw", "warehouse")
@@ -35,7 +34,7 @@ MARTS = {
 # the dbt models the marts are built from: one staging model per exported table, two intermediate ones
 DBT_MODELS = (
     MARTS
-    | {f"staging/{system}/{obj}" for system, objects in SOURCES.items() if system in HELPDESKS for obj in objects}
+    | {f"staging/{system}/{obj}" for system, objects in SOURCES.items() for obj in objects}
     | {f"staging/feedback/{name}" for name in FEEDBACK_TABLES}
     | {"intermediate/int_customer_identities", "intermediate/int_message_authors"}
 )

@@ -29,6 +29,8 @@ PLACEHOLDERS = {
     "REDSHIFT_DATABASE": "analytics",
     "EXPORT_SCHEMA_PREFIX": "ip_",
 }
+# one source per export schema: each vendor's tables and the feedback tables
+SOURCES = ("zendesk", "salesforce", "hubspot", "intercom", "retell", "twilio", "calendly", "stripe", "feedback")
 TARGETS = {"local": "duckdb", "snowflake": "snowflake", "bigquery": "bigquery", "redshift": "redshift"}
 
 
@@ -76,7 +78,7 @@ def test_dbt_parse_succeeds_for_every_target(manifests: dict[str, dict], target:
     manifest = manifests[target]
     assert manifest["metadata"]["adapter_type"] == TARGETS[target]
     sources = {node["source_name"]: node for node in manifest["sources"].values()}
-    assert set(sources) == {"zendesk", "salesforce", "hubspot", "intercom", "feedback"}
+    assert set(sources) == set(SOURCES)
     assert all(node["schema"] == f"ip_{name}" for name, node in sources.items())  # EXPORT_SCHEMA_PREFIX
     models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     assert {"fct_customer_feedback", "dim_customer", "agg_sentiment_daily", "fct_conversation"} <= set(models)

@@ -1,0 +1,25 @@
+-- Retell phone and web calls, one row per call: who called whom, when, how it ended and Retell's own reading of it (cost in cents).
+select
+    {{ id_text(col('call_id')) }} as call_id,
+    {{ id_text(col('agent_id')) }} as agent_id,
+    {{ col('agent_version') }} as agent_version,
+    lower({{ col('call_type') }}) as call_type,
+    lower({{ col('call_status') }}) as call_status,
+    lower({{ col('direction') }}) as direction,
+    {{ col('from_number') }} as from_number,
+    {{ col('to_number') }} as to_number,
+    {{ utc_timestamp(col('start_timestamp')) }} as started_at,
+    {{ utc_timestamp(col('end_timestamp')) }} as ended_at,
+    {{ col('duration_ms') }} / 1000.0 as duration_seconds,
+    {{ col('disconnection_reason') }} as disconnection_reason,
+    lower({{ col('user_sentiment') }}) as user_sentiment,
+    {{ col('call_successful') }} as call_successful,
+    {{ col('in_voicemail') }} as in_voicemail,
+    {{ col('call_summary') }} as call_summary,
+    {{ col('transcript') }} as transcript,
+    {{ col('transcript_object') }} as transcript_json,
+    {{ col('combined_cost') }} as combined_cost,
+    {{ col('metadata') }} as metadata_json,
+    {{ deleted_flag(col('is_deleted')) }} as is_deleted,
+    {{ utc_timestamp(col('_loaded_at')) }} as loaded_at
+from {{ source('retell', 'calls') }}

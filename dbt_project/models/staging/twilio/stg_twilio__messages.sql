@@ -1,0 +1,25 @@
+-- Twilio SMS and WhatsApp messages, one row per message; a redacted message (empty body, no media) stays, flagged.
+select
+    {{ id_text(col('sid')) }} as message_sid,
+    {{ id_text(col('account_sid')) }} as account_sid,
+    {{ id_text(col('messaging_service_sid')) }} as messaging_service_sid,
+    {{ id_text(col('thread_id')) }} as thread_id,
+    lower({{ col('channel') }}) as channel,
+    lower({{ col('direction') }}) as direction,
+    {{ col('from_address') }} as from_address,
+    {{ col('to_address') }} as to_address,
+    {{ col('body') }} as body,
+    lower({{ col('status') }}) as status,
+    {{ col('num_segments') }} as num_segments,
+    {{ col('num_media') }} as num_media,
+    {{ col('media_uri') }} as media_uri,
+    {{ col('error_code') }} as error_code,
+    {{ col('error_message') }} as error_message,
+    {{ col('price') }} as price,
+    {{ col('price_unit') }} as price_unit,
+    {{ utc_timestamp(col('date_sent')) }} as sent_at,
+    {{ utc_timestamp(col('date_created')) }} as created_at,
+    {{ utc_timestamp(col('date_updated')) }} as updated_at,
+    {{ deleted_flag(col('is_deleted')) }} as is_deleted,
+    {{ utc_timestamp(col('_loaded_at')) }} as loaded_at
+from {{ source('twilio', 'messages') }}

@@ -78,8 +78,11 @@ def run_demo(*, days: int, conversations: int, seed: int, home: str | None, rate
 
         definitions = defs()
         job = definitions.resolve_job_def("main_job")
+        from integration_pipelines.sources import registry
+
+        titles = [source.title for source in registry.sources().values()]
         print(
-            f"Syncing Zendesk, Salesforce, HubSpot and Intercom {first} .. {last} into {home_path}, then "
+            f"Syncing {', '.join(titles[:-1])} and {titles[-1]} {first} .. {last} into {home_path}, then "
             "building the feedback tables with sentiment, exporting them and building the dbt marts (progress "
             "below) ...",
             flush=True,

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from integration_pipelines.cli import build_parser
+from integration_pipelines.sources import registry
 
 CLI = [sys.executable, "-m", "integration_pipelines.cli"]
 
@@ -57,6 +58,12 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
         "hubspot.tickets",
         "intercom.conversations",
         "intercom.conversation_parts",
+        "retell.calls",
+        "twilio.messages",
+        "calendly.scheduled_events",
+        "calendly.invitees",
+        "stripe.customers",
+        "stripe.subscriptions",
     ]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         for table in tables:
@@ -69,9 +76,13 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     assert re.search(r"feedback/sentiment_report\s+\d+ messages charted, 2 chart\(s\) for \d{4}-\d{2}-\d{2}", out)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         scored = con.execute("SELECT count(*) FROM feedback.feedback_sentiment WHERE NOT is_deleted").fetchone()[0]
-    printed = [int(m) for m in re.findall(r"^  (?:zendesk|salesforce|hubspot|intercom)\s+\S+\s+(\d+)\s", out, re.M)]
+    sources = "|".join(registry.names())
+    printed = [int(m) for m in re.findall(rf"^  (?:{sources})\s+\S+\s+(\d+)\s", out, re.M)]
     assert scored > 0 and sum(printed) == scored
-    exported = re.search(r"exported 19 tables, (\d+) rows to duckdb", out)
+    # the sentiment table shows every channel, the newer ones included
+    shown = set(re.findall(rf"^  (?:{sources})\s+(\S+)\s+\d+\s", out, re.M))
+    assert {"voice", "sms", "whatsapp", "meeting", "payment"} <= shown
+    exported = re.search(r"exported 27 tables, (\d+) rows to duckdb", out)
     with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
         in_warehouse = sum(
             con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
@@ -83,12 +94,12 @@ def test_demo_syncs_into_duckdb_and_prints_a_summary(tmp_path: Path) -> None:
     assert exported and int(exported.group(1)) == in_warehouse > 0
     # the run ends with the dbt marts, whose tests all pass, and the demo reads two of them back
     assert re.search(
-        r"dbt built 25 models \(staging, intermediate, marts\) and ran (\d+) tests as asset checks: "
+        r"dbt built 33 models \(staging, intermediate, marts\) and ran (\d+) tests as asset checks: "
         r"\1 passed, 0 failed",
         out,
     )
     assert "Last days of marts.agg_sentiment_daily" in out
-    days = re.findall(r"^  (\d{4}-\d{2}-\d{2}) (?:zendesk|salesforce|hubspot|intercom)\s+(\d+)\s", out, re.M)
+    days = re.findall(rf"^  (\d{{4}}-\d{{2}}-\d{{2}}) (?:{sources})\s+(\d+)\s", out, re.M)
     with duckdb.connect(str(tmp_path / "export.duckdb"), read_only=True) as con:
         per_day = dict(
             con.execute(

@@ -7,9 +7,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
+from integration_pipelines.sources.calendly import settings as calendly
 from integration_pipelines.sources.hubspot import settings as hubspot
 from integration_pipelines.sources.intercom import settings as intercom
+from integration_pipelines.sources.retell import settings as retell
 from integration_pipelines.sources.salesforce import settings as salesforce
+from integration_pipelines.sources.stripe import settings as stripe
+from integration_pipelines.sources.twilio import settings as twilio
 from integration_pipelines.sources.zendesk import settings as zendesk
 
 SANDBOX_SECRETS = (
@@ -17,6 +21,10 @@ SANDBOX_SECRETS = (
     salesforce.SANDBOX_CLIENT_SECRET,
     hubspot.SANDBOX_ACCESS_TOKEN,
     intercom.SANDBOX_ACCESS_TOKEN,
+    retell.SANDBOX_API_KEY,
+    twilio.SANDBOX_AUTH_TOKEN,
+    calendly.SANDBOX_TOKEN,
+    stripe.SANDBOX_API_KEY,
 )
 
 

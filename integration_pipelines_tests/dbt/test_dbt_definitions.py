@@ -53,7 +53,7 @@ def test_lineage_runs_from_the_exports_to_each_mart(local_env: Path) -> None:
         if parent.path[0] not in ("staging", "intermediate", "marts")
     }
     assert parents and parents <= exports and {p.path[1] for p in parents} == {"duckdb"}
-    assert len(parents) == 19
+    assert len(parents) == 27
     upstream = graph.asset_dep_graph["upstream"]
 
     def ancestors(key: dg.AssetKey) -> set[dg.AssetKey]:

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from integration_pipelines.lib.partitions import range_tags
+from integration_pipelines.lib.text.sentiment.cache import SentimentCache
 from integration_pipelines.lib.text.sentiment.resource import SentimentResource
 from integration_pipelines.sources import registry
 from integration_pipelines_tests.fixtures.pipeline import pipeline_definitions
@@ -199,7 +200,15 @@ def test_llm_sentiment_through_the_openai_endpoint_with_cache_and_cost(
     first = metadata(run_main(sandbox, tmp_path, sentiment), "feedback_sentiment")
     rows = query(tmp_path, "SELECT provider, model, count(*) FROM feedback.feedback_sentiment GROUP BY 1, 2")
     assert rows == [("openai", "gpt-4o-mini", first["window_rows"])]
-    assert first["window_llm_requests"] == -(-first["window_rows"] // 25) and first["window_cost_usd"] > 0
+    # one request per 25 distinct texts: a text said twice (a call replaying a ticket's words) is sent once
+    texts = query(
+        tmp_path,
+        "SELECT p.normalized_text FROM feedback.feedback_sentiment s "
+        "JOIN feedback.feedback_preprocessed p USING (source, message_id)",
+    )
+    distinct = len({SentimentCache.key(text or "", "openai", "gpt-4o-mini", "") for (text,) in texts})
+    assert len(texts) == first["window_rows"] and distinct < len(texts)
+    assert first["window_llm_requests"] == -(-distinct // 25) and first["window_cost_usd"] > 0
     assert first["window_input_tokens"] > 0 and first["window_fallback_rows"] == 0
     sent = sandbox.admin("openai", "last_requests", limit=50)
     emails = {p.email for p in world.people}

@@ -23,6 +23,10 @@ SECRETS = {
     "zendesk": "sandbox-zendesk-webhook-secret",
     "hubspot": "sandbox-hubspot-client-secret",
     "intercom": "sandbox-intercom-client-secret",
+    "retell": "sandbox-retell-api-key",
+    "twilio": "sandbox-twilio-auth-token",
+    "calendly": "sandbox-calendly-webhook-signing-key",
+    "stripe": "whsec_sandbox_stripe_endpoint_secret",
 }
 SOAP = {
     "soapenv": "http://schemas.xmlsoap.org/soap/envelope/",

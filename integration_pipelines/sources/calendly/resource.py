@@ -6,18 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.sources.calendly.client import INTEGRATION, MAX_PER_PAGE, CalendlyClient
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 
 # Calendly: X-RateLimit-Reset is the number of seconds until the window resets (typically 60).
 RATE_LIMIT_HEADERS = RateLimitHeaders(
@@ -25,7 +23,7 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
 )
 
 
-class CalendlyResource(dg.ConfigurableResource):
+class CalendlyResource(HttpConnectorResource):
     """Calendly API v2 access with a personal access token or an OAuth access token (Bearer)."""
 
     token: str | None = Field(
@@ -51,27 +49,11 @@ class CalendlyResource(dg.ConfigurableResource):
         description="Events starting up to this long after a window are listed (bookings and cancellations of "
         "future meetings). Raise it above your event types' furthest booking horizon.",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(
         default=500,
         ge=0,
         description="Retries allowed per run across all requests (one request per event for invitees).",
     )
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_minute: float = Field(
         default=500.0, gt=0, description="Calendly's per-user limit: 500 requests/minute on paid plans, 50 on Free."
     )
@@ -96,15 +78,7 @@ class CalendlyResource(dg.ConfigurableResource):
             base,
             auth=BearerAuth(self.token),
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={"default": self.pacing()},
             rate_limit_headers=RATE_LIMIT_HEADERS,
             redactor=self.redactor(),

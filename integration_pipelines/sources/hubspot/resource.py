@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -30,8 +28,8 @@ from integration_pipelines.lib.http.errors import (
 )
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders, RateLimitState
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.partitions import history_start
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.hubspot.client import (
     INTEGRATION,
     SEARCH_CONCURRENCY,
@@ -87,7 +85,7 @@ class HubSpotApiClient(ApiClient):
         return self.daily.get("remaining", super().quota_remaining())
 
 
-class HubSpotResource(dg.ConfigurableResource):
+class HubSpotResource(HttpConnectorResource):
     """HubSpot CRM API access: a private app's ``access_token``, or ``client_id`` + ``client_secret`` +
     ``refresh_token`` of an OAuth app. Needs read scopes for contacts, companies, deals and tickets."""
 
@@ -138,23 +136,6 @@ class HubSpotResource(dg.ConfigurableResource):
         "split window), read back in the order of one after another; the search pace still spaces them all. "
         "1: one after another. Memory holds at most twice this many responses per object.",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
 
     def redactor(self) -> Redactor:
         return Redactor([self.access_token, self.client_secret, self.refresh_token])
@@ -174,15 +155,7 @@ class HubSpotResource(dg.ConfigurableResource):
             self.base_url,
             auth=auth,
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             # search: one token, so requests go out evenly spaced and never bunch inside one second
             rate_limits={
                 "search": RateLimit(1, search_interval(self.search_requests_per_second)),

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.intercom.client import INTEGRATION, MAX_PER_PAGE, SEARCH_SLICES, IntercomClient
 
 RATE_LIMIT_HEADERS = RateLimitHeaders(
@@ -27,7 +25,7 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
 REGIONAL_HOSTS = ("https://api.intercom.io", "https://api.eu.intercom.io", "https://api.au.intercom.io")
 
 
-class IntercomResource(dg.ConfigurableResource):
+class IntercomResource(HttpConnectorResource):
     """Intercom REST API access with an app's access token (a private app's token or an OAuth token)."""
 
     access_token: str | None = Field(
@@ -59,27 +57,11 @@ class IntercomResource(dg.ConfigurableResource):
         description="Time slices of a large window searched at once (cursor paging is one request after "
         "another); the rate limit still paces them all, and each slice holds at most a few pages.",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(
         default=1000,
         ge=0,
         description="Retries allowed per run across all requests (a run makes one request per conversation).",
     )
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_minute: float = Field(
         default=10_000.0,
         gt=0,
@@ -118,15 +100,7 @@ class IntercomResource(dg.ConfigurableResource):
                 "Intercom-Version": self.api_version,
                 "User-Agent": "integration-pipelines",
             },
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={"default": self.pacing()},
             rate_limit_headers=RATE_LIMIT_HEADERS,
             redactor=self.redactor(),

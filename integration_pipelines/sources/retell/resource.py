@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.retell.client import INTEGRATION, MAX_LIMIT, RetellClient
 
 
-class RetellResource(dg.ConfigurableResource):
+class RetellResource(HttpConnectorResource):
     """Retell AI API access with a workspace API key (``Authorization: Bearer``)."""
 
     api_key: str | None = Field(default=None, repr=False, description="Retell API key (RETELL_API_KEY); a secret.")
@@ -33,25 +31,9 @@ class RetellResource(dg.ConfigurableResource):
         le=16,
         description="Calls fetched at once with get-call for their transcripts (the v3 list leaves them out).",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
     retry_budget: int = Field(
         default=1000, ge=0, description="Retries allowed per run across all requests (one request per call)."
     )
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_minute: float = Field(
         default=600.0,
         gt=0,
@@ -81,15 +63,7 @@ class RetellResource(dg.ConfigurableResource):
             base,
             auth=BearerAuth(self.api_key),
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={"default": self.pacing()},
             redactor=self.redactor(),
             classify_error=self._classify(base),

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -26,7 +24,7 @@ from integration_pipelines.lib.http.errors import (
 )
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitState
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.salesforce.auth import (
     INTEGRATION,
     TOKEN_PATH,
@@ -42,7 +40,7 @@ from integration_pipelines.sources.salesforce.objects import OBJECTS
 FLOWS = ("auto", "client_credentials", "jwt_bearer")
 
 
-class SalesforceResource(dg.ConfigurableResource):
+class SalesforceResource(HttpConnectorResource):
     """Salesforce REST and Bulk API 2.0 access through a connected app (client credentials or JWT bearer)."""
 
     client_id: str = Field(description="The connected app's consumer key (SALESFORCE_CLIENT_ID).")
@@ -101,23 +99,6 @@ class SalesforceResource(dg.ConfigurableResource):
     bulk_poll_seconds: float = Field(default=1.0, gt=0, description="First wait between job status reads.")
     bulk_max_poll_seconds: float = Field(default=30.0, gt=0)
     bulk_timeout_seconds: float = Field(default=3600.0, gt=0, description="A job not complete by then fails.")
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_second: float | None = Field(
         default=None,
         gt=0,
@@ -173,15 +154,7 @@ class SalesforceResource(dg.ConfigurableResource):
             settings.login_url,
             auth=session,
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={"default": RateLimit(self.requests_per_second, 1) if self.requests_per_second else None},
             redactor=redactor,
             classify_error=_classifier(settings, redactor),

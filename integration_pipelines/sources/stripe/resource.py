@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.partitions import history_start
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.stripe.client import INTEGRATION, MAX_PER_PAGE, StripeClient
 
 KEY_HELP = (
@@ -25,7 +23,7 @@ KEY_HELP = (
 )
 
 
-class StripeResource(dg.ConfigurableResource):
+class StripeResource(HttpConnectorResource):
     """Stripe API access with a restricted (``rk_...``) or secret (``sk_...``) key sent as a Bearer token."""
 
     api_key: str | None = Field(
@@ -38,23 +36,6 @@ class StripeResource(dg.ConfigurableResource):
         "version they were created with whatever is sent.",
     )
     per_page: int = Field(default=MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per list page (limit).")
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_second: float = Field(
         default=25.0,
         gt=0,
@@ -91,15 +72,7 @@ class StripeResource(dg.ConfigurableResource):
             base,
             auth=BearerAuth(self.api_key),
             headers=headers,
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={"default": self.pacing()},
             redactor=self.redactor(),
             classify_error=self._classify(base),

@@ -6,24 +6,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import AuthenticationError, ConfigurationError, IntegrationError
 from integration_pipelines.lib.http.ratelimit import RateLimit
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.partitions import history_start
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.twilio.client import INTEGRATION, MAX_PAGE_SIZE, TwilioClient
 
 AUTH_TOKEN_VARIABLES = "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
 API_KEY_VARIABLES = "TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET (a key of that account)"
 
 
-class TwilioResource(dg.ConfigurableResource):
+class TwilioResource(HttpConnectorResource):
     """Twilio REST API access: HTTP Basic with the Account SID + Auth Token, or an API Key SID + secret."""
 
     account_sid: str | None = Field(
@@ -49,23 +47,6 @@ class TwilioResource(dg.ConfigurableResource):
         "messages sent this many days before it, so status changes and redactions that come within it land "
         "in the day they happened.",
     )
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     requests_per_second: float = Field(
         default=20.0,
         gt=0,
@@ -93,15 +74,7 @@ class TwilioResource(dg.ConfigurableResource):
             base,
             auth=self._auth(),
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={"default": RateLimit(self.requests_per_second, 1)},
             redactor=self.redactor(),
             classify_error=self._classify(base),

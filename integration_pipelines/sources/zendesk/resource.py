@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 import httpx
 from pydantic import Field
 
 from integration_pipelines.lib.http.auth import BearerAuth
 from integration_pipelines.lib.http.client import ApiClient
-from integration_pipelines.lib.http.deadline import REQUEST_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS
 from integration_pipelines.lib.http.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -19,8 +17,8 @@ from integration_pipelines.lib.http.errors import (
 )
 from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 from integration_pipelines.lib.http.redact import Redactor
-from integration_pipelines.lib.http.retry import RetryPolicy
 from integration_pipelines.lib.partitions import history_start
+from integration_pipelines.sources.http_resource import HttpConnectorResource
 from integration_pipelines.sources.zendesk.client import INTEGRATION, ZendeskClient
 
 RATE_LIMIT_HEADERS = RateLimitHeaders(
@@ -30,7 +28,7 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
 )
 
 
-class ZendeskResource(dg.ConfigurableResource):
+class ZendeskResource(HttpConnectorResource):
     """Zendesk Support API access. Authenticate with ``email`` + ``api_token`` or ``oauth_token``."""
 
     subdomain: str = Field(description="Account subdomain: `acme` for acme.zendesk.com (ZENDESK_SUBDOMAIN).")
@@ -44,23 +42,6 @@ class ZendeskResource(dg.ConfigurableResource):
         description="API root; `{subdomain}` is filled in. The sandbox overrides it.",
     )
     per_page: int = Field(default=1000, ge=1, le=1000, description="Records per cursor-export page.")
-    timeout_seconds: float = Field(default=30.0, gt=0, description="Limit on each connect and each read.")
-    request_deadline_seconds: float = Field(
-        default=REQUEST_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one request may take, connect and the whole body: a response trickling in "
-        "slower is cut there and retried like a timeout.",
-    )
-    step_deadline_seconds: float | None = Field(
-        default=STEP_DEADLINE_SECONDS,
-        gt=0,
-        description="Total time one run step may spend on this vendor; past it the step fails instead of holding "
-        "the vendor's pool. Raise it for long single-run backfills; None: no limit.",
-    )
-    max_attempts: int = Field(default=8, ge=1, description="Attempts per request before giving up.")
-    retry_budget: int = Field(default=200, ge=0, description="Retries allowed per run across all requests.")
-    backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay; doubles each retry.")
-    max_backoff_seconds: float = Field(default=30.0, ge=0)
     export_requests_per_minute: float = Field(
         default=10.0, gt=0, description="Incremental-export limit (10; 30 with the High Volume add-on)."
     )
@@ -86,15 +67,7 @@ class ZendeskResource(dg.ConfigurableResource):
             base,
             auth=self._auth(),
             headers={"Accept": "application/json", "User-Agent": "integration-pipelines"},
-            timeout=self.timeout_seconds,
-            request_deadline=self.request_deadline_seconds,
-            step_deadline=self.step_deadline_seconds,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                budget=self.retry_budget,
-                base_delay=self.backoff_seconds,
-                max_delay=self.max_backoff_seconds,
-            ),
+            **self.http_limits(),
             rate_limits={
                 "incremental": RateLimit(self.export_requests_per_minute, 60),
                 "default": RateLimit(self.requests_per_minute, 60),

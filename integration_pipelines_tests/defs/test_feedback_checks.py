@@ -52,6 +52,8 @@ LEAKS = {
         ("order #45678 and ORD-0501234567", set()),
         ("4111 1111 1111 1112", set()),  # Luhn fails
         ("SA03 8000 0000 6080 1016 7518", set()),  # mod-97 fails
+        # Arabizi whose letters and digits pass mod-97 by chance; "TA" issues no IBAN
+        ("sorry gedan 3al ta25eer akkedlena el 3enwan", set()),
         ("delivered 05/11/2026 at 10:30, total 1,250.00 SAR, app v2.3.1", set()),
         ("رقم الطلب 5260887", set()),
         ("", set()),

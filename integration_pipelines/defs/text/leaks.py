@@ -7,8 +7,10 @@ than the redactor where looser would flag honest text: it looks for
 * **email**: ``local@domain.tld``;
 * **card**: 13-19 digits starting 2-6 (the card networks' ranges), compact or in groups joined by a
   single space or dash, whose Luhn checksum holds;
-* **iban**: two letters, two check digits and 11-30 letters or digits (compact or in blocks), whose
-  ISO 7064 mod-97 remainder is 1;
+* **iban**: a country that issues IBANs, two check digits and 11-30 letters or digits (compact or in
+  blocks), whose ISO 7064 mod-97 remainder is 1 (one run of letters and digits in 97 passes the
+  checksum by chance: Arabizi such as "ta25eer akkedlena" did, so the country must be one of the
+  registry's);
 * **phone**: ``+`` or ``00`` and 8-15 digits; Gulf, Egyptian and UK mobiles written nationally
   (``05X XXX XXXX``, ``01[0125]X XXX XXXX``, ``07XXX XXXXXX``) or with their country code and no
   ``+`` (``9665…``, ``9715…``, ``201…``, ``447…``). Bare 8-digit and North American numbers are left
@@ -31,6 +33,12 @@ _CHAIN = re.compile(r"(?<![\w+])(?<!\w[-./#])\+?\(?\d+(?:[ \u00a0.\-()]{1,2}\d+)
 _GROUP = re.compile(r"\d+")
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[A-Za-z0-9]*(?:[ \-][A-Za-z0-9]+)*")
 _IBAN_PIECE = re.compile(r"[A-Za-z0-9]+")
+# the countries of the IBAN registry (SWIFT): two letters outside it start no IBAN
+IBAN_COUNTRIES = frozenset(
+    "AD AE AL AT AZ BA BE BG BH BI BR BY CH CR CY CZ DE DJ DK DO EE EG ES FI FK FO FR GB GE GI GL GR GT HN HR HU "
+    "IE IL IQ IS IT JO KW KZ LB LC LI LT LU LV LY MC MD ME MK MN MR MT MU NI NL NO OM PK PL PS PT QA RO RS RU SA SC "
+    "SD SE SI SK SM SO ST SV TL TN TR UA VA VG XK YE".split()
+)
 _NATIONAL_MOBILE = re.compile(r"05\d{8}|01[0125]\d{8}|07\d{9}")
 _CC_MOBILE = re.compile(r"9665\d{8}|9715\d{8}|201[0125]\d{8}|447\d{9}")
 
@@ -86,6 +94,8 @@ def _chain_kinds(chain: str) -> set[str]:
 
 def _has_iban(text: str) -> bool:
     for match in _IBAN_START.finditer(text):
+        if match.group()[:2].upper() not in IBAN_COUNTRIES:
+            continue
         pieces = _IBAN_PIECE.findall(match.group())
         compact = ""
         for piece in pieces:  # blocks may be followed by ordinary words: try every block boundary

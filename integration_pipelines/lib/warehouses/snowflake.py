@@ -226,6 +226,9 @@ class SnowflakeExporter:
         con: Any, table: TableSpec, target: str, staging: str, data: pa.Table, pos: dict[str, str]
     ) -> LoadResult:
         names = data.column_names
+        if not data.num_rows:  # a day with nothing to load: the table exists now, and a MERGE would change nothing
+            rows, deleted = SnowflakeExporter._counts(con, target, names)
+            return LoadResult(rows_in=0, keys_in=0, inserted=0, matched=0, table_rows=rows, deleted_rows=deleted)
         ordering = [c for c in (table.version_column, *table.tie_breakers) if c in names]
         keys = ", ".join(pos[k] for k in table.primary_key)
         order = ", ".join(f"{pos[c]} DESC NULLS LAST" for c in ordering)
@@ -249,12 +252,7 @@ class SnowflakeExporter:
             keys_in = _execute(con, f"SELECT count(*) FROM ({source})")[0][0]
             matched = _execute(con, f"SELECT count(*) FROM ({source}) AS s JOIN {target} AS t ON {on}")[0][0]
             _execute(con, merge)
-            after = _execute(con, f"SELECT count(*) FROM {target}")[0][0]
-            deleted = (
-                _execute(con, f"SELECT count(*) FROM {target} WHERE {quote_ident('is_deleted')}")[0][0]
-                if "is_deleted" in names
-                else 0
-            )
+            after, deleted = SnowflakeExporter._counts(con, target, names)
             con.commit()
         except BaseException:
             con.rollback()
@@ -269,6 +267,17 @@ class SnowflakeExporter:
             table_rows=after,
             deleted_rows=deleted,
         )
+
+    @staticmethod
+    def _counts(con: Any, target: str, names: Sequence[str]) -> tuple[int, int]:
+        """The table's rows, and those flagged deleted (0 when the table has no ``is_deleted``)."""
+        rows = _execute(con, f"SELECT count(*) FROM {target}")[0][0]
+        deleted = (
+            _execute(con, f"SELECT count(*) FROM {target} WHERE {quote_ident('is_deleted')}")[0][0]
+            if "is_deleted" in names
+            else 0
+        )
+        return rows, deleted
 
 
 def _execute(con: Any, sql: str, params: Sequence[object] | None = None) -> list[tuple]:

@@ -247,3 +247,28 @@ def test_a_load_dying_right_after_a_widening_loses_no_value(connect: Connect) ->
         (2, "7"),
         (3, "B2"),
     ]
+
+
+def test_an_empty_day_creates_the_table_without_a_merge_even_with_no_session_schema() -> None:
+    """Tried: connections with no current schema (a resource configured without one; each load opens its
+    own), a load into a schema that then exists, and a first load of no rows into a new table of that
+    schema. Must hold: the empty load creates the table and changes nothing (no MERGE is sent: there is
+    nothing to merge), and the next load of that table lands both rows."""
+    with fakesnow.patch():
+
+        @contextmanager
+        def no_schema() -> Iterator[Any]:
+            con = snowflake.connector.connect(database="ANALYTICS")
+            try:
+                yield con
+            finally:
+                con.close()
+
+        exporter = SnowflakeExporter(no_schema)
+        assert exporter.upsert(TICKETS, table([row(1, 1)])).table_rows == 1
+        later = TableSpec("zendesk", "later_tickets", ("id",))
+        empty = exporter.upsert(later, table([]))
+        assert (empty.rows_in, empty.inserted, empty.table_rows) == (0, 0, 0)
+        loaded = exporter.upsert(later, table([row(1, 1), row(2, 1)]))
+        assert (loaded.rows_in, loaded.inserted, loaded.table_rows) == (2, 2, 2)
+        assert [r["id"] for r in current(no_schema, later)] == [1, 2]

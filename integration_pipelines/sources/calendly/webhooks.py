@@ -18,27 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
-from integration_pipelines.lib.webhooks.payloads import JSON_ACK, content_key, epoch_time, iso_time, json_body, require
-from integration_pipelines.lib.webhooks.signatures import hmac_digest, matches_any, require_fresh
+from integration_pipelines.lib.webhooks.payloads import JSON_ACK, content_key, iso_time, json_body, require
+from integration_pipelines.lib.webhooks.signatures import require_timestamped_hmac
 from integration_pipelines.sources.calendly import settings
 
 SIGNATURE = "Calendly-Webhook-Signature"
 TOLERANCE = timedelta(minutes=3)
 TOPICS = ("invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted")
-
-
-def signature_parts(header: str | None) -> tuple[str, list[str]]:
-    """``t`` and every ``v1`` of the header; Rejected("signature") when it is not that shape."""
-    timestamp, signatures = "", []
-    for part in (header or "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t":
-            timestamp = value
-        elif name == "v1" and value:
-            signatures.append(value)
-    if not timestamp.isdigit() or not signatures:
-        raise Rejected("signature", f"{SIGNATURE} is missing or not t=<unix>,v1=<hex>")
-    return timestamp, signatures
 
 
 def _event_uri(invitee_uri: str) -> str:
@@ -55,12 +41,7 @@ class CalendlyWebhooks:
     def verify(self, request: SignedRequest, secrets: Sequence[str], now: datetime) -> None:
         if not secrets:
             raise Rejected("forbidden", f"no webhook signing key is configured for this vendor (header {SIGNATURE})")
-        timestamp, given = signature_parts(request.header(SIGNATURE))
-        message = f"{timestamp}.".encode() + request.body
-        expected = [hmac_digest(secret, message).hex() for secret in secrets]
-        if not any(matches_any(candidate, expected) for candidate in given):  # several v1 while a key rotates
-            raise Rejected("signature", f"{SIGNATURE} does not match")
-        require_fresh(epoch_time(timestamp, "t"), now, TOLERANCE)
+        require_timestamped_hmac(SIGNATURE, request.header(SIGNATURE), secrets, request.body, now, TOLERANCE)
 
     def events(self, request: SignedRequest) -> list[WebhookEvent]:
         body = json_body(request.body)

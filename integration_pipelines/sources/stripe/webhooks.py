@@ -10,34 +10,17 @@ is the Event itself: ``{"id": "evt_...", "object": "event", "type": ..., "create
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
 from integration_pipelines.lib.webhooks.payloads import JSON_ACK, epoch_time, json_body, require
-from integration_pipelines.lib.webhooks.signatures import matches_any, require_fresh
+from integration_pipelines.lib.webhooks.signatures import require_timestamped_hmac
 from integration_pipelines.sources.stripe import settings
 from integration_pipelines.sources.stripe.objects import OBJECTS
 
 SIGNATURE = "Stripe-Signature"
-SCHEME = "v1"
 OBJECT_OF_TYPE = {t: o.name for o in OBJECTS.values() for t in o.event_types}
-
-
-def parse_signature(header: str | None) -> tuple[int, list[str]]:
-    """``(t, [v1 signatures])`` of a ``Stripe-Signature`` header; Rejected when it has no t or no v1."""
-    if not header:
-        raise Rejected("signature", f"missing {SIGNATURE}")
-    pairs = [item.split("=", 1) for item in header.split(",")]
-    stamps = [p[1].strip() for p in pairs if len(p) == 2 and p[0].strip() == "t"]
-    signatures = [p[1].strip() for p in pairs if len(p) == 2 and p[0].strip() == SCHEME]
-    if len(stamps) != 1 or not stamps[0].isdigit():
-        raise Rejected("signature", f"{SIGNATURE} has no timestamp t=")
-    if not signatures:
-        raise Rejected("signature", f"{SIGNATURE} has no {SCHEME} signature")
-    return int(stamps[0]), signatures
 
 
 class StripeWebhooks:
@@ -49,15 +32,7 @@ class StripeWebhooks:
     def verify(self, request: SignedRequest, secrets: Sequence[str], now: datetime) -> None:
         if not secrets:
             raise Rejected("forbidden", f"no webhook secret is configured for this vendor (header {SIGNATURE})")
-        timestamp, given = parse_signature(request.header(SIGNATURE))
-        message = f"{timestamp}.".encode() + request.body
-        expected = [hmac.new(secret.encode(), message, hashlib.sha256).hexdigest() for secret in secrets]
-        matched = False
-        for signature in given:  # every candidate compared, in constant time each
-            matched |= matches_any(signature, expected)
-        if not matched:
-            raise Rejected("signature", f"{SIGNATURE} does not match")
-        require_fresh(epoch_time(timestamp, "t"), now)
+        require_timestamped_hmac(SIGNATURE, request.header(SIGNATURE), secrets, request.body, now)
 
     def events(self, request: SignedRequest) -> list[WebhookEvent]:
         payload = json_body(request.body)

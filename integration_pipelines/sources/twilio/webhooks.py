@@ -17,7 +17,6 @@ nothing), so no change here is a tombstone; redactions arrive through the list (
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 
 from integration_pipelines.lib.webhooks.events import Change, Rejected, SignedRequest, WebhookEvent
 from integration_pipelines.lib.webhooks.payloads import content_key, json_body
-from integration_pipelines.lib.webhooks.signatures import require_signature
+from integration_pipelines.lib.webhooks.signatures import b64, hmac_digest, require_signature
 from integration_pipelines.sources.twilio import settings
 
 SIGNATURE = "X-Twilio-Signature"
@@ -92,7 +91,7 @@ class TwilioWebhooks:
         messages = [signed_string(url, params).encode() for url in url_variants(request.url)]
 
         def sign(secret: str) -> list[str]:
-            return [base64.b64encode(hmac.new(secret.encode(), m, algorithm).digest()).decode() for m in messages]
+            return [b64(hmac_digest(secret, m, algorithm)) for m in messages]
 
         require_signature(request.header(SIGNATURE), secrets, sign, SIGNATURE)
 

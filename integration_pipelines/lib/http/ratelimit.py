@@ -24,6 +24,14 @@ class RateLimit:
     def rate(self) -> float:
         return self.requests / self.per_seconds
 
+    @classmethod
+    def paced(cls, per_second: float, burst_seconds: float, headroom: float) -> RateLimit:
+        """A client's bucket under a vendor allowing ``per_second``: a burst of ``burst_seconds`` of the allowance
+        (at least one request), refilled at ``headroom`` (< 1) of the rate, so whatever window the vendor counts
+        in stays below its limit, with room for latency jitter and other integrations on the same account."""
+        burst = max(1.0, per_second * burst_seconds)
+        return cls(burst, burst / (headroom * per_second))
+
     def __str__(self) -> str:
         """As an operator reads it: ``10 requests/min``, ``5 requests/s``, ``100 requests per 10 s``."""
         unit = {1.0: "/s", 60.0: "/min", 3600.0: "/h"}.get(float(self.per_seconds))

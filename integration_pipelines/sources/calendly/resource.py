@@ -64,8 +64,7 @@ class CalendlyResource(HttpConnectorResource):
     def pacing(self) -> RateLimit:
         """A tenth of the minute's allowance as burst, refilled at 90 % of the rate: room for other
         integrations of the same user, whose requests count against the same limit."""
-        burst = max(1.0, self.requests_per_minute / 10)
-        return RateLimit(burst, burst * 60 / (0.9 * self.requests_per_minute))
+        return RateLimit.paced(self.requests_per_minute / 60, burst_seconds=6, headroom=0.9)
 
     @contextmanager
     def open_client(self) -> Iterator[CalendlyClient]:

@@ -81,9 +81,9 @@ class IntercomResource(HttpConnectorResource):
         """The client's token bucket: a tenth of a window's allowance as burst, refilled at 80 % of the
         rate, so no window ever sees more than 90 % of its allowance (room for latency jitter and
         for other integrations of the same app). Holds for limits of 5 or more per window."""
-        per_window = self.requests_per_minute * self.rate_limit_window_seconds / 60
-        burst = max(1.0, per_window / 10)
-        return RateLimit(burst, burst * self.rate_limit_window_seconds / (0.8 * per_window))
+        return RateLimit.paced(
+            self.requests_per_minute / 60, burst_seconds=self.rate_limit_window_seconds / 10, headroom=0.8
+        )
 
     @contextmanager
     def open_client(self) -> Iterator[IntercomClient]:

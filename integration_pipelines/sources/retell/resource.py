@@ -48,9 +48,7 @@ class RetellResource(HttpConnectorResource):
     def pacing(self) -> RateLimit:
         """A token bucket of a tenth of a second's allowance, refilled at 80 % of the rate: smooth enough that
         no one-second window sees more than 90 % of the limit, whatever window Retell counts in."""
-        per_second = self.requests_per_minute / 60
-        burst = max(1.0, per_second / 10)
-        return RateLimit(burst, burst / (0.8 * per_second))
+        return RateLimit.paced(self.requests_per_minute / 60, burst_seconds=0.1, headroom=0.8)
 
     @contextmanager
     def open_client(self) -> Iterator[RetellClient]:

@@ -55,8 +55,7 @@ class StripeResource(HttpConnectorResource):
         """The client's token bucket: a fifth of a second's allowance as burst, refilled at 80 % of the rate,
         so no one-second window (however it is aligned) sees more than the limit, and a limiter that counts
         in windows rather than a bucket never answers 429 to a sync alone on the account."""
-        burst = max(1.0, self.requests_per_second / 5)
-        return RateLimit(burst, burst / (0.8 * self.requests_per_second))
+        return RateLimit.paced(self.requests_per_second, burst_seconds=0.2, headroom=0.8)
 
     @contextmanager
     def open_client(self) -> Iterator[StripeClient]:

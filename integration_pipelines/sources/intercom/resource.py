@@ -78,12 +78,15 @@ class IntercomResource(HttpConnectorResource):
         return Redactor([self.access_token])
 
     def pacing(self) -> RateLimit:
-        """The client's token bucket: a tenth of a window's allowance as burst, refilled at 80 % of the
-        rate, so no window ever sees more than 90 % of its allowance (room for latency jitter and
-        for other integrations of the same app). Holds for limits of 5 or more per window."""
-        return RateLimit.paced(
-            self.requests_per_minute / 60, burst_seconds=self.rate_limit_window_seconds / 10, headroom=0.8
-        )
+        """The client's token bucket: 2 % of a window's allowance as burst, refilled at 97 % of the rate, so
+        burst plus refill over any window stays at 99 % of its allowance: the bucket fills the limit without
+        reaching it, so the whole-second ``X-RateLimit-Reset`` (a second's wait when the count runs out) is
+        never waited for. ``X-RateLimit-Remaining`` counts every caller of the app (other integrations too);
+        the bucket follows it down and waits out the reset when it reaches the requests in flight, so a
+        shared app costs a wait, not a 429. The 99 % holds for limits of 50 or more per window (the burst
+        is at least one request); below that the headers hold the limit."""
+        window = self.rate_limit_window_seconds
+        return RateLimit.paced(self.requests_per_minute / 60, burst_seconds=window * 0.02, headroom=0.97)
 
     @contextmanager
     def open_client(self) -> Iterator[IntercomClient]:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.http.client import ApiClient, _has_long_digit_run
 
 BODIES: dict[str, bytes] = {
     "plain": '{"id":7,"name":"سلام é 𝄞","score":-0.0,"tiny":2.5e-7,"nested":[{"a":null,"b":true}]}'.encode(),
@@ -95,3 +98,11 @@ def test_big_integers_stay_integers(bodies: _Bodies) -> None:
         got = client.request_json("GET", "/big_int")
     assert got["id"] == 123456789012345678901234567890 and type(got["id"]) is int
     assert got["neg"] == -9223372036854775809 and type(got["neg"]) is int
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=8), st.sampled_from([b"7" * n for n in (17, 18, 19, 20, 40)]))))
+def test_the_long_digit_scan_answers_as_the_regex_did(parts: list[bytes]) -> None:
+    """The body scan that decides orjson or json finds a 19-digit run exactly where ``[0-9]{19}`` does."""
+    content = b"".join(parts)
+    assert _has_long_digit_run(content) == (re.search(rb"[0-9]{19}", content) is not None)

@@ -8,7 +8,10 @@ holding more than the cap (a bulk update) is read by ``hs_object_id`` keyset ins
 pages past the first page of a query. The requests of a window (its pages, the halves of a split) go
 out a few at once inside the search rate budget, read back in the serial order (``search.py``).
 Archived records never appear in search: each pull also lists ``archived=true`` and keeps those
-archived inside the window, flagged ``is_deleted``.
+archived inside the window, flagged ``is_deleted``. That list is paced by the general limit, not the
+search one, so it is read at the same time as the search, in its own thread (``ReadAhead``), and its
+pages wait for the reader after the search's: the same pages in the same order, without the list's
+round trips after the search's.
 Full loads (``full_load``, or a window starting at/before the history start) use the list API.
 """
 
@@ -22,6 +25,7 @@ from itertools import chain
 from typing import Any
 
 from integration_pipelines.lib.http.client import ApiClient
+from integration_pipelines.lib.read_ahead import ReadAhead
 from integration_pipelines.lib.records import convert_records
 from integration_pipelines.sources.base import ExportPage
 from integration_pipelines.sources.hubspot.objects import OBJECTS, HubSpotObject
@@ -36,6 +40,8 @@ from integration_pipelines.sources.hubspot.responses import (
 from integration_pipelines.sources.hubspot.search import SEARCH_CONCURRENCY, WindowSearch
 
 SEARCH_RESULT_CAP = 10_000
+# archived pages (plus their records in the window) listed ahead of the reader while the search runs
+ARCHIVED_READ_AHEAD = 10_000
 __all__ = ["INTEGRATION", "SEARCH_CONCURRENCY", "SEARCH_RESULT_CAP", "HubSpotClient", "epoch_ms"]
 
 
@@ -105,8 +111,14 @@ class HubSpotClient:
                 stats_lock=self._stats_lock,
             )
             live, lower = search.pages(epoch_ms(start), epoch_ms(end)), start
+        archived = ReadAhead(
+            lambda: self._list(spec, names, True, lower, end),
+            budget=ARCHIVED_READ_AHEAD,
+            weight=lambda records: 1 + len(records),
+            name="hubspot-archived",
+        )
         try:
-            raw = chain(live, self._list(spec, names, True, lower, end))
+            raw = chain(live, archived)
             for number, (items, last) in enumerate(_mark_last(raw), start=1):
                 page = convert_records(
                     items,
@@ -118,6 +130,7 @@ class HubSpotClient:
                 yield ExportPage(spec.name, number, page.batch, last, page.rejects, page.repaired)
         finally:
             live.close()  # a reader that stops early ends the searches under way now, not when collected
+            archived.close()
 
     # ------------------------------------------------------------ list API (full loads, archived)
     def _list(
@@ -131,7 +144,8 @@ class HubSpotClient:
         while True:
             body = self.api.request_json("GET", f"/crm/v3/objects/{spec.object_type}", params=params)
             found = results(spec, body)
-            self.stats["archived_pages" if archived else "list_pages"] += 1
+            with self._stats_lock:  # the archived list runs in its own thread
+                self.stats["archived_pages" if archived else "list_pages"] += 1
             yield [r for r in found if self._in_window(spec, r, lower, upper)]
             after = next_after(body)
             if after is None:

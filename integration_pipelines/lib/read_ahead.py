@@ -20,10 +20,12 @@ T = TypeVar("T")
 class ReadAhead(Generic[T]):
     """Iterates what ``source()`` yields, produced in a thread up to ``budget`` (summed ``weight``) ahead.
 
-    Items come in the source's order; an exception the source raises is raised to the reader after
-    every item before it. ``close`` stops the producer (it finishes the step under way, e.g. a request,
-    then returns) and waits for it, so nothing runs on after the reader has gone. One item heavier than
-    the whole budget still passes, alone."""
+    The producer starts on the next item only while less than ``budget`` is held, so with ``budget=1``
+    it fetches one item while the reader works on the one before, and holds no more. Items come in the
+    source's order; an exception the source raises is raised to the reader after every item before it.
+    ``close`` stops the producer (it finishes the step under way, e.g. a request, then returns) and
+    waits for it, so nothing runs on after the reader has gone. An item heavier than the budget still
+    passes; the producer then waits until the reader has taken it."""
 
     def __init__(
         self,
@@ -68,9 +70,12 @@ class ReadAhead(Generic[T]):
         try:
             iterator = source()
             try:
-                for item in iterator:
-                    if not self._hold(item):
+                while self._room():
+                    try:
+                        item = next(iterator)
+                    except StopIteration:
                         return
+                    self._hold(item)
             finally:
                 close = getattr(iterator, "close", None)
                 if close is not None:
@@ -83,15 +88,17 @@ class ReadAhead(Generic[T]):
                 self._done = True
                 self._changed.notify_all()
 
-    def _hold(self, item: T) -> bool:
-        """Waits for room; False once the reader has closed."""
-        weight = self._weight(item)
+    def _room(self) -> bool:
+        """Waits until less than the budget is held, so the next item is only produced (e.g. requested)
+        when it may be kept; False once the reader has closed."""
         with self._changed:
-            while not self._closed and self._held > 0 and self._held + weight > self._budget:
+            while not self._closed and self._held >= self._budget:
                 self._changed.wait()
-            if self._closed:
-                return False
+            return not self._closed
+
+    def _hold(self, item: T) -> None:
+        with self._changed:
+            weight = self._weight(item)
             self._items.append((item, weight))
             self._held += weight
             self._changed.notify_all()
-            return True

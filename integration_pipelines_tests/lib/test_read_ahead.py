@@ -80,3 +80,20 @@ def test_closing_early_stops_and_closes_the_source() -> None:
     ahead.close()
     assert closed.is_set()
     assert not any(t.name == "endless" for t in threading.enumerate())
+
+
+def test_with_a_budget_of_one_only_the_next_item_is_produced_ahead() -> None:
+    """The next item (a request) starts only when there is room to keep it: one ahead, not one held
+    and one more in hand."""
+    produced: list[int] = []
+
+    def counting() -> Iterator[int]:
+        for i in range(10):
+            produced.append(i)
+            yield i
+
+    ahead = ReadAhead(counting, budget=1)
+    assert next(ahead) == 0
+    time.sleep(0.2)  # give the producer every chance to run ahead
+    assert produced == [0, 1]
+    assert list(ahead) == list(range(1, 10))

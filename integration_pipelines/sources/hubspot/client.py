@@ -41,7 +41,7 @@ from integration_pipelines.sources.hubspot.search import SEARCH_CONCURRENCY, Win
 
 SEARCH_RESULT_CAP = 10_000
 # archived pages (plus their records in the window) listed ahead of the reader while the search runs
-ARCHIVED_READ_AHEAD = 10_000
+ARCHIVED_READ_AHEAD = 2_000  # about 20 pages of 100 archived inside the window; far more with none inside
 __all__ = ["INTEGRATION", "SEARCH_CONCURRENCY", "SEARCH_RESULT_CAP", "HubSpotClient", "epoch_ms"]
 
 

@@ -3,7 +3,7 @@
 A step pod is sized for what its kind does, from the figures in benchmarks/README.md (a step pod first
 loads the definitions: about 185 MB before any work):
 
-* ``pull`` (``raw_{vendor}``): network-bound; peak 477 MB at 1M tickets (the 128 MB day buffers are
+* ``pull`` (``raw_{vendor}``): network-bound; peak 438–477 MB at 1M tickets (the 112 MB day buffers are
   full from ~100k on), so a quarter core and 512Mi, up to 1Gi.
 * ``load`` (``warehouse_{vendor}`` and its reconciliation): DuckDB under its 192 MB limit plus Arrow,
   +284 MB above the load at 1M tickets and flat in N; a load that outgrows the limit is re-run under

@@ -2,9 +2,9 @@
 
     python -m integration_pipelines.lib.text.sentiment.train_corpora --out integration_pipelines/lib/text/sentiment/artifacts/
 
-The recipe (features, C, class weights, corpus weights) is the one the validation protocol
-(``validate.py``) measured; this fits it once on every training row: all of ArSarcasm-v2, AfriSenti
-Maghrebi and ATSAD (emoji masked, weight 0.3), and GoEmotions' train+dev splits (its test split and
+The recipe (features, C, class weights, corpus weights) is the one chosen on a DEV slice of the
+training pool (``select_recipe.py``) and measured by the validation protocol (``validate.py``); this
+fits it once on every training row: all of ArSarcasm-v2, AfriSenti Maghrebi and ATSAD (emoji masked, weight 0.1), and GoEmotions' train+dev splits (its test split and
 its near-duplicates stay out, so the English figure in the card is still held-out). The artifact is
 written, reloaded, and its probe predictions recorded from the float16 copy that ships. scikit-learn
 is needed here only; inference is numpy.
@@ -38,7 +38,7 @@ from integration_pipelines.lib.text.sentiment.train_pool import (
 )
 from integration_pipelines.lib.text.sentiment.validate import CONFIG, RECIPE, SEED, fit_ours
 
-MODEL_VERSION = "corpora-linear-2"
+MODEL_VERSION = "corpora-linear-3"
 LICENCES = {
     "arsarcasm_v2": "LICENSE-arsarcasm-v2",
     "afrisenti_maghrebi": "LICENSE-afrisenti",
@@ -122,7 +122,9 @@ def write_card_for(out: Path, validation: Path | None) -> dict[str, Any]:
     meta = json.loads((out / "arabic_sentiment.json").read_text())
     results = json.loads(validation.read_text()) if validation and validation.exists() else None
     size = sum(p.stat().st_size for p in out.glob("arabic_sentiment.*"))
-    write_card(out / "MODEL_CARD.md", meta, results, size)
+    selection_file = ARTIFACT_DIR / "recipe_selection.json"
+    selection = json.loads(selection_file.read_text()) if selection_file.exists() else None
+    write_card(out / "MODEL_CARD.md", meta, results, size, selection)
     return meta
 
 

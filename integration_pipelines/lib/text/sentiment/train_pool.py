@@ -3,9 +3,10 @@
 ATSAD's labels were set by the emoji in each tweet, and those emoji are still in the text: left in, the
 model would learn "this emoji means this label" from a circular source. They are masked out (the
 emoji table, ``emoji_lexicon``, carries emoji knowledge instead) and the rows are down-weighted
-because the labels are unchecked. Near-duplicates (same text once URLs, handles, digits, emoji and
-punctuation are gone) are kept once, and a corpus used for testing removes its near-duplicates from
-the pool, so a retweet cannot sit on both sides of a split.
+because the labels are unchecked (0.1, chosen on a DEV slice by ``select_recipe``). Near-duplicates
+(same text once URLs, handles, digits, emoji and punctuation are gone) are kept once, and a corpus
+used for testing removes its near-duplicates from the pool, so a retweet cannot sit on both sides of
+a split.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from integration_pipelines.lib.text.sentiment.datasets import Corpus, load
 
 ARABIC_CORPORA = ("arsarcasm_v2", "afrisenti_maghrebi", "atsad_arabic_tweets")
 ENGLISH_CORPORA = ("goemotions_sentiment",)
-WEIGHTS = {"arsarcasm_v2": 1.0, "afrisenti_maghrebi": 1.0, "atsad_arabic_tweets": 0.3, "goemotions_sentiment": 1.0}
+WEIGHTS = {"arsarcasm_v2": 1.0, "afrisenti_maghrebi": 1.0, "atsad_arabic_tweets": 0.1, "goemotions_sentiment": 1.0}
 # Rows drawn (seeded) from the two big corpora: weak ATSAD labels and English past ~15k rows add little
 # and would double the fitting time of every validation run.
+# Extra weight on the rows of some dialects (ArSarcasm's dialect column), multiplied into the corpus weight.
+DIALECT_WEIGHTS: dict[str, float] = {}
 CAPS = {"atsad_arabic_tweets": 15_000, "goemotions_sentiment": 15_000}
 CAP_SEED = 20210419
 _EMOJI = re.compile("[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\U0001f000-\U0001faff]")
@@ -71,10 +74,14 @@ def english_split(corpus: Corpus, part: str) -> Corpus:
 
 
 def build_pool(
-    corpora: Sequence[Corpus], exclude: Sequence[Corpus] = (), weights: dict[str, float] | None = None
+    corpora: Sequence[Corpus],
+    exclude: Sequence[Corpus] = (),
+    weights: dict[str, float] | None = None,
+    dialect_weights: dict[str, float] | None = None,
 ) -> Pool:
     """Training rows of ``corpora`` (capped by ``CAPS``), near-duplicates kept once, ``exclude``'s removed."""
     weights = weights or WEIGHTS
+    dialect_weights = DIALECT_WEIGHTS if dialect_weights is None else dialect_weights
     seen = {near_dup_key(t) for c in exclude for t in c.texts}
     texts, ys, ws, src = [], [], [], []
     for corpus in corpora:
@@ -84,14 +91,15 @@ def build_pool(
         if len(corpus) > CAPS.get(corpus.name, len(corpus)):
             rows = np.random.default_rng(CAP_SEED).permutation(len(corpus))[: CAPS[corpus.name]]
             corpus = corpus.take(np.sort(rows))
-        for text, y in zip(corpus.texts, corpus.y.tolist(), strict=True):
+        dialect = corpus.groups.get("dialect", np.full(len(corpus), ""))
+        for text, y, d in zip(corpus.texts, corpus.y.tolist(), dialect.tolist(), strict=True):
             key = near_dup_key(text)
             if not key or key in seen:
                 continue
             seen.add(key)
             texts.append(text)
             ys.append(y)
-            ws.append(w)
+            ws.append(w * dialect_weights.get(str(d), 1.0))
             src.append(corpus.name)
     return Pool(texts, np.array(ys, dtype=np.int64), np.array(ws), np.array(src))
 

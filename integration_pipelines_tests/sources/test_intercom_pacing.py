@@ -11,23 +11,11 @@ import pytest
 
 from integration_pipelines.lib.http.ratelimit import TokenBucket
 from integration_pipelines.sources.intercom import IntercomResource
-
-
-class VirtualClock:
-    """Sleeping advances the clock by at least a microsecond (a float sum can swallow a tinier wait)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 1e-6)
+from integration_pipelines_tests.lib.http.test_ratelimit import FakeClock
 
 
 def _send_times(resource: IntercomResource, count: int) -> list[float]:
-    clock = VirtualClock()
+    clock = FakeClock()
     bucket = TokenBucket(resource.pacing(), clock=clock, sleep=clock.sleep)
     start = clock.now
     times = []

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 
 import pyarrow as pa
 
 from integration_pipelines.sources.zendesk import ZendeskResource
 from integration_pipelines_tests.fixtures.sandbox import zendesk_tickets
+from integration_pipelines_tests.sources.test_zendesk_connector import whole_history
 from vendor_sandbox.process import SandboxProcess
 from vendor_sandbox.world import World
 
@@ -29,8 +29,7 @@ def served(sandbox: SandboxProcess) -> int:
 def test_one_request_per_page_and_the_window_exact(
     zendesk: ZendeskResource, sandbox: SandboxProcess, world: World
 ) -> None:
-    anchor = world.config.anchor
-    start = anchor - timedelta(days=world.config.days + 1)
+    start, anchor = whole_history(world)
     end = start + (anchor - start) / 2  # the export goes on past `end`
     before = served(sandbox)
     with zendesk.model_copy(update={"per_page": 100}).open_client() as client:
@@ -48,10 +47,9 @@ def test_one_request_per_page_and_the_window_exact(
 def test_a_reader_that_stops_early_leaves_nothing_running(
     zendesk: ZendeskResource, sandbox: SandboxProcess, world: World
 ) -> None:
-    anchor = world.config.anchor
     before = served(sandbox)
     with zendesk.model_copy(update={"per_page": 100}).open_client() as client:
-        pages = client.pages("tickets", anchor - timedelta(days=world.config.days + 1), anchor)
+        pages = client.pages("tickets", *whole_history(world))
         assert [next(pages).number, next(pages).number] == [1, 2]
         pages.close()
         time.sleep(0.3)  # the sandbox counts a request once its answer is sent
@@ -65,10 +63,9 @@ def test_a_reader_that_stops_early_leaves_nothing_running(
 def test_the_next_page_is_requested_while_the_reader_holds_the_one_before(
     zendesk: ZendeskResource, sandbox: SandboxProcess, world: World
 ) -> None:
-    anchor = world.config.anchor
     before = served(sandbox)
     with zendesk.model_copy(update={"per_page": 100}).open_client() as client:
-        pages = client.pages("tickets", anchor - timedelta(days=world.config.days + 1), anchor)
+        pages = client.pages("tickets", *whole_history(world))
         assert next(pages).number == 1
         deadline = time.monotonic() + 5.0
         while served(sandbox) - before < 2 and time.monotonic() < deadline:

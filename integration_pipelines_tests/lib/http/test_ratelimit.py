@@ -4,7 +4,9 @@ from integration_pipelines.lib.http.ratelimit import RateLimit, RateLimitHeaders
 
 
 class FakeClock:
-    """Virtual time: sleeping advances the clock, so pacing is checked exactly and instantly."""
+    """Virtual time: sleeping advances the clock, so pacing is checked exactly and instantly. A sleep
+    advances it by at least a microsecond: a float sum can swallow a tinier wait, and a bucket a hair
+    short of a token would then wait forever."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -13,7 +15,7 @@ class FakeClock:
         return self.now
 
     def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        self.now += max(seconds, 1e-6)
 
 
 def test_burst_then_paced_at_published_rate() -> None:
